@@ -1,0 +1,698 @@
+"""Reading and checking a scenario configuration (TOML) into a :class:`Config`.
+
+Everything a user can get wrong is caught here, at the entry point, and raised as
+one :class:`~facility_impact.errors.ConfigError` whose message names the key
+path, the value and what is allowed. Later layers can trust a ``Config``.
+The keys, their units, defaults and ranges are documented in
+``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from facility_impact.curves import CURVE_CODES
+from facility_impact.errors import ConfigError
+
+DAYS_PER_MONTH = 365.25 / 12
+"""Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375 (MODEL.md)."""
+
+DEFAULT_HORIZON_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A recovery (or displacement) curve: family and its time parameters, all in days."""
+
+    family: str
+    time_days: float = 0.0
+    mean_days: float = 0.0
+    sd_days: float = 0.0
+    delay_days: float = 0.0
+
+    @property
+    def code(self) -> int:
+        return CURVE_CODES[self.family]
+
+    def describe(self) -> str:
+        delay = f" after {self.delay_days:g} d delay" if self.delay_days else ""
+        if self.family == "none":
+            return "no recovery"
+        if self.family == "normal":
+            return f"normal (mean {self.mean_days:g} d, sd {self.sd_days:g} d){delay}"
+        return f"{self.family} over {self.time_days:g} d{delay}"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How a resource comes back after damage: a curve and the share that can come back."""
+
+    curve: Curve
+    recoverable_share: float = 1.0
+
+
+NO_RECOVERY = Recovery(Curve("none"), 1.0)
+
+
+@dataclass(frozen=True)
+class DemandPeriod:
+    """Demand multiplied by ``factor`` on days ``start_day <= t < end_day``."""
+
+    start_day: int
+    end_day: int
+    factor: float
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service line of a facility; volumes per month, shares as fractions."""
+
+    name: str
+    volume_per_month: float
+    needs: dict[str, float]
+    demand_ratio: float = 1.0
+    deferrable_share: float = 0.0
+    backlog_attrition_per_day: float = 0.0
+    willingness_to_travel: float = 0.0
+    distance_decay_km: float = math.inf
+    demand_multipliers: tuple[DemandPeriod, ...] = ()
+
+
+@dataclass(frozen=True)
+class Displacement:
+    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``."""
+
+    share: float
+    curve: Curve
+    start_day: int = 0
+
+
+@dataclass(frozen=True)
+class Facility:
+    name: str
+    label: str
+    population: float
+    resources: dict[str, float]
+    services: dict[str, Service]
+    displacement: Displacement | None = None
+
+
+@dataclass(frozen=True)
+class Strike:
+    facility: str
+    day: int
+    closure_days: float
+    damage: dict[str, float]
+    casualties: float = 0.0
+    casualty_service: str = "emergency"
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A facility outside the model whose own demand is not simulated.
+
+    ``spare_capacity_per_month`` bounds what it can absorb; ``capacity_per_month``
+    (its baseline capacity, default the spare capacity) weighs how many patients
+    head there (MODEL.md, diversion rule ``A_{s,j}``).
+    """
+
+    name: str
+    label: str
+    distance_km: dict[str, float]
+    spare_capacity_per_month: dict[str, float]
+    capacity_per_month: dict[str, float]
+    opens_day: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """A checked configuration. Build it with :func:`load_config`."""
+
+    name: str
+    title: str
+    horizon_days: int
+    start_date: dt.date | None
+    seed: int
+    facilities: dict[str, Facility]
+    strikes: tuple[Strike, ...]
+    recovery: dict[str, Recovery]
+    alternatives: tuple[Alternative, ...]
+    text: str = field(repr=False)
+    text_format: str = "toml"
+
+    @property
+    def resource_names(self) -> list[str]:
+        return _union(f.resources for f in self.facilities.values())
+
+    @property
+    def service_names(self) -> list[str]:
+        return _union(f.services for f in self.facilities.values())
+
+    def recovery_for(self, resource: str) -> Recovery:
+        return self.recovery.get(resource, NO_RECOVERY)
+
+
+def _union(groups) -> list[str]:
+    names: list[str] = []
+    for group in groups:
+        names.extend(name for name in group if name not in names)
+    return names
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _fail(path: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"{path} = {_show(value)}: {allowed}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _table(value: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _fail(path, value, "must be a table")
+    return value
+
+
+def _known_keys(table: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else key
+            raise ConfigError(f"{where}: unknown key; allowed here: {', '.join(allowed)}")
+
+
+def _require(table: Mapping[str, Any], key: str, path: str, why: str = "") -> Any:
+    if key not in table:
+        raise ConfigError(f"{path}.{key}: missing; required{why}")
+    return table[key]
+
+
+def _number(
+    value: Any,
+    path: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "a whole number" if integer else "a number"
+        raise _fail(path, value, f"must be {kind}{_range_text(minimum, maximum)}")
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise _fail(path, value, f"must be a finite number{_range_text(minimum, maximum)}")
+    if integer and not float(value).is_integer():
+        raise _fail(path, value, f"must be a whole number{_range_text(minimum, maximum)}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if minimum == 0 and maximum == 1:
+            raise _fail(path, value, "must be a fraction between 0 and 1")
+        raise _fail(path, value, f"must be{_range_text(minimum, maximum)}")
+    return int(value) if integer else float(value)
+
+
+def _range_text(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" between {minimum:g} and {maximum:g}"
+    if minimum is not None:
+        return " >= 0 (not negative)" if minimum == 0 else f" >= {minimum:g}"
+    if maximum is not None:
+        return f" <= {maximum:g}"
+    return ""
+
+
+def _fraction(value: Any, path: str) -> float:
+    return _number(value, path, minimum=0, maximum=1)
+
+
+def _count(value: Any, path: str) -> float:
+    return _number(value, path, minimum=0)
+
+
+def _string(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise _fail(path, value, "must be a string")
+    return value
+
+
+def _name(value: Any, path: str, known: list[str], what: str) -> str:
+    name = _string(value, path)
+    if name not in known:
+        raise _fail(path, name, f"unknown {what}; known: {', '.join(known) or '(none)'}")
+    return name
+
+
+def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> Curve:
+    curve_keys = ("curve", "time_days", "mean_days", "sd_days", "delay_days")
+    _known_keys(table, path, curve_keys + extra_keys)
+    family = _string(_require(table, "curve", path), f"{path}.curve")
+    if family not in CURVE_CODES:
+        raise _fail(f"{path}.curve", family, f"must be one of {', '.join(CURVE_CODES)}")
+    needed = {
+        "none": (),
+        "step": ("time_days",),
+        "linear": ("time_days",),
+        "exponential": ("time_days",),
+        "normal": ("mean_days", "sd_days"),
+    }[family]
+    for key in ("time_days", "mean_days", "sd_days"):
+        if key in table and key not in needed:
+            raise ConfigError(
+                f"{path}.{key}: not used by curve {json.dumps(family)}; "
+                f"it takes {', '.join(needed) or 'no time parameter'}"
+            )
+    values = {
+        key: _count(_require(table, key, path, f" by curve {json.dumps(family)}"), f"{path}.{key}")
+        for key in needed
+    }
+    if family == "exponential" and values["time_days"] == 0:
+        raise _fail(f"{path}.time_days", 0, "must be > 0 for an exponential curve")
+    delay = _count(table.get("delay_days", 0), f"{path}.delay_days")
+    return Curve(family, delay_days=delay, **values)
+
+
+# --------------------------------------------------------------------------- sections
+
+_TOP_KEYS = ("title", "run", "facility", "strike", "recovery", "alternative")
+_RUN_KEYS = ("horizon_days", "start_date", "seed")
+_FACILITY_KEYS = ("label", "population", "resources", "services", "displacement")
+_SERVICE_KEYS = (
+    "volume_per_month",
+    "needs",
+    "demand_ratio",
+    "deferrable_share",
+    "backlog_attrition_per_day",
+    "willingness_to_travel",
+    "distance_decay_km",
+    "demand_multipliers",
+)
+_STRIKE_KEYS = (
+    "facility",
+    "day",
+    "date",
+    "closure_days",
+    "damage",
+    "casualties",
+    "casualty_service",
+    "label",
+)
+_ALTERNATIVE_KEYS = (
+    "name",
+    "label",
+    "distance_km",
+    "spare_capacity_per_month",
+    "capacity_per_month",
+    "opens_day",
+)
+
+
+def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int]:
+    run = _table(raw.get("run", {}), "run")
+    _known_keys(run, "run", _RUN_KEYS)
+    horizon = _number(
+        run.get("horizon_days", DEFAULT_HORIZON_DAYS),
+        "run.horizon_days",
+        minimum=1,
+        maximum=100 * 365,
+        integer=True,
+    )
+    start = run.get("start_date")
+    if start is not None and (not isinstance(start, dt.date) or isinstance(start, dt.datetime)):
+        raise _fail("run.start_date", start, "must be a date written as YYYY-MM-DD, unquoted")
+    seed = _number(run.get("seed", 0), "run.seed", minimum=0, maximum=2**63 - 1, integer=True)
+    return int(horizon), start, int(seed)
+
+
+def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
+    table = _table(raw, path)
+    _known_keys(table, path, _SERVICE_KEYS)
+    volume = _count(_require(table, "volume_per_month", path), f"{path}.volume_per_month")
+    needs_raw = _table(_require(table, "needs", path, " (use {} if none)"), f"{path}.needs")
+    needs = {
+        _name(resource, f"{path}.needs", list(resources), "resource"): _fraction(
+            weight, f"{path}.needs.{resource}"
+        )
+        for resource, weight in needs_raw.items()
+    }
+    periods = []
+    multipliers = table.get("demand_multipliers", [])
+    if not isinstance(multipliers, list):
+        raise _fail(f"{path}.demand_multipliers", multipliers, "must be a list of tables")
+    for index, period_raw in enumerate(multipliers):
+        period_path = f"{path}.demand_multipliers[{index}]"
+        period = _table(period_raw, period_path)
+        _known_keys(period, period_path, ("start_day", "end_day", "factor"))
+        start = _number(
+            _require(period, "start_day", period_path),
+            f"{period_path}.start_day",
+            minimum=0,
+            integer=True,
+        )
+        end = _number(
+            period.get("end_day", horizon), f"{period_path}.end_day", minimum=0, integer=True
+        )
+        if end < start:
+            raise _fail(f"{period_path}.end_day", end, f"must be >= start_day ({start})")
+        factor = _count(_require(period, "factor", period_path), f"{period_path}.factor")
+        periods.append(DemandPeriod(int(start), int(end), factor))
+    return Service(
+        name=path.rsplit(".", 1)[-1],
+        volume_per_month=volume,
+        needs=needs,
+        demand_ratio=_count(table.get("demand_ratio", 1.0), f"{path}.demand_ratio"),
+        deferrable_share=_fraction(table.get("deferrable_share", 0.0), f"{path}.deferrable_share"),
+        backlog_attrition_per_day=_fraction(
+            table.get("backlog_attrition_per_day", 0.0), f"{path}.backlog_attrition_per_day"
+        ),
+        willingness_to_travel=_fraction(
+            table.get("willingness_to_travel", 0.0), f"{path}.willingness_to_travel"
+        ),
+        distance_decay_km=_number(
+            table.get("distance_decay_km", math.inf),
+            f"{path}.distance_decay_km",
+            minimum=1e-9,
+            allow_inf=True,
+        ),
+        demand_multipliers=tuple(periods),
+    )
+
+
+def _read_facility(name: str, raw: Any, horizon: int) -> Facility:
+    path = f"facility.{name}"
+    table = _table(raw, path)
+    _known_keys(table, path, _FACILITY_KEYS)
+    population = _number(
+        _require(table, "population", path), f"{path}.population", minimum=1, allow_inf=False
+    )
+    resources_raw = _table(_require(table, "resources", path), f"{path}.resources")
+    resources = {
+        resource: _count(quantity, f"{path}.resources.{resource}")
+        for resource, quantity in resources_raw.items()
+    }
+    services_raw = _table(_require(table, "services", path), f"{path}.services")
+    if not services_raw:
+        raise _fail(f"{path}.services", {}, "must hold at least one service table")
+    services = {
+        service: _read_service(service_raw, f"{path}.services.{service}", resources, horizon)
+        for service, service_raw in services_raw.items()
+    }
+    displacement = None
+    if "displacement" in table:
+        displacement_path = f"{path}.displacement"
+        displacement_raw = _table(table["displacement"], displacement_path)
+        curve = _curve(displacement_raw, displacement_path, ("share", "start_day"))
+        displacement = Displacement(
+            share=_fraction(
+                _require(displacement_raw, "share", displacement_path), f"{displacement_path}.share"
+            ),
+            curve=curve,
+            start_day=int(
+                _number(
+                    displacement_raw.get("start_day", 0),
+                    f"{displacement_path}.start_day",
+                    minimum=0,
+                    integer=True,
+                )
+            ),
+        )
+    label = _string(table.get("label", name), f"{path}.label")
+    return Facility(name, label, population, resources, services, displacement)
+
+
+def _strike_day(table: Mapping[str, Any], path: str, start: dt.date | None, horizon: int) -> int:
+    if ("day" in table) == ("date" in table):
+        raise ConfigError(f"{path}: give exactly one of day (days from t = 0) or date (YYYY-MM-DD)")
+    if "date" in table:
+        date = table["date"]
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise _fail(f"{path}.date", date, "must be a date written as YYYY-MM-DD, unquoted")
+        if start is None:
+            raise _fail(f"{path}.date", date, "needs run.start_date to place it; or give day")
+        day = (date - start).days
+        if day < 0:
+            raise _fail(f"{path}.date", date, f"must not be before run.start_date ({start})")
+        key = "date"
+        shown = date
+    else:
+        day = _number(table["day"], f"{path}.day", minimum=0, integer=True)
+        key = "day"
+        shown = day
+    if day >= horizon:
+        raise _fail(
+            f"{path}.{key}", shown, f"falls after the horizon; must be before day {horizon}"
+        )
+    return int(day)
+
+
+def _read_strike(
+    index: int, raw: Any, facilities: dict[str, Facility], start: dt.date | None, horizon: int
+) -> Strike:
+    path = f"strike[{index}]"
+    table = _table(raw, path)
+    _known_keys(table, path, _STRIKE_KEYS)
+    if "facility" in table:
+        facility = _name(table["facility"], f"{path}.facility", list(facilities), "facility")
+    elif len(facilities) == 1:
+        facility = next(iter(facilities))
+    else:
+        raise ConfigError(f"{path}.facility: missing; required when there are several facilities")
+    resources = facilities[facility].resources
+    damage_raw = _table(_require(table, "damage", path), f"{path}.damage")
+    damage = {
+        _name(resource, f"{path}.damage", list(resources), f"resource of {facility}"): _fraction(
+            fraction, f"{path}.damage.{resource}"
+        )
+        for resource, fraction in damage_raw.items()
+    }
+    casualties = _count(table.get("casualties", 0), f"{path}.casualties")
+    casualty_service = _string(
+        table.get("casualty_service", "emergency"), f"{path}.casualty_service"
+    )
+    services = list(facilities[facility].services)
+    if casualties > 0 and casualty_service not in services:
+        raise _fail(
+            f"{path}.casualty_service",
+            casualty_service,
+            f"unknown service of {facility}; known: {', '.join(services)}",
+        )
+    return Strike(
+        facility=facility,
+        day=_strike_day(table, path, start, horizon),
+        closure_days=_count(table.get("closure_days", 0), f"{path}.closure_days"),
+        damage=damage,
+        casualties=casualties,
+        casualty_service=casualty_service,
+        label=_string(table.get("label", ""), f"{path}.label"),
+    )
+
+
+def _per_service(raw: Any, path: str, services: list[str]) -> dict[str, float]:
+    table = _table(raw, path)
+    return {
+        _name(service, path, services, "service"): _count(volume, f"{path}.{service}")
+        for service, volume in table.items()
+    }
+
+
+def _read_alternative(
+    index: int, raw: Any, facilities: dict[str, Facility], services: list[str], horizon: int
+) -> Alternative:
+    path = f"alternative[{index}]"
+    table = _table(raw, path)
+    _known_keys(table, path, _ALTERNATIVE_KEYS)
+    name = _string(_require(table, "name", path), f"{path}.name")
+    distance_raw = _require(table, "distance_km", path)
+    if isinstance(distance_raw, Mapping):
+        distances = {
+            _name(facility, f"{path}.distance_km", list(facilities), "facility"): _number(
+                km, f"{path}.distance_km.{facility}", minimum=0, allow_inf=True
+            )
+            for facility, km in distance_raw.items()
+        }
+        missing = [facility for facility in facilities if facility not in distances]
+        if missing:
+            raise ConfigError(
+                f"{path}.distance_km.{missing[0]}: missing; give a distance from every facility"
+            )
+    else:
+        km = _number(distance_raw, f"{path}.distance_km", minimum=0, allow_inf=True)
+        distances = dict.fromkeys(facilities, km)
+    spare = _per_service(
+        _require(table, "spare_capacity_per_month", path),
+        f"{path}.spare_capacity_per_month",
+        services,
+    )
+    capacity = _per_service(
+        table.get("capacity_per_month", spare), f"{path}.capacity_per_month", services
+    )
+    for service, volume in spare.items():
+        if capacity.get(service, 0.0) < volume:
+            raise _fail(
+                f"{path}.capacity_per_month.{service}",
+                capacity.get(service, 0.0),
+                f"must be >= spare_capacity_per_month.{service} ({volume:g})",
+            )
+    opens_day = _number(
+        table.get("opens_day", 0), f"{path}.opens_day", minimum=0, maximum=horizon, integer=True
+    )
+    label = _string(table.get("label", name), f"{path}.label")
+    return Alternative(name, label, distances, spare, capacity, int(opens_day))
+
+
+def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: str) -> Config:
+    """Check a parsed TOML mapping and build a :class:`Config`; raise ``ConfigError``."""
+    _known_keys(raw, "", _TOP_KEYS)
+    horizon, start, seed = _read_run(raw)
+    title = _string(raw.get("title", name), "title")
+    facilities_raw = _table(_require(raw, "facility", "(top level)"), "facility")
+    if not facilities_raw:
+        raise _fail("facility", {}, "must hold at least one [facility.<name>] table")
+    facilities = {
+        facility: _read_facility(facility, facility_raw, horizon)
+        for facility, facility_raw in facilities_raw.items()
+    }
+    strikes_raw = raw.get("strike", [])
+    if not isinstance(strikes_raw, list):
+        raise _fail("strike", strikes_raw, "must be a list of [[strike]] tables")
+    strikes = tuple(
+        _read_strike(index, strike, facilities, start, horizon)
+        for index, strike in enumerate(strikes_raw)
+    )
+    resource_names = _union(f.resources for f in facilities.values())
+    service_names = _union(f.services for f in facilities.values())
+    recovery_raw = _table(raw.get("recovery", {}), "recovery")
+    recovery = {}
+    for resource, table in recovery_raw.items():
+        path = f"recovery.{resource}"
+        _name(resource, "recovery", resource_names, "resource")
+        table = _table(table, path)
+        recovery[resource] = Recovery(
+            curve=_curve(table, path, ("recoverable_share",)),
+            recoverable_share=_fraction(
+                table.get("recoverable_share", 1.0), f"{path}.recoverable_share"
+            ),
+        )
+    alternatives_raw = raw.get("alternative", [])
+    if not isinstance(alternatives_raw, list):
+        raise _fail("alternative", alternatives_raw, "must be a list of [[alternative]] tables")
+    alternatives = tuple(
+        _read_alternative(index, alternative, facilities, service_names, horizon)
+        for index, alternative in enumerate(alternatives_raw)
+    )
+    seen_names: set[str] = set()
+    for index, alternative in enumerate(alternatives):
+        if alternative.name in seen_names or alternative.name in facilities:
+            raise _fail(f"alternative[{index}].name", alternative.name, "must be a unique name")
+        seen_names.add(alternative.name)
+    _check_travel(facilities_raw, facilities, alternatives)
+    return Config(
+        name=name,
+        title=title,
+        horizon_days=horizon,
+        start_date=start,
+        seed=seed,
+        facilities=facilities,
+        strikes=strikes,
+        recovery=recovery,
+        alternatives=alternatives,
+        text=text,
+        text_format=text_format,
+    )
+
+
+def _check_travel(
+    facilities_raw: Mapping[str, Any],
+    facilities: dict[str, Facility],
+    alternatives: tuple[Alternative, ...],
+) -> None:
+    """Diversion needs both travel parameters wherever an alternative offers the service.
+
+    Defaults exist only for services nobody can divert to: a silent assumption
+    about willingness to travel would drive the result.
+    """
+    for alternative in alternatives:
+        for service, volume in alternative.spare_capacity_per_month.items():
+            for facility in facilities.values():
+                if volume == 0 or service not in facility.services:
+                    continue
+                given = facilities_raw[facility.name]["services"][service]
+                for key in ("willingness_to_travel", "distance_decay_km"):
+                    if key not in given:
+                        raise ConfigError(
+                            f"facility.{facility.name}.services.{service}.{key}: missing; "
+                            f"required because alternative {json.dumps(alternative.name)} "
+                            f"offers {service}"
+                        )
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with ``run`` keys replaced (command-line --horizon, --seed)."""
+    updated = dict(raw)
+    run = dict(_table(updated.get("run", {}), "run"))
+    run.update(overrides)
+    updated["run"] = run
+    return updated
+
+
+def load_config(
+    source: str | Path | Mapping[str, Any],
+    *,
+    horizon_days: int | None = None,
+    seed: int | None = None,
+) -> Config:
+    """Read and check a configuration from a TOML file path or an already-parsed mapping.
+
+    ``horizon_days`` and ``seed`` override ``[run]`` (as the command line's
+    ``--horizon`` and ``--seed`` do) and are checked like the file.
+    Raises :class:`ConfigError` with a one-line message for any bad input.
+    """
+    if isinstance(source, Mapping):
+        raw = dict(source)
+        name = "configuration"
+        text = ""
+        text_format = "json"
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, not a configuration file") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a UTF-8 text file") from None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        name = path.stem
+        text_format = "toml"
+    overrides: dict[str, Any] = {}
+    if horizon_days is not None:
+        overrides["horizon_days"] = horizon_days
+    if seed is not None:
+        overrides["seed"] = seed
+    if overrides:
+        raw = _apply_overrides(raw, overrides)
+        # The stored text must reproduce the run, so it records the overrides too.
+        text += "".join(f"\n# overridden: run.{key} = {value}" for key, value in overrides.items())
+    if text_format == "json":
+        text = json.dumps(raw, default=str, indent=1)
+    return parse_config(raw, name=name, text=text, text_format=text_format)

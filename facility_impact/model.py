@@ -1,0 +1,226 @@
+"""The simulation kernel: parameter Dataset in, daily flows out. Pure: no I/O.
+
+MODEL.md fixes the equations; ``docs/model.md`` records how they are
+implemented. One Python loop runs over days; every other dim (facility,
+service, resource, strike, alternative and any ensemble dim such as ``draw``)
+is broadcast by numpy.
+
+Array layout inside the loop: ``(*ensemble, facility, service)`` for service
+flows, ``(*ensemble, facility, resource)`` for availability; results are
+stored time-first so each day writes one contiguous block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from facility_impact.curves import recovery_fraction
+from facility_impact.parameters import STRUCTURAL_DIMS
+
+FLOW_VARIABLES = (
+    "capacity",
+    "demand",
+    "served",
+    "served_elsewhere",
+    "unmet",
+    "abandoned",
+    "backlog",
+)
+
+
+def ensemble_dims(params: xr.Dataset) -> tuple[str, ...]:
+    """Dims of ``params`` beyond the structural ones, in order of first appearance."""
+    dims: list[str] = []
+    for variable in params.data_vars.values():
+        dims.extend(d for d in variable.dims if d not in STRUCTURAL_DIMS and d not in dims)
+    return tuple(dims)
+
+
+def _aligned(variable: xr.DataArray, order: tuple[str, ...]) -> np.ndarray:
+    """``variable`` as a numpy array with axes in ``order``; absent dims get length 1."""
+    missing = [d for d in order if d not in variable.dims]
+    expanded = variable.expand_dims(missing) if missing else variable
+    return np.asarray(expanded.transpose(*order).values, dtype=float)
+
+
+def diversion_shares(
+    willingness: np.ndarray,
+    decay_km: np.ndarray,
+    distance_km: np.ndarray,
+    attraction: np.ndarray,
+) -> np.ndarray:
+    """Share of patients seeking care elsewhere who head to each alternative.
+
+    ``α_s · exp(-d_j / λ_s) · A_{s,j} / Σ_i A_{s,i}`` (MODEL.md, step 3).
+
+    Parameters
+    ----------
+    willingness : α [1], shape ``(..., F, S, 1)``.
+    decay_km : λ [km], shape ``(..., F, S, 1)``; ``inf`` means no decay.
+    distance_km : d [km], shape ``(..., F, 1, J)``; ``inf`` means out of reach.
+    attraction : A [patient d-1], shape ``(..., 1, S, J)``: capacity of open alternatives.
+
+    Returns the shares, shape ``(..., F, S, J)``; they sum to at most α over ``J``.
+    """
+    total = attraction.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(total > 0, attraction / total, 0.0)
+        decay = np.where(np.isinf(distance_km), 0.0, np.exp(-distance_km / decay_km))
+    return willingness * decay * weight
+
+
+def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
+    """Simulate all days; return time-first numpy arrays keyed by output variable.
+
+    Shapes: flows ``(T, *E, F, S)``, ``available`` ``(T, *E, F, R)``,
+    ``population`` and ``open`` ``(T, *E, F)``, ``received_by_alternative``
+    ``(T, *E, J, S)``, where ``E`` are :func:`ensemble_dims`. All flows are in
+    patients per day, except ``backlog`` (patients waiting at the end of the day).
+    """
+    ens = ensemble_dims(params)
+    horizon = params.sizes["time"]
+
+    def get(name: str, *structure: str) -> np.ndarray:
+        return _aligned(params[name], (*ens, *structure))
+
+    # Facility-service-resource views used each day.
+    weight = get("dependency_weight", "facility", "service", "resource")
+    capacity0 = get("baseline_capacity", "facility", "service")
+    demand0 = capacity0 * get("demand_ratio", "facility", "service")
+    deferrable = get("deferrable_share", "facility", "service")
+    attrition = get("backlog_attrition", "facility", "service")
+    # Ensemble dims precede the time axis of time-varying parameters.
+    multiplier = np.moveaxis(get("demand_multiplier", "facility", "service", "time"), -1, 0)
+
+    # Strikes: (K, *E, F, R) damage on each facility; (K, *E, F) target mask.
+    strike_day = get("strike_day", "strike")
+    strike_day = np.moveaxis(strike_day, -1, 0)[..., None]  # (K, *E, 1)
+    closure = np.moveaxis(get("strike_closure_days", "strike"), -1, 0)[..., None]
+    target = np.moveaxis(get("strike_target", "strike", "facility"), -2, 0)  # (K, *E, F)
+    damage = np.moveaxis(get("strike_damage", "strike", "resource"), -2, 0)  # (K, *E, R)
+    damage_on = target[..., :, None] * damage[..., None, :]  # (K, *E, F, R)
+    casualties = np.moveaxis(get("strike_casualties", "strike"), -1, 0)[..., None, None]
+    casualty_service = np.moveaxis(get("strike_casualty_service", "strike", "service"), -2, 0)
+    casualty_load = casualties * target[..., :, None] * casualty_service[..., None, :]
+
+    # Recovery per resource, broadcast over (*E, F, R).
+    recovery = {
+        key: get(name, "resource")[..., None, :]
+        for key, name in (
+            ("curve_code", "recovery_curve"),
+            ("time_days", "recovery_time_days"),
+            ("mean_days", "recovery_mean_days"),
+            ("sd_days", "recovery_sd_days"),
+        )
+    }
+    recovery_delay = get("recovery_delay_days", "resource")[..., None, :]
+    recoverable = get("recoverable_share", "resource")[..., None, :]
+
+    # Population: P(t) = P0 · (1 - share · g(t - start)); broadcast over time at once.
+    days = np.arange(horizon, dtype=float).reshape((horizon,) + (1,) * (len(ens) + 1))
+    population0 = get("population_baseline", "facility")
+    displaced = get("displacement_share", "facility") * recovery_fraction(
+        days - get("displacement_start_day", "facility"),
+        get("displacement_curve", "facility"),
+        get("displacement_time_days", "facility"),
+        get("displacement_mean_days", "facility"),
+        get("displacement_sd_days", "facility"),
+    )
+    population = population0 * (1.0 - displaced)  # (T, *E, F)
+    population_ratio = (population / population0)[..., None]
+
+    # Closure: open(t) = 0 while any strike's closure window covers t.
+    day_axis = days[..., None]  # (T, 1, *E, 1) against (K, *E, 1)
+    closed = (target > 0) & (day_axis >= strike_day) & (day_axis < strike_day + closure)
+    is_open = 1.0 - closed.any(axis=1)  # (T, *E, F)
+
+    # Alternatives.
+    distance = get("alternative_distance_km", "facility", "alternative")[..., :, None, :]
+    spare = np.swapaxes(get("alternative_spare_capacity", "alternative", "service"), -1, -2)
+    attraction = np.swapaxes(get("alternative_capacity", "alternative", "service"), -1, -2)
+    opens_day = get("alternative_opens_day", "alternative")[..., None, :]  # (*E, 1, J)
+    willingness = get("willingness_to_travel", "facility", "service")[..., None]
+    decay_km = get("distance_decay_km", "facility", "service")[..., None]
+
+    ensemble_shape = tuple(params.sizes[d] for d in ens)
+    n_facilities, n_services = params.sizes["facility"], params.sizes["service"]
+    flow_shape = (*ensemble_shape, n_facilities, n_services)
+    available_shape = (*ensemble_shape, n_facilities, params.sizes["resource"])
+    outputs = {name: np.empty((horizon, *flow_shape)) for name in FLOW_VARIABLES}
+    outputs["available"] = np.empty((horizon, *available_shape))
+    outputs["received_by_alternative"] = np.empty(
+        (horizon, *ensemble_shape, params.sizes["alternative"], n_services)
+    )
+
+    anchor = np.ones(available_shape)  # a^k: availability just after the latest strike
+    recovery_start = np.full(available_shape, np.inf)  # t_k + c_k of the latest strike
+    available_previous = np.ones(available_shape)
+    backlog = np.zeros(flow_shape)
+
+    for t in range(horizon):
+        # Availability (MODEL.md): a strike on day t multiplies what was left
+        # yesterday; recovery then runs from the end of its closure.
+        hit_today = strike_day == t  # (K, *E, 1)
+        hit_facility = (hit_today & (target > 0)).any(axis=0)[..., None]  # (*E, F, 1)
+        survival = np.prod(1.0 - np.where(hit_today[..., None], damage_on, 0.0), axis=0)
+        restart = np.max(
+            np.where(hit_today & (target > 0), strike_day + closure, -np.inf),
+            axis=0,
+            initial=-np.inf,
+        )[..., None]
+        anchor = np.where(hit_facility, available_previous * survival, anchor)
+        recovery_start = np.where(hit_facility, restart, recovery_start)
+        restored = recovery_fraction(
+            t - recovery_start - recovery_delay,
+            recovery["curve_code"],
+            recovery["time_days"],
+            recovery["mean_days"],
+            recovery["sd_days"],
+        )
+        available = anchor + recoverable * (1.0 - anchor) * restored
+        outputs["available"][t] = available
+        available_previous = available
+
+        # Capacity: the scarcest needed resource limits each service.
+        limit = np.min(1.0 - weight * (1.0 - available[..., :, None, :]), axis=-1, initial=1.0)
+        capacity = capacity0 * is_open[t][..., None] * limit
+
+        demand = demand0 * population_ratio[t] * multiplier[t] + np.sum(
+            np.where(hit_today[..., None], casualty_load, 0.0), axis=0
+        )
+
+        # Local service: new patients first, then the backlog after attrition.
+        served_new = np.minimum(capacity, demand)
+        abandoned = attrition * backlog
+        backlog_kept = backlog - abandoned
+        served_backlog = np.minimum(capacity - served_new, backlog_kept)
+        unserved_new = demand - served_new
+        waiting = deferrable * unserved_new
+        seeking = unserved_new - waiting
+
+        # Diversion to alternatives, one hop; each alternative serves the
+        # arrivals from all facilities pro rata up to its spare capacity.
+        open_attraction = np.where(t >= opens_day, attraction, 0.0)
+        shares = diversion_shares(willingness, decay_km, distance, open_attraction[..., None, :, :])
+        arrivals = seeking[..., None] * shares  # (*E, F, S, J)
+        arriving = arrivals.sum(axis=-3)  # (*E, S, J)
+        absorbed = np.minimum(arriving, np.where(t >= opens_day, spare, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            absorbed_share = np.where(arriving > 0, absorbed / arriving, 0.0)
+        served_elsewhere = np.sum(arrivals * absorbed_share[..., None, :, :], axis=-1)
+
+        backlog = backlog_kept - served_backlog + waiting
+        day = outputs  # short alias: eight writes of today's slice follow
+        day["capacity"][t] = capacity
+        day["demand"][t] = demand
+        day["served"][t] = served_new + served_backlog
+        day["served_elsewhere"][t] = served_elsewhere
+        day["unmet"][t] = seeking - served_elsewhere
+        day["abandoned"][t] = abandoned
+        day["backlog"][t] = backlog
+        day["received_by_alternative"][t] = np.swapaxes(absorbed, -1, -2)
+
+    outputs["population"] = np.broadcast_to(population, (horizon, *flow_shape[:-1])).copy()
+    outputs["open"] = np.broadcast_to(is_open, (horizon, *flow_shape[:-1])).copy()
+    return outputs
