@@ -1,0 +1,138 @@
+"""The ``facility-impact`` command line: wires configuration, simulation, files and figures.
+
+Bad input of any kind prints one line to stderr and exits with status 2; no
+output file is created or overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from facility_impact.errors import ConfigError
+
+EXIT_BAD_INPUT = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must not be negative")
+    return value
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    from facility_impact.config import load_config
+    from facility_impact.io import write_csv, write_netcdf
+    from facility_impact.simulation import simulate
+    from facility_impact.summary import summarize
+    from facility_impact.tables import format_summary, summary_table
+
+    config = load_config(args.config, horizon_days=args.horizon, seed=args.seed)
+    results = simulate(config)
+    summary = summarize(results)
+    out = Path(args.out)
+    netcdf = write_netcdf(results, out / f"{config.name}.nc")
+    header, rows = summary_table(summary)
+    table = write_csv(header, rows, out / f"{config.name}-summary.csv")
+    print(format_summary(summary))
+    print(f"\nwrote {netcdf} and {table}")
+    return 0
+
+
+def _command_check(args: argparse.Namespace) -> int:
+    from facility_impact.config import load_config
+    from facility_impact.tables import describe_config
+
+    print(describe_config(load_config(args.config)))
+    print("configuration is valid")
+    return 0
+
+
+def _command_plot(args: argparse.Namespace) -> int:
+    from facility_impact.figures import write_capacity_figure
+    from facility_impact.io import read_netcdf
+
+    results = read_netcdf(args.results)
+    for path in write_capacity_figure(results, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="facility-impact",
+        description="How much health care is lost when a health facility is struck, "
+        "for whom, for how long, and what would shorten it.",
+    )
+    from facility_impact import __version__
+
+    parser.add_argument("--version", action="version", version=f"facility_impact {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="simulate a configuration; write results (NetCDF) and a summary (CSV)",
+        description="Simulate CONFIG and write DIR/<config>.nc and DIR/<config>-summary.csv; "
+        "print the headline numbers.",
+    )
+    run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
+    run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
+    run.add_argument(
+        "--horizon", type=_positive_int, metavar="DAYS", help="override run.horizon_days [d]"
+    )
+    run.add_argument("--seed", type=_non_negative_int, metavar="N", help="override run.seed")
+    run.set_defaults(handler=_command_run)
+
+    check = commands.add_parser(
+        "check",
+        help="validate a configuration and describe it",
+        description="Check CONFIG without simulating; print what it describes.",
+    )
+    check.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
+    check.set_defaults(handler=_command_check)
+
+    plot = commands.add_parser(
+        "plot",
+        help="draw the capacity figure from a results file",
+        description="Draw capacity and demand per service over time from RESULTS.nc alone; "
+        "write DIR/<config>-capacity.png and .svg.",
+    )
+    plot.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
+    plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")
+    plot.set_defaults(handler=_command_plot)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        print(f"facility-impact: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def console_main() -> None:
+    """Console-script wrapper: exit with :func:`main`'s status."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    console_main()
