@@ -96,6 +96,12 @@ def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
         "Conventions": "CF-1.8",
         "source": f"facility_impact {__version__}",
     }
+    result = result.assign_coords(
+        facility_label=("facility", [f.label for f in config.facilities.values()]),
+        alternative_label=("alternative", [a.label for a in config.alternatives]),
+    )
+    result["facility_label"].attrs = {"long_name": "facility"}
+    result["alternative_label"].attrs = {"long_name": "alternative"}
     if config.strikes:
         result = result.assign_coords(
             strike_label=("strike", [strike.label for strike in config.strikes])

@@ -1,0 +1,96 @@
+"""One figure style for every facility_impact figure.
+
+Colours are the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"),
+distinguishable with the common colour-vision deficiencies. Each series also has
+its own line style, so a figure printed in greyscale stays readable. Sizes are in
+points and inches, chosen for a printed A4 report. Nothing here touches
+matplotlib's global state: :func:`apply_style` returns a context manager.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any
+
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+"""The eight Okabe–Ito colours, as hex strings."""
+
+GREY = "#7F7F7F"
+CLOSURE_GREY = "#E6E6E6"
+
+# A4 is 210 mm wide; with 25 mm margins the text block is 160 mm = 6.3 in.
+FULL_WIDTH_IN = 6.3
+"""Figure width for a full A4 page text block [in]."""
+SINGLE_COLUMN_WIDTH_IN = 3.35
+"""Figure width for one column of a two-column A4 page (85 mm) [in]."""
+
+# Keyword arguments for each series. Capacity is the darkest colour of the
+# palette and solid; demand is dashed in a colour that greys to a lighter tone;
+# the baseline is a thin grey dotted line, so all three differ without colour.
+SERIES: dict[str, dict[str, Any]] = {
+    "capacity": {"color": OKABE_ITO["blue"], "linestyle": "-", "linewidth": 1.6},
+    "demand": {"color": OKABE_ITO["orange"], "linestyle": "--", "linewidth": 1.3},
+    "baseline": {"color": GREY, "linestyle": ":", "linewidth": 1.2},
+    "strike": {"color": OKABE_ITO["black"], "linestyle": "-.", "linewidth": 0.9},
+    "closure": {"color": CLOSURE_GREY, "alpha": 1.0, "linewidth": 0},
+}
+
+# A fixed salt makes the SVG element ids the same from run to run.
+SVG_HASH_SALT = "facility_impact"
+
+PNG_DPI = 200
+
+
+def style_rc() -> dict[str, Any]:
+    """The rcParams of the shared style (font sizes in points, sizes in inches)."""
+    return {
+        "figure.figsize": (FULL_WIDTH_IN, 4.6),
+        "figure.dpi": 100,
+        "figure.facecolor": "white",
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.titlesize": 9,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 9,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "figure.titlesize": 11,
+        "figure.titleweight": "bold",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "grid.color": "#D9D9D9",
+        "grid.linewidth": 0.6,
+        "axes.prop_cycle": _colour_cycle(),
+        "lines.solid_capstyle": "butt",
+        "savefig.dpi": PNG_DPI,
+        "savefig.facecolor": "white",
+        "svg.hashsalt": SVG_HASH_SALT,
+        "svg.fonttype": "path",
+    }
+
+
+def apply_style() -> AbstractContextManager[None]:
+    """A context manager that applies :func:`style_rc` and restores rcParams on exit."""
+    import matplotlib
+
+    return matplotlib.rc_context(style_rc())
+
+
+def _colour_cycle() -> Any:
+    from cycler import cycler
+
+    order = ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue")
+    return cycler(color=[OKABE_ITO[name] for name in order])

@@ -1,0 +1,232 @@
+"""Figures: labels come from attributes, one panel per service, strikes marked, files reproducible.
+
+Tests check the text and artists of the figure, not pixels.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import facility_impact as fi
+from facility_impact.figures import (
+    capacity_figure,
+    label_from_attrs,
+    representative,
+    save_figure,
+    write_capacity_figure,
+)
+from facility_impact.io import read_netcdf, write_netcdf
+
+REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
+
+# A small clinic without a start date, so time is in integer days; strike on day 10.
+SMALL_CONFIG: dict[str, Any] = {
+    "title": "small clinic",
+    "run": {"horizon_days": 40, "seed": 7},
+    "facility": {
+        "clinic": {
+            "label": "Small clinic",
+            "population": 1000,
+            "resources": {"staff": 10, "building": 1},
+            "services": {
+                "outpatient": {"volume_per_month": 300, "needs": {"staff": 1.0, "building": 0.5}},
+                "emergency": {"volume_per_month": 100, "needs": {"staff": 1.0}},
+                "surgery": {"volume_per_month": 30, "needs": {"building": 1.0}},
+            },
+        }
+    },
+    "strike": [{"facility": "clinic", "day": 10, "closure_days": 5, "damage": {"building": 1.0}}],
+    "recovery": {"building": {"curve": "exponential", "time_days": 20}},
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> xr.Dataset:
+    return fi.simulate(REFERENCE_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def small() -> xr.Dataset:
+    return fi.simulate(fi.load_config(SMALL_CONFIG))
+
+
+def _panels(figure: Any) -> list[Any]:
+    return [axis for axis in figure.axes if axis.lines]
+
+
+def _y_labels(figure: Any) -> list[str]:
+    return [subfigure.get_supylabel() for subfigure in figure.subfigs if subfigure.axes]
+
+
+def _x_labels(figure: Any) -> list[str]:
+    return [subfigure.get_supxlabel() for subfigure in figure.subfigs if subfigure.axes]
+
+
+def _vertical_lines_at(axis: Any, x: Any) -> list[Any]:
+    target = axis.convert_xunits(x)
+    found = []
+    for line in axis.lines:
+        xdata = np.asarray(axis.convert_xunits(line.get_xdata()), dtype=float)
+        if xdata.size == 2 and np.allclose(xdata, target):
+            found.append(line)
+    return found
+
+
+def _legend_texts(figure: Any) -> list[str]:
+    legends = [*figure.legends, *(legend for sub in figure.subfigs for legend in sub.legends)]
+    return [text.get_text() for legend in legends for text in legend.get_texts()]
+
+
+def _caption(figure: Any) -> str:
+    texts = [text.get_text() for subfigure in figure.subfigs for text in subfigure.texts]
+    (caption,) = [text for text in texts if text.startswith("configuration: ")]
+    return caption
+
+
+def _texts(axis: Any) -> list[str]:
+    return [text.get_text() for text in axis.texts]
+
+
+def test_label_from_attrs_formats_name_and_units() -> None:
+    da = xr.DataArray([1.0], dims="x", name="capacity")
+    assert label_from_attrs(da.assign_attrs(long_name="capacity", units="patient d-1")) == (
+        "capacity [patient d-1]"
+    )
+    assert label_from_attrs(da.assign_attrs(long_name="facility open", units="1")) == (
+        "facility open [fraction]"
+    )
+    assert label_from_attrs(da.assign_attrs(long_name="facility struck")) == "facility struck"
+    assert label_from_attrs(da) == "capacity"
+    labelled = da.assign_attrs(long_name="capacity", units="patient d-1")
+    assert label_from_attrs(labelled, extra=" and demand") == "capacity and demand [patient d-1]"
+
+
+def test_axis_labels_come_from_attributes(reference: xr.Dataset) -> None:
+    assert _y_labels(capacity_figure(reference)) == ["capacity and demand [patient d-1]"]
+    assert _x_labels(capacity_figure(reference)) == ["date"]
+
+    renamed = reference.copy()
+    renamed["capacity"] = renamed["capacity"].copy()
+    renamed["capacity"].attrs["long_name"] = "usable capacity"
+    figure = capacity_figure(renamed)
+    assert _y_labels(figure) == ["usable capacity and demand [patient d-1]"]
+    assert "usable capacity" in _legend_texts(figure)
+    # The copy is changed, the original is not.
+    assert reference["capacity"].attrs["long_name"] == "capacity"
+
+
+def test_one_panel_per_service(reference: xr.Dataset, small: xr.Dataset) -> None:
+    for results in (reference, small):
+        panels = _panels(capacity_figure(results))
+        assert len(panels) == results.sizes["service"] * results.sizes["facility"]
+        assert [axis.get_title(loc="left") for axis in panels] == list(results["service"].values)
+
+
+def test_strikes_are_marked_with_date_time(reference: xr.Dataset) -> None:
+    figure = capacity_figure(reference)
+    strike_date = np.datetime64("2016-02-15")
+    for axis in _panels(figure):
+        assert len(_vertical_lines_at(axis, strike_date)) == 1
+    assert "four missiles within minutes" in _texts(_panels(figure)[0])
+    assert "after the strike" in figure.get_suptitle()
+
+
+def test_integer_day_time(small: xr.Dataset) -> None:
+    assert small["time"].dtype.kind == "i"
+    figure = capacity_figure(small)
+    assert _x_labels(figure) == ["days since t = 0 [d]"]
+    panels = _panels(figure)
+    for axis in panels:
+        assert len(_vertical_lines_at(axis, 10)) == 1
+    # No label in the configuration: the strike is numbered.
+    assert "strike 1" in _texts(panels[0])
+    # Closure from day 10 to day 15 is shaded in every panel.
+    for axis in panels:
+        spans = [patch.get_x() for patch in axis.patches]
+        assert spans == [10]
+
+
+def test_no_strikes(small: xr.Dataset) -> None:
+    quiet = small.isel(strike=slice(0, 0))
+    assert quiet.sizes["strike"] == 0
+    figure = capacity_figure(quiet)
+    assert figure.get_suptitle() == "Capacity and demand — Small clinic"
+    for axis in _panels(figure):
+        assert not _vertical_lines_at(axis, 10)
+
+
+def test_caption_gives_provenance(reference: xr.Dataset) -> None:
+    caption = _caption(capacity_figure(reference))
+    assert (
+        caption
+        == f"configuration: maarat_al_numan · seed 20160215 · facility_impact {fi.__version__}"
+    )
+
+
+def test_extra_dims_are_reduced_and_said(small: xr.Dataset) -> None:
+    scaled = [small["capacity"] * factor for factor in (1.0, 2.0, 3.0)]
+    ensemble = small.copy()
+    ensemble["capacity"] = xr.concat(scaled, dim="draw").expand_dims(scenario=["base", "relief"])
+    ensemble["capacity"].attrs = small["capacity"].attrs
+    reduced, note = representative(ensemble)
+    assert set(reduced["capacity"].dims) == {"facility", "service", "time"}
+    assert reduced["scenario"].item() == "base"
+    xr.testing.assert_allclose(reduced["capacity"].drop_vars("scenario"), small["capacity"] * 2.0)
+    assert reduced["capacity"].attrs["long_name"] == "capacity"
+    assert note == "median of 3 draws; first scenario (base)"
+    caption = _caption(capacity_figure(ensemble))
+    assert caption.endswith("shown: median of 3 draws; first scenario (base)")
+
+
+def test_write_capacity_figure_is_atomic_and_reproducible(
+    reference: xr.Dataset, tmp_path: Path
+) -> None:
+    paths = write_capacity_figure(reference, tmp_path)
+    assert paths == [
+        tmp_path / "maarat_al_numan-capacity.png",
+        tmp_path / "maarat_al_numan-capacity.svg",
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in paths)
+    assert paths[0].read_bytes().startswith(b"\x89PNG")
+    first_svg = paths[1].read_bytes()
+    assert first_svg.lstrip().startswith(b"<?xml")
+    assert b"<dc:date>" not in first_svg
+
+    write_capacity_figure(reference, tmp_path)
+    assert paths[1].read_bytes() == first_svg
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_save_figure_falls_back_to_results_stem(small: xr.Dataset, tmp_path: Path) -> None:
+    unnamed = small.copy()
+    unnamed.attrs = {
+        key: value for key, value in small.attrs.items() if key != "configuration_name"
+    }
+    paths = write_capacity_figure(unnamed, tmp_path / "new folder")
+    assert [path.name for path in paths] == ["results-capacity.png", "results-capacity.svg"]
+    assert all(path.is_file() for path in paths)
+    assert save_figure(capacity_figure(small), tmp_path, "again") == [
+        tmp_path / "again.png",
+        tmp_path / "again.svg",
+    ]
+
+
+def test_figure_rebuilds_from_netcdf(reference: xr.Dataset, tmp_path: Path) -> None:
+    stored = read_netcdf(write_netcdf(reference, tmp_path / "results.nc"))
+    original, rebuilt = capacity_figure(reference), capacity_figure(stored)
+    assert rebuilt.get_suptitle() == original.get_suptitle()
+    assert _y_labels(rebuilt) == _y_labels(original)
+    assert _x_labels(rebuilt) == _x_labels(original)
+    assert _texts(_panels(rebuilt)[0]) == _texts(_panels(original)[0])
+
+
+def test_import_does_not_import_matplotlib() -> None:
+    code = "import sys, facility_impact; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
