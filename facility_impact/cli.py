@@ -7,9 +7,11 @@ output file is created or overwritten.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from facility_impact.errors import ConfigError
 
@@ -36,20 +38,37 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _output_folder(text: str) -> Path:
+    """``--out``: a folder that exists or can be made; a file in the way is bad input."""
+    folder = Path(text)
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ConfigError(
+                    f"--out = {json.dumps(text)}: {part} is a file; "
+                    "must be a folder (existing or new)"
+                )
+            break
+    return folder
+
+
 def _command_run(args: argparse.Namespace) -> int:
     from facility_impact.config import load_config
-    from facility_impact.io import write_csv, write_netcdf
+    from facility_impact.io import atomic_paths, save_csv, save_netcdf
     from facility_impact.simulation import simulate
     from facility_impact.summary import summarize
     from facility_impact.tables import format_summary, summary_table
 
     config = load_config(args.config, horizon_days=args.horizon, seed=args.seed)
+    out = _output_folder(args.out)
     results = simulate(config)
     summary = summarize(results)
-    out = Path(args.out)
-    netcdf = write_netcdf(results, out / f"{config.name}.nc")
     header, rows = summary_table(summary)
-    table = write_csv(header, rows, out / f"{config.name}-summary.csv")
+    netcdf, table = out / f"{config.name}.nc", out / f"{config.name}-summary.csv"
+    # Both files appear together or not at all.
+    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
+        save_netcdf(results, netcdf_part)
+        save_csv(header, rows, table_part)
     print(format_summary(summary))
     print(f"\nwrote {netcdf} and {table}")
     return 0
@@ -69,13 +88,20 @@ def _command_plot(args: argparse.Namespace) -> int:
     from facility_impact.io import read_netcdf
 
     results = read_netcdf(args.results)
-    for path in write_capacity_figure(results, Path(args.out)):
+    for path in write_capacity_figure(results, _output_folder(args.out)):
         print(f"wrote {path}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad options are bad input: one line on stderr and status 2, like a bad file."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="facility-impact",
         description="How much health care is lost when a health facility is struck, "
         "for whom, for how long, and what would shorten it.",
@@ -126,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except ConfigError as error:
         print(f"facility-impact: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        # An output folder that cannot be written is a bad --out, not a crash.
+        where = f" {error.filename}" if error.filename else ""
+        print(f"facility-impact: error: cannot write{where}: {error.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

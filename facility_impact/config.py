@@ -44,7 +44,7 @@ class Curve:
     def describe(self) -> str:
         delay = f" after {self.delay_days:g} d delay" if self.delay_days else ""
         if self.family == "none":
-            return "no recovery"
+            return "curve none (stays where it is)"
         if self.family == "normal":
             return f"normal (mean {self.mean_days:g} d, sd {self.sd_days:g} d){delay}"
         return f"{self.family} over {self.time_days:g} d{delay}"
@@ -246,10 +246,27 @@ def _count(value: Any, path: str) -> float:
     return _number(value, path, minimum=0)
 
 
+def _positive(value: Any, path: str) -> float:
+    """A scale that divides: strictly positive, ``inf`` allowed (no decay)."""
+    number = _number(value, path, minimum=0, allow_inf=True)
+    if number == 0:
+        raise _fail(path, value, "must be > 0 (inf for no distance decay)")
+    return number
+
+
 def _string(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise _fail(path, value, "must be a string")
     return value
+
+
+def _key_name(key: str, path: str, known: list[str], what: str) -> str:
+    """A table key that must name something defined elsewhere (a resource, a service, ...)."""
+    if key not in known:
+        raise ConfigError(
+            f"{path}.{key}: unknown {what} {json.dumps(key)}; known: {', '.join(known) or '(none)'}"
+        )
+    return key
 
 
 def _name(value: Any, path: str, known: list[str], what: str) -> str:
@@ -346,7 +363,7 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
     volume = _count(_require(table, "volume_per_month", path), f"{path}.volume_per_month")
     needs_raw = _table(_require(table, "needs", path, " (use {} if none)"), f"{path}.needs")
     needs = {
-        _name(resource, f"{path}.needs", list(resources), "resource"): _fraction(
+        _key_name(resource, f"{path}.needs", list(resources), "resource"): _fraction(
             weight, f"{path}.needs.{resource}"
         )
         for resource, weight in needs_raw.items()
@@ -365,11 +382,17 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
             minimum=0,
             integer=True,
         )
+        if start >= horizon:
+            raise _fail(
+                f"{period_path}.start_day", start, f"must be before the horizon (day {horizon})"
+            )
+        # end_day is exclusive and defaults to the horizon; a period that runs
+        # past the horizon is cut there (a shorter --horizon stays valid).
         end = _number(
             period.get("end_day", horizon), f"{period_path}.end_day", minimum=0, integer=True
         )
-        if end < start:
-            raise _fail(f"{period_path}.end_day", end, f"must be >= start_day ({start})")
+        if end <= start:
+            raise _fail(f"{period_path}.end_day", end, f"must be > start_day ({start})")
         factor = _count(_require(period, "factor", period_path), f"{period_path}.factor")
         periods.append(DemandPeriod(int(start), int(end), factor))
     return Service(
@@ -384,11 +407,8 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
         willingness_to_travel=_fraction(
             table.get("willingness_to_travel", 0.0), f"{path}.willingness_to_travel"
         ),
-        distance_decay_km=_number(
-            table.get("distance_decay_km", math.inf),
-            f"{path}.distance_decay_km",
-            minimum=1e-9,
-            allow_inf=True,
+        distance_decay_km=_positive(
+            table.get("distance_decay_km", math.inf), f"{path}.distance_decay_km"
         ),
         demand_multipliers=tuple(periods),
     )
@@ -476,9 +496,9 @@ def _read_strike(
     resources = facilities[facility].resources
     damage_raw = _table(_require(table, "damage", path), f"{path}.damage")
     damage = {
-        _name(resource, f"{path}.damage", list(resources), f"resource of {facility}"): _fraction(
-            fraction, f"{path}.damage.{resource}"
-        )
+        _key_name(
+            resource, f"{path}.damage", list(resources), f"resource of {facility}"
+        ): _fraction(fraction, f"{path}.damage.{resource}")
         for resource, fraction in damage_raw.items()
     }
     casualties = _count(table.get("casualties", 0), f"{path}.casualties")
@@ -486,7 +506,7 @@ def _read_strike(
         table.get("casualty_service", "emergency"), f"{path}.casualty_service"
     )
     services = list(facilities[facility].services)
-    if casualties > 0 and casualty_service not in services:
+    if (casualties > 0 or "casualty_service" in table) and casualty_service not in services:
         raise _fail(
             f"{path}.casualty_service",
             casualty_service,
@@ -506,7 +526,7 @@ def _read_strike(
 def _per_service(raw: Any, path: str, services: list[str]) -> dict[str, float]:
     table = _table(raw, path)
     return {
-        _name(service, path, services, "service"): _count(volume, f"{path}.{service}")
+        _key_name(service, path, services, "service"): _count(volume, f"{path}.{service}")
         for service, volume in table.items()
     }
 
@@ -521,7 +541,7 @@ def _read_alternative(
     distance_raw = _require(table, "distance_km", path)
     if isinstance(distance_raw, Mapping):
         distances = {
-            _name(facility, f"{path}.distance_km", list(facilities), "facility"): _number(
+            _key_name(facility, f"{path}.distance_km", list(facilities), "facility"): _number(
                 km, f"{path}.distance_km.{facility}", minimum=0, allow_inf=True
             )
             for facility, km in distance_raw.items()
@@ -581,7 +601,7 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     recovery = {}
     for resource, table in recovery_raw.items():
         path = f"recovery.{resource}"
-        _name(resource, "recovery", resource_names, "resource")
+        _key_name(resource, "recovery", resource_names, "resource")
         table = _table(table, path)
         recovery[resource] = Recovery(
             curve=_curve(table, path, ("recoverable_share",)),
@@ -628,7 +648,9 @@ def _check_travel(
     about willingness to travel would drive the result.
     """
     for alternative in alternatives:
-        for service, volume in alternative.spare_capacity_per_month.items():
+        # Patients head wherever the attraction weight (capacity) is positive,
+        # even to an alternative with no spare capacity for them.
+        for service, volume in alternative.capacity_per_month.items():
             for facility in facilities.values():
                 if volume == 0 or service not in facility.services:
                     continue

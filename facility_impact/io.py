@@ -42,15 +42,31 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         temporary_path.unlink(missing_ok=True)
 
 
-def write_netcdf(results: xr.Dataset, target: str | Path) -> Path:
-    """Write ``results`` to NetCDF-4 at ``target`` atomically, compressed."""
+def save_netcdf(results: xr.Dataset, path: str | Path) -> None:
+    """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`)."""
     encoding = {
         name: {"zlib": True, "complevel": 4}
         for name, variable in results.data_vars.items()
         if variable.dtype.kind == "f"
     }
+    results.to_netcdf(path, mode="w", engine=NETCDF_ENGINE, encoding=encoding)
+
+
+@contextlib.contextmanager
+def atomic_paths(*targets: str | Path) -> Iterator[list[Path]]:
+    """Temporary paths for several outputs that appear together or not at all.
+
+    All are moved into place only after the block finished for every one of
+    them; a failure while writing any leaves every target as it was.
+    """
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(atomic_path(target)) for target in targets]
+
+
+def write_netcdf(results: xr.Dataset, target: str | Path) -> Path:
+    """Write ``results`` to NetCDF-4 at ``target`` atomically, compressed."""
     with atomic_path(target) as temporary:
-        results.to_netcdf(temporary, mode="w", engine=NETCDF_ENGINE, encoding=encoding)
+        save_netcdf(results, temporary)
     return Path(target)
 
 
@@ -66,11 +82,16 @@ def read_netcdf(source: str | Path) -> xr.Dataset:
         raise ConfigError(f"{path}: not a readable NetCDF results file ({error})") from None
 
 
+def save_csv(header: Sequence[str], rows: Sequence[Sequence[object]], path: str | Path) -> None:
+    """Write a table as CSV at ``path`` (not atomic: see :func:`write_csv`)."""
+    with Path(path).open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def write_csv(header: Sequence[str], rows: Sequence[Sequence[object]], target: str | Path) -> Path:
     """Write a table as CSV at ``target`` atomically."""
     with atomic_path(target) as temporary:
-        with temporary.open("w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(header)
-            writer.writerows(rows)
+        save_csv(header, rows, temporary)
     return Path(target)

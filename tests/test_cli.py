@@ -1,0 +1,510 @@
+"""The ``facility-impact`` command line: files written, numbers in them, bad input refused.
+
+The end-to-end run goes through a real interpreter (``python -m facility_impact.cli``);
+the many small cases call :func:`facility_impact.cli.main` in-process, which runs the
+same code path without paying for an interpreter start each time.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import facility_impact
+from facility_impact.cli import main
+from facility_impact.io import atomic_path
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "configs" / "maarat_al_numan.toml"
+STEM = REFERENCE.stem
+FACILITY = "maarat_al_numan"
+SERVICES = ("outpatient", "emergency", "inpatient", "surgery")
+# Monthly volumes of the reference configuration [patient month-1].
+MONTHLY_VOLUME = {"outpatient": 1500, "emergency": 1100, "inpatient": 183, "surgery": 140}
+DAYS_PER_MONTH = 30.4375
+ERROR_PREFIX = "facility-impact: error: "
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "facility_impact.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _files(folder: Path) -> list[str]:
+    """Names of everything in ``folder`` (hidden ``.part`` files included); [] if absent."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _open(path: Path) -> xr.Dataset:
+    with xr.open_dataset(path, engine="h5netcdf") as dataset:
+        return dataset.load()
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    """``python -m facility_impact.cli run <reference> --out results`` in a fresh folder."""
+    cwd = tmp_path_factory.mktemp("run")
+    completed = _cli("run", str(REFERENCE), "--out", "results", cwd=cwd)
+    return completed, cwd / "results"
+
+
+@pytest.fixture(scope="module")
+def reference_results(reference_run):
+    _, out = reference_run
+    return _open(out / f"{STEM}.nc")
+
+
+def test_run_subprocess_succeeds_and_writes_exactly_two_files(reference_run):
+    completed, out = reference_run
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.nc"]
+    assert f"wrote {Path('results') / f'{STEM}.nc'}" in completed.stdout
+
+
+def test_netcdf_records_its_inputs(reference_results):
+    attrs = reference_results.attrs
+    assert attrs["configuration_name"] == STEM
+    assert attrs["configuration"] == REFERENCE.read_text(encoding="utf-8")
+    assert int(attrs["seed"]) == 20160215
+    assert int(attrs["horizon_days"]) == 365
+    assert reference_results.sizes["time"] == 365
+    for name, variable in reference_results.data_vars.items():
+        assert variable.attrs.get("units"), f"{name} has no units"
+
+
+def test_netcdf_conserves_patients(reference_results):
+    """Σ demand = Σ (served + served elsewhere + unmet + abandoned) + backlog on the last day."""
+    r = reference_results
+    demand = r["demand"].sum("time")
+    accounted = (r["served"] + r["served_elsewhere"] + r["unmet"] + r["abandoned"]).sum("time")
+    accounted = accounted + r["backlog"].isel(time=-1)
+    assert float(demand.min()) > 0
+    np.testing.assert_allclose(accounted.values, demand.values, rtol=1e-9, atol=1e-9)
+
+
+def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
+    baseline = reference_results["baseline_capacity"].sel(facility=FACILITY)
+    for service, volume in MONTHLY_VOLUME.items():
+        assert float(baseline.sel(service=service)) * DAYS_PER_MONTH == pytest.approx(
+            volume, rel=1e-12
+        ), service
+
+
+def test_csv_has_one_row_per_service_and_the_summary_columns(reference_run, reference_results):
+    _, out = reference_run
+    header, rows = _read_csv(out / f"{STEM}-summary.csv")
+    assert header[:2] == ["facility", "service"]
+    assert sorted(row["service"] for row in rows) == sorted(SERVICES)
+    assert {row["facility"] for row in rows} == {FACILITY}
+    summary = facility_impact.summarize(reference_results)
+    for name in summary.data_vars:
+        assert any(c == name or c.startswith(f"{name}_") for c in header), name
+    for column in (
+        "forgone_care_30d",
+        "forgone_care_90d",
+        "forgone_care_365d",
+        "served_elsewhere_total_30d",
+        "days_to_capacity_50pct",
+        "days_to_capacity_90pct",
+        "coverage",
+    ):
+        assert column in header
+
+
+def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, reference_results):
+    _, out = reference_run
+    _, rows = _read_csv(out / f"{STEM}-summary.csv")
+    r = reference_results
+    assert r["strike_day"].values.tolist() == [0.0]  # so the window is days 0 … 29
+    first_month = r.sel(facility=FACILITY).isel(time=slice(0, 30))
+    forgone = (first_month["unmet"] + first_month["abandoned"]).sum("time")
+    elsewhere = first_month["served_elsewhere"].sum("time")
+    for row in rows:
+        service = row["service"]
+        expected = float(forgone.sel(service=service))
+        assert expected > 1.0  # the strike closes every service for 30 days
+        assert float(row["forgone_care_30d"]) == pytest.approx(expected, abs=1e-4), service
+        assert float(row["served_elsewhere_total_30d"]) == pytest.approx(
+            float(elsewhere.sel(service=service)), abs=1e-4
+        ), service
+
+
+def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
+    completed, out = reference_run
+    _, rows = _read_csv(out / f"{STEM}-summary.csv")
+    lines = completed.stdout.splitlines()
+    for row in rows:
+        matching = [line for line in lines if line.split()[:1] == [row["service"]]]
+        assert len(matching) == 1, row["service"]
+        assert f"{float(row['forgone_care_30d']):,.0f}" in matching[0].split()
+
+
+def test_run_horizon_override_gives_that_time_axis(tmp_path, capsys):
+    assert main(["run", str(REFERENCE), "--out", str(tmp_path), "--horizon", "90"]) == 0
+    results = _open(tmp_path / f"{STEM}.nc")
+    assert results.sizes["time"] == 90
+    assert int(results.attrs["horizon_days"]) == 90
+    assert results["day"].values.tolist() == list(range(90))
+    assert "overridden: run.horizon_days = 90" in results.attrs["configuration"]
+    assert "surgery" in capsys.readouterr().out
+
+
+def test_run_seed_override_is_stored(tmp_path, capsys):
+    assert main(["run", str(REFERENCE), "--out", str(tmp_path), "--seed", "7"]) == 0
+    results = _open(tmp_path / f"{STEM}.nc")
+    assert int(results.attrs["seed"]) == 7
+    assert "overridden: run.seed = 7" in results.attrs["configuration"]
+    capsys.readouterr()
+
+
+def test_check_describes_the_configuration_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(REFERENCE)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    text = captured.out
+    assert f"facility {FACILITY}" in text
+    for service in SERVICES:
+        assert f"service {service}:" in text
+    assert "strike 0 (four missiles within minutes)" in text
+    for alternative in ("district_hospital", "health_centre"):
+        assert f"alternative {alternative}" in text
+    assert text.rstrip().endswith("configuration is valid")
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], ("run", "check", "plot")),
+        (["run"], ("CONFIG", "--out", "--horizon", "--seed")),
+        (["check"], ("CONFIG",)),
+        (["plot"], ("RESULTS.nc", "--out")),
+    ],
+    ids=["top", "run", "check", "plot"],
+)
+def test_help_works_for_every_subcommand(args, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: facility-impact")
+    for word in expected:
+        assert word in out
+
+
+def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
+    pytest.importorskip("facility_impact.figures")
+    _, out = reference_run
+    figures = tmp_path / "figures"
+    assert main(["plot", str(out / f"{STEM}.nc"), "--out", str(figures)]) == 0
+    assert capsys.readouterr().out.count("wrote ") >= 2
+    for suffix in (".png", ".svg"):
+        path = figures / f"{STEM}-capacity{suffix}"
+        assert path.is_file() and path.stat().st_size > 0
+
+
+def test_plot_missing_results_is_one_line_error(tmp_path, capsys):
+    pytest.importorskip("facility_impact.figures")
+    missing = tmp_path / "absent.nc"
+    assert main(["plot", str(missing), "--out", str(tmp_path / "figures")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and str(missing) in captured.err
+    assert _files(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _edit(*replacements: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """Edits to the reference configuration, applied by :func:`_case_text`."""
+    return replacements
+
+
+def _case_text(case: BadCase) -> str:
+    """The reference configuration with each ``old`` replaced by ``new``; ``old`` must occur
+    exactly once, so a change to the reference file fails the case loudly."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    for old, new in case.edits or ():
+        assert text.count(old) == 1, f"{old!r} should occur once in {REFERENCE.name}"
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass(frozen=True)
+class BadCase:
+    id: str
+    edits: tuple[tuple[str, str], ...] | None  # None: the configuration file does not exist
+    expected: tuple[str, ...]  # key path, value and what is allowed
+    horizon: int | None = None
+    options: tuple[str, ...] = field(default=())
+
+
+OUTPATIENT = "facility.maarat_al_numan.services.outpatient"
+BAD_CASES = [
+    BadCase(
+        "malformed_toml",
+        _edit(("horizon_days = 365", "horizon_days = = 365")),
+        ("scenario.toml: not valid TOML", "(at line "),
+    ),
+    BadCase(
+        "unknown_top_level_key",
+        _edit(("title = ", 'colour = "red"\ntitle = ')),
+        ("colour: unknown key", "allowed here: title, run, facility"),
+    ),
+    BadCase(
+        "unknown_service_key",
+        _edit(("volume_per_month = 1500", "volume_per_month = 1500\nvolume_per_week = 350")),
+        (f"{OUTPATIENT}.volume_per_week: unknown key", "volume_per_month"),
+    ),
+    BadCase(
+        "unknown_facility_in_strike",
+        _edit(('facility = "maarat_al_numan"', 'facility = "azaz"')),
+        ('strike[0].facility = "azaz"', "unknown facility", "known: maarat_al_numan"),
+    ),
+    BadCase(
+        "unknown_service_in_spare_capacity",
+        _edit(("{ outpatient = 400, emergency = 50 }", "{ outpatient = 400, dentistry = 50 }")),
+        ("alternative[1].spare_capacity_per_month.dentistry", '"dentistry"', "unknown service"),
+    ),
+    BadCase(
+        "unknown_resource_in_needs",
+        _edit(("needs = { staff = 1.0, building = 0.5 }", "needs = { staff = 1.0, cars = 0.5 }")),
+        (f"{OUTPATIENT}.needs.cars", '"cars"', "unknown resource", "known: beds, staff"),
+    ),
+    BadCase(
+        "unknown_resource_in_damage",
+        _edit(("staff = 0.148 }", "nurses = 0.148 }")),
+        ("strike[0].damage.nurses", '"nurses"', "unknown resource"),
+    ),
+    BadCase(
+        "negative_count",
+        _edit(("beds = 30,", "beds = -3,")),
+        ("facility.maarat_al_numan.resources.beds = -3", "not negative"),
+    ),
+    BadCase(
+        "negative_volume",
+        _edit(("volume_per_month = 140", "volume_per_month = -140")),
+        ("facility.maarat_al_numan.services.surgery.volume_per_month = -140", "not negative"),
+    ),
+    BadCase(
+        "deferrable_share_above_one",
+        _edit(("deferrable_share = 0.5", "deferrable_share = 1.5")),
+        (f"{OUTPATIENT}.deferrable_share = 1.5", "between 0 and 1"),
+    ),
+    BadCase(
+        "damage_above_one",
+        _edit(("damage = { beds = 1.0,", "damage = { beds = 1.2,")),
+        ("strike[0].damage.beds = 1.2", "between 0 and 1"),
+    ),
+    BadCase(
+        "strike_after_horizon",
+        _edit(("\nday = 0\n", "\nday = 400\n")),
+        ("strike[0].day = 400", "before day 365"),
+    ),
+    BadCase(
+        "strike_after_overridden_horizon",
+        _edit(("\nday = 0\n", "\nday = 200\n")),
+        ("strike[0].day = 200", "before day 90"),
+        horizon=90,
+        options=("--horizon", "90"),
+    ),
+    BadCase("missing_file", None, ("scenario.toml", "not found")),
+    BadCase(
+        "string_for_number",
+        _edit(("population = 40000", 'population = "many"')),
+        ('facility.maarat_al_numan.population = "many"', "must be a number"),
+    ),
+    BadCase(
+        "unknown_recovery_curve",
+        _edit(('[recovery.building]\ncurve = "normal"', '[recovery.building]\ncurve = "sigmoid"')),
+        ('recovery.building.curve = "sigmoid"', "must be one of", "normal"),
+    ),
+    BadCase(
+        "strike_date_without_start_date",
+        _edit(("start_date = 2016-02-15\n", ""), ("\nday = 0\n", "\ndate = 2016-03-01\n")),
+        ("strike[0].date = 2016-03-01", "run.start_date"),
+    ),
+    BadCase(
+        "missing_required_key",
+        _edit(("volume_per_month = 183\n", "")),
+        ("facility.maarat_al_numan.services.inpatient.volume_per_month: missing", "required"),
+    ),
+]
+BY_ID = {case.id: case for case in BAD_CASES}
+
+
+def _write_case(case: BadCase, folder: Path) -> Path:
+    path = folder / "scenario.toml"
+    if case.edits is not None:
+        path.write_text(_case_text(case), encoding="utf-8")
+    return path
+
+
+def _assert_one_line_error(stderr: str, case: BadCase) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert stderr.endswith("\n")
+    line = lines[0]
+    assert line.startswith(ERROR_PREFIX)
+    for part in case.expected:
+        assert part in line, f"{part!r} missing from {line!r}"
+    return line
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=lambda case: case.id)
+def test_bad_input_exits_2_with_one_line_and_no_output(case, tmp_path, capsys):
+    config = _write_case(case, tmp_path)
+    out = tmp_path / "out"
+    status = main(["run", str(config), "--out", str(out), *case.options])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    _assert_one_line_error(captured.err, case)
+    assert _files(out) == []
+
+
+def test_malformed_toml_error_names_the_line(tmp_path, capsys):
+    case = BY_ID["malformed_toml"]
+    line = _case_text(case).splitlines().index("horizon_days = = 365") + 1
+    assert main(["check", str(_write_case(case, tmp_path))]) == 2
+    assert f"(at line {line}, column " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=lambda case: case.id)
+def test_api_raises_config_error_with_the_cli_message(case, tmp_path, capsys):
+    config = _write_case(case, tmp_path)
+    with pytest.raises(facility_impact.ConfigError) as error:
+        facility_impact.load_config(config, horizon_days=case.horizon)
+    assert main(["run", str(config), "--out", str(tmp_path / "out"), *case.options]) == 2
+    assert capsys.readouterr().err == f"{ERROR_PREFIX}{error.value}\n"
+
+
+@pytest.mark.parametrize(
+    "case_id", ["malformed_toml", "damage_above_one", "missing_file", "string_for_number"]
+)
+def test_bad_input_through_a_real_interpreter(case_id, tmp_path):
+    case = BY_ID[case_id]
+    config = _write_case(case, tmp_path)
+    completed = _cli("run", config.name, "--out", "out", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    _assert_one_line_error(completed.stderr, case)
+    assert _files(tmp_path / "out") == []
+
+
+def test_failed_run_leaves_earlier_outputs_untouched(tmp_path, capsys):
+    config = tmp_path / f"{STEM}.toml"
+    config.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    written = {name: (out / name).read_bytes() for name in _files(out)}
+    stamps = {name: (out / name).stat().st_mtime_ns for name in written}
+    assert sorted(written) == [f"{STEM}-summary.csv", f"{STEM}.nc"]
+    capsys.readouterr()
+
+    config.write_text(_case_text(BY_ID["damage_above_one"]), encoding="utf-8")
+    assert main(["run", str(config), "--out", str(out)]) == 2
+    assert "strike[0].damage.beds = 1.2" in capsys.readouterr().err
+    assert _files(out) == sorted(written)
+    for name, content in written.items():
+        assert (out / name).read_bytes() == content
+        assert (out / name).stat().st_mtime_ns == stamps[name]
+
+
+def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
+    blocker = tmp_path / "results"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["run", str(REFERENCE), "--out", str(blocker)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert "--out" in captured.err and str(blocker) in captured.err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_invalid_option_value_exits_2_without_output(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(REFERENCE), "--out", str(out), "--horizon", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "--horizon" in err and "'0'" in err and "at least 1" in err
+    assert _files(out) == []
+
+
+def test_results_and_summary_appear_together_or_not_at_all(tmp_path, monkeypatch):
+    import facility_impact.cli as cli
+
+    def failing_csv(*args, **kwargs):
+        raise OSError(28, "No space left on device", "summary.csv")
+
+    monkeypatch.setattr("facility_impact.io.save_csv", failing_csv)
+    out = tmp_path / "out"
+    assert cli.main(["run", str(REFERENCE), "--out", str(out)]) == 2
+    assert _files(out) == []
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def test_atomic_path_failure_leaves_no_target_and_no_part_file(tmp_path):
+    target = tmp_path / "table.csv"
+    with pytest.raises(RuntimeError, match="disk full"):
+        with atomic_path(target) as temporary:
+            assert temporary.parent == tmp_path and temporary != target
+            temporary.write_text("half a table", encoding="utf-8")
+            raise RuntimeError("disk full")
+    assert _files(tmp_path) == []
+
+
+def test_atomic_path_failure_keeps_the_previous_target(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("previous", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as temporary:
+            temporary.write_text("new", encoding="utf-8")
+            raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert _files(tmp_path) == ["table.csv"]
+
+
+def test_atomic_path_success_gives_normal_permissions(tmp_path):
+    target = tmp_path / "nested" / "table.csv"
+    previous = os.umask(0o022)
+    try:
+        with atomic_path(target) as temporary:
+            temporary.write_text("a,b\n1,2\n", encoding="utf-8")
+            assert not target.exists()
+    finally:
+        os.umask(previous)
+    assert target.read_text(encoding="utf-8") == "a,b\n1,2\n"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert _files(target.parent) == ["table.csv"]

@@ -1,0 +1,125 @@
+"""The reference configuration: it reproduces the reported facts, and its headline
+numbers do not drift without anyone noticing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import facility_impact
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "configs" / "maarat_al_numan.toml"
+SEED = REPO / "seeds" / "maarat_al_numan_report.toml"
+BASELINE = REPO / "tests" / "baseline" / "maarat_al_numan.json"
+FACILITY = "maarat_al_numan"
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12 [d month-1]
+RTOL = 1e-9
+
+
+def _load_script():
+    """tests/update_baseline.py as a module, whatever pytest's import mode."""
+    spec = importlib.util.spec_from_file_location(
+        "update_baseline", Path(__file__).with_name("update_baseline.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def results():
+    return facility_impact.simulate(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def seed_facts():
+    with SEED.open("rb") as stream:
+        return tomllib.load(stream)["facility"][FACILITY]
+
+
+# --------------------------------------------------------------------------- seed facts
+
+
+@pytest.mark.parametrize(
+    ("resource", "fact"), [("beds", "beds"), ("staff", "staff"), ("theatres", "operating_theatres")]
+)
+def test_resources_are_the_reported_counts(results, seed_facts, resource, fact):
+    reported = seed_facts[fact]["value"]
+    simulated = float(results["baseline_quantity"].sel(facility=FACILITY, resource=resource))
+    assert simulated == reported
+
+
+@pytest.mark.parametrize(
+    ("service", "fact"),
+    [
+        ("outpatient", "outpatient_consultations_per_month"),
+        ("emergency", "emergency_consultations_per_month"),
+        ("surgery", "operations_per_month"),
+    ],
+)
+def test_monthly_volumes_are_the_reported_ones(results, seed_facts, service, fact):
+    reported = seed_facts[fact]["value"]
+    daily = float(results["baseline_capacity"].sel(facility=FACILITY, service=service))
+    assert daily * DAYS_PER_MONTH == pytest.approx(reported, rel=1e-12)
+
+
+def test_population_at_t0_is_the_reported_catchment(results, seed_facts):
+    reported = seed_facts["catchment_population"]["value"]
+    population = results["population"].sel(facility=FACILITY).isel(time=0)
+    assert float(population) == pytest.approx(reported, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def _mismatches(expected, actual, where: str = "") -> list[str]:
+    """Differences between two nested dicts of numbers (None = NaN), compared with RTOL."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        found = [f"{where}{k}: missing now" for k in sorted(expected.keys() - actual.keys())]
+        found += [f"{where}{k}: new, not in the baseline" for k in actual.keys() - expected]
+        for key in sorted(expected.keys() & actual.keys()):
+            found += _mismatches(expected[key], actual[key], f"{where}{key}.")
+        return found
+    label = where.rstrip(".")
+    if expected is None or actual is None:
+        same = expected is None and actual is None
+    else:
+        same = math.isclose(actual, expected, rel_tol=RTOL, abs_tol=0.0)
+    return [] if same else [f"{label}: baseline {expected!r}, now {actual!r}"]
+
+
+def test_mismatch_finder_reports_differences():
+    """The comparison itself can fail: a drift, a NaN and a missing key are all caught."""
+    golden = {"a": {"x": 1.0, "y": None, "z": 2.0}}
+    assert _mismatches(golden, {"a": {"x": 1.0, "y": None, "z": 2.0}}) == []
+    assert _mismatches(golden, {"a": {"x": 1.0 + 1e-6, "y": None, "z": 2.0}}) == [
+        "a.x: baseline 1.0, now 1.000001"
+    ]
+    assert len(_mismatches(golden, {"a": {"x": 1.0, "y": 3.0}})) == 2
+
+
+def test_headline_numbers_match_the_baseline(results):
+    if not BASELINE.is_file():
+        pytest.fail(f"{BASELINE.name} is missing; run `python tests/update_baseline.py`")
+    golden = json.loads(BASELINE.read_text(encoding="utf-8"))
+    assert golden["configuration"] == CONFIG.relative_to(REPO).as_posix()
+    assert "update_baseline.py" in golden["note"]
+    now = _load_script().headline(facility_impact.summarize(results))
+    expected = golden["indicators"]
+    # The baseline must hold every headline indicator for every service.
+    assert sorted(expected[FACILITY]) == ["emergency", "inpatient", "outpatient", "surgery"]
+    assert len(expected[FACILITY]["surgery"]) == 9
+    problems = _mismatches(expected, now)
+    assert not problems, (
+        f"headline numbers of {CONFIG.name} differ from {BASELINE.relative_to(REPO)} "
+        f"(rtol {RTOL:g}):\n  "
+        + "\n  ".join(problems)
+        + "\nIf the change is intended, re-run `python tests/update_baseline.py` "
+        "and commit the new baseline with the reason."
+    )
