@@ -28,12 +28,13 @@ def step(tau_days, time_days):
 def linear(tau_days, time_days):
     """Capacity comes back at a constant rate over ``time_days`` [d]: ``min(1, τ/T)``.
 
-    ``T = 0`` means immediate recovery.
+    ``T = 0`` means immediate recovery (from ``τ = 0``: still 0 for τ < 0).
     """
-    tau = np.clip(np.asarray(tau_days, dtype=float), 0.0, None)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    tau_raw = np.asarray(tau_days, dtype=float)
+    tau = np.clip(tau_raw, 0.0, None)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         fraction = np.where(np.asarray(time_days) > 0, tau / time_days, 1.0)
-    return np.minimum(fraction, 1.0)
+    return np.where(tau_raw >= 0, np.minimum(fraction, 1.0), 0.0)
 
 
 def exponential(tau_days, time_days):
@@ -41,10 +42,11 @@ def exponential(tau_days, time_days):
 
     After ``T`` days 63 % of the lost capacity is back; after ``3T``, 95 %.
     """
-    tau = np.clip(np.asarray(tau_days, dtype=float), 0.0, None)
+    tau_raw = np.asarray(tau_days, dtype=float)
+    tau = np.clip(tau_raw, 0.0, None)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         fraction = np.where(np.asarray(time_days) > 0, -np.expm1(-tau / time_days), 1.0)
-    return fraction
+    return np.where(tau_raw >= 0, fraction, 0.0)
 
 
 def normal(tau_days, mean_days, sd_days):
@@ -56,7 +58,7 @@ def normal(tau_days, mean_days, sd_days):
     """
     tau = np.asarray(tau_days, dtype=float)
     sd = np.asarray(sd_days, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = np.where(sd > 0, (tau - mean_days) / sd, np.where(tau >= mean_days, np.inf, -np.inf))
     return np.where(tau >= 0, ndtr(z), 0.0)
 
