@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,24 +18,19 @@ from facility_impact.errors import ConfigError
 EXIT_BAD_INPUT = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
-    return value
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be at least {minimum}")
+        return value
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must not be negative")
-    return value
+    return parse
 
 
 def _output_folder(text: str) -> Path:
@@ -120,9 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
     run.add_argument(
-        "--horizon", type=_positive_int, metavar="DAYS", help="override run.horizon_days [d]"
+        "--horizon", type=_whole_number(1), metavar="DAYS", help="override run.horizon_days [d]"
     )
-    run.add_argument("--seed", type=_non_negative_int, metavar="N", help="override run.seed")
+    run.add_argument("--seed", type=_whole_number(0), metavar="N", help="override run.seed")
     run.set_defaults(handler=_command_run)
 
     check = commands.add_parser(

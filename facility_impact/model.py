@@ -211,15 +211,14 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
         served_elsewhere = np.sum(arrivals * absorbed_share[..., None, :, :], axis=-1)
 
         backlog = backlog_kept - served_backlog + waiting
-        day = outputs  # short alias: eight writes of today's slice follow
-        day["capacity"][t] = capacity
-        day["demand"][t] = demand
-        day["served"][t] = served_new + served_backlog
-        day["served_elsewhere"][t] = served_elsewhere
-        day["unmet"][t] = seeking - served_elsewhere
-        day["abandoned"][t] = abandoned
-        day["backlog"][t] = backlog
-        day["received_by_alternative"][t] = np.swapaxes(absorbed, -1, -2)
+        outputs["capacity"][t] = capacity
+        outputs["demand"][t] = demand
+        outputs["served"][t] = served_new + served_backlog
+        outputs["served_elsewhere"][t] = served_elsewhere
+        outputs["unmet"][t] = seeking - served_elsewhere
+        outputs["abandoned"][t] = abandoned
+        outputs["backlog"][t] = backlog
+        outputs["received_by_alternative"][t] = np.swapaxes(absorbed, -1, -2)
 
     outputs["population"] = np.broadcast_to(population, (horizon, *flow_shape[:-1])).copy()
     outputs["open"] = np.broadcast_to(is_open, (horizon, *flow_shape[:-1])).copy()

@@ -12,9 +12,11 @@ import json
 import math
 import tomllib
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 from helpers import DAYS_PER_MONTH, alternative, minimal_config, service, strike
 
 import facility_impact
@@ -642,3 +644,30 @@ def test_without_strikes_nothing_is_lost():
     np.testing.assert_allclose(flow(results, "served"), daily(600.0), rtol=1e-14)
     for name in ("unmet", "abandoned", "backlog", "served_elsewhere"):
         np.testing.assert_array_equal(flow(results, name), 0.0)
+
+
+def test_an_extra_parameter_dim_broadcasts_like_separate_runs():
+    """A parameter with a dim beyond the structural ones (a sweep, draws) gives one
+    result per coordinate, each equal to the run with that value alone."""
+    from facility_impact.parameters import build_parameters
+    from facility_impact.simulation import simulate_parameters
+
+    config = facility_impact.load_config(
+        Path(__file__).parents[1] / "configs" / "maarat_al_numan.toml"
+    )
+    params = build_parameters(config)
+    closures = xr.DataArray([7.0, 30.0, 90.0], dims="closure_days")
+    swept = params.assign(
+        strike_closure_days=(params["strike_closure_days"] * 0 + closures).assign_attrs(
+            params["strike_closure_days"].attrs
+        )
+    )
+    results = simulate_parameters(swept)
+    assert results["served"].dims == ("closure_days", "facility", "service", "time")
+    for index, closure in enumerate(closures.values):
+        single = params.assign(strike_closure_days=params["strike_closure_days"] * 0 + closure)
+        alone = simulate_parameters(single)
+        for name in ("capacity", "served", "served_elsewhere", "unmet", "backlog", "available"):
+            np.testing.assert_array_equal(
+                results[name].isel(closure_days=index).values, alone[name].values
+            )
