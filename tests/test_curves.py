@@ -99,30 +99,22 @@ def test_exponential_with_zero_time_is_not_positive_before_recovery_starts():
     assert float(exponential(-1, 0)) == 0.0
 
 
-@pytest.mark.parametrize(
-    "family",
-    [
-        lambda tau: step(tau, 5),
-        lambda tau: linear(tau, 60),
-        lambda tau: exponential(tau, 10),
-        lambda tau: normal(tau, 180, 20),
-        lambda tau: normal(tau, 0, 20),
-    ],
-)
+FAMILIES = [
+    lambda tau: step(tau, 5),
+    lambda tau: linear(tau, 60),
+    lambda tau: exponential(tau, 10),
+    lambda tau: normal(tau, 180, 20),
+    lambda tau: normal(tau, 0, 20),
+]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_is_zero_for_negative_tau(family):
     tau = np.array([-np.inf, -1000.0, -30.0, -1.0, -1e-9])
     np.testing.assert_array_equal(family(tau), np.zeros(tau.shape))
 
 
-@pytest.mark.parametrize(
-    "family",
-    [
-        lambda tau: step(tau, 5),
-        lambda tau: linear(tau, 60),
-        lambda tau: exponential(tau, 10),
-        lambda tau: normal(tau, 180, 20),
-    ],
-)
+@pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_is_non_decreasing_and_within_zero_and_one(family):
     tau = np.linspace(-50, 500, 1101)
     g = family(tau)
