@@ -25,6 +25,7 @@ DAYS_PER_MONTH = 365.25 / 12
 """Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375 (MODEL.md)."""
 
 DEFAULT_HORIZON_DAYS = 365
+"""One year of daily steps: MODEL.md's default horizon."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Recovery:
     recoverable_share: float = 1.0
 
 
+# ASSUMPTION: a resource without a [recovery.<resource>] table never comes back;
+# nothing is assumed repaired that the configuration does not say is.
 NO_RECOVERY = Recovery(Curve("none"), 1.0)
 
 
@@ -72,7 +75,15 @@ class DemandPeriod:
 
 @dataclass(frozen=True)
 class Service:
-    """A service line of a facility; volumes per month, shares as fractions."""
+    """A service line of a facility; volumes per month, shares as fractions.
+
+    Defaults and where they come from (docs/configuration.md):
+    ``demand_ratio = 1``: the facility met its demand before the strike (MODEL.md).
+    ``deferrable_share = 0`` and ``backlog_attrition_per_day = 0``: ASSUMPTION,
+    nothing waits unless the configuration says so. ``willingness_to_travel = 0``
+    and ``distance_decay_km = inf`` apply only where no alternative offers the
+    service; elsewhere the configuration must give both.
+    """
 
     name: str
     volume_per_month: float
