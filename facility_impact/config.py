@@ -661,9 +661,9 @@ def _check_travel(
     for alternative in alternatives:
         # Patients head wherever the attraction weight (capacity) is positive,
         # even to an alternative with no spare capacity for them.
-        for service, volume in alternative.capacity_per_month.items():
+        for service, attraction in alternative.capacity_per_month.items():
             for facility in facilities.values():
-                if volume == 0 or service not in facility.services:
+                if attraction == 0 or service not in facility.services:
                     continue
                 given = facilities_raw[facility.name]["services"][service]
                 for key in ("willingness_to_travel", "distance_decay_km"):

@@ -99,6 +99,7 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     closure = np.moveaxis(get("strike_closure_days", "strike"), -1, 0)[..., None]
     target = np.moveaxis(get("strike_target", "strike", "facility"), -2, 0)  # (K, *E, F)
     damage = np.moveaxis(get("strike_damage", "strike", "resource"), -2, 0)  # (K, *E, R)
+    is_target = target > 0
     damage_on = target[..., :, None] * damage[..., None, :]  # (K, *E, F, R)
     casualties = np.moveaxis(get("strike_casualties", "strike"), -1, 0)[..., None, None]
     casualty_service = np.moveaxis(get("strike_casualty_service", "strike", "service"), -2, 0)
@@ -132,7 +133,7 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
 
     # Closure: open(t) = 0 while any strike's closure window covers t.
     day_axis = days[..., None]  # (T, 1, *E, 1) against (K, *E, 1)
-    closed = (target > 0) & (day_axis >= strike_day) & (day_axis < strike_day + closure)
+    closed = is_target & (day_axis >= strike_day) & (day_axis < strike_day + closure)
     is_open = 1.0 - closed.any(axis=1)  # (T, *E, F)
 
     # Alternatives.
@@ -162,10 +163,11 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
         # Availability (MODEL.md): a strike on day t multiplies what was left
         # yesterday; recovery then runs from the end of its closure.
         hit_today = strike_day == t  # (K, *E, 1)
-        hit_facility = (hit_today & (target > 0)).any(axis=0)[..., None]  # (*E, F, 1)
+        hit_target = hit_today & is_target  # (K, *E, F)
+        hit_facility = hit_target.any(axis=0)[..., None]  # (*E, F, 1)
         survival = np.prod(1.0 - np.where(hit_today[..., None], damage_on, 0.0), axis=0)
         restart = np.max(
-            np.where(hit_today & (target > 0), strike_day + closure, -np.inf),
+            np.where(hit_target, strike_day + closure, -np.inf),
             axis=0,
             initial=-np.inf,
         )[..., None]
