@@ -1,0 +1,498 @@
+"""The plain-loop model of ``benchmarks/loop_model.py`` against the vectorised kernel.
+
+The two implementations share no code: ``run_model`` broadcasts numpy arrays
+over every dim but time, ``run_one`` walks days, facilities, services,
+resources, strikes and alternatives with Python floats. Every output of both
+must agree to a relative 1e-9 on the reference configuration, on small
+configurations that each exercise one part of MODEL.md, on an ensemble with
+two extra dims, and on random configurations of one or two facilities. A
+change of behaviour on either side shows up as a disagreement; the hand-worked
+case at the end ties the loop itself to MODEL.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+import xarray as xr
+from helpers import DAYS_PER_MONTH, alternative, minimal_config, service, strike
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facility_impact import load_config
+from facility_impact.curves import CURVE_CODES
+from facility_impact.model import ensemble_dims, run_model
+from facility_impact.parameters import build_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"
+
+
+def _load_loop_model() -> ModuleType:
+    """Import ``benchmarks/loop_model.py`` by path: ``benchmarks`` is not a package."""
+    spec = importlib.util.spec_from_file_location(
+        "loop_model", ROOT / "benchmarks" / "loop_model.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+loop_model = _load_loop_model()
+
+RELATIVE_TOLERANCE = 1e-9
+# Differences of nearly equal flows (unmet = seeking - served elsewhere) can
+# leave rounding residue of ~1e-16 where the exact value is 0; an absolute
+# floor of 1e-12 of the variable's scale absorbs it without hiding real errors.
+ABSOLUTE_FLOOR = 1e-12
+
+
+def _scale(outputs: dict[str, np.ndarray], name: str) -> float:
+    """The size of a typical value of output ``name``, in its own unit."""
+    if name in ("available", "open"):
+        return 1.0
+    if name == "population":
+        return float(np.max(np.abs(outputs["population"])))
+    patients = [outputs[n] for n in ("demand", "capacity", "backlog") if outputs[n].size]
+    return max((float(np.max(np.abs(a))) for a in patients), default=1.0)
+
+
+def assert_implementations_agree(params: xr.Dataset) -> None:
+    """``run_one`` at every ensemble point equals that point of ``run_model``."""
+    vectorised = run_model(params)
+    assert set(vectorised) == set(loop_model.OUTPUTS)
+    dims = ensemble_dims(params)
+    for point in loop_model.ensemble_points(params):
+        looped = loop_model.run_one(loop_model.draw_parameters(params, **point))
+        assert set(looped) == set(loop_model.OUTPUTS)
+        position = tuple(point[d] for d in dims)
+        for name in loop_model.OUTPUTS:
+            expected = vectorised[name][(slice(None), *position)]
+            actual = np.asarray(looped[name], dtype=float)
+            if expected.size == 0:
+                # Nested empty lists lose their trailing dims: [[], []] is (2, 0).
+                assert actual.size == 0, name
+                continue
+            assert actual.shape == expected.shape, name
+            assert np.all(np.isfinite(actual)), name
+            assert np.all(np.isfinite(expected)), name
+            np.testing.assert_allclose(
+                actual,
+                expected,
+                rtol=RELATIVE_TOLERANCE,
+                atol=ABSOLUTE_FLOOR * _scale(vectorised, name),
+                err_msg=f"{name} at {point or 'the single point'}",
+            )
+
+
+def parameters_of(config) -> xr.Dataset:
+    return build_parameters(load_config(config))
+
+
+# ------------------------------------------------------------------ the loop's own constants
+
+
+def test_curve_codes_are_those_of_the_package():
+    assert {
+        "none": loop_model.CURVE_NONE,
+        "step": loop_model.CURVE_STEP,
+        "linear": loop_model.CURVE_LINEAR,
+        "exponential": loop_model.CURVE_EXPONENTIAL,
+        "normal": loop_model.CURVE_NORMAL,
+    } == CURVE_CODES
+
+
+# ------------------------------------------------------------------ reference configuration
+
+
+def test_reference_configuration():
+    assert_implementations_agree(parameters_of(REFERENCE_CONFIG))
+
+
+# ------------------------------------------------------------------ one feature at a time
+
+
+def repeated_strikes_with_partial_damage():
+    """Two strikes on day 2 (damages multiply), one on day 20, one with no damage on day 31."""
+    return minimal_config(
+        services={
+            "outpatient": service(
+                900.0,
+                {"staff": 1.0, "building": 0.6},
+                deferrable_share=0.2,
+                backlog_attrition_per_day=0.1,
+            )
+        },
+        strikes=[
+            strike(2, {"building": 0.5, "staff": 0.2}, closure_days=5),
+            strike(2, {"building": 0.3}, closure_days=8),
+            strike(20, {"building": 0.6, "staff": 0.4}, closure_days=3),
+            strike(31, {}),
+        ],
+        recovery={
+            "building": {"curve": "linear", "time_days": 25, "recoverable_share": 0.7},
+            "staff": {
+                "curve": "exponential",
+                "time_days": 12,
+                "recoverable_share": 0.9,
+                "delay_days": 4,
+            },
+        },
+        horizon_days=70,
+    )
+
+
+def deferrable_care_with_attrition():
+    """Care that waits and gives up, demand above baseline, normal and step recovery."""
+    return minimal_config(
+        services={
+            "outpatient": service(
+                1200.0,
+                {"staff": 1.0, "building": 0.5},
+                deferrable_share=0.6,
+                backlog_attrition_per_day=0.05,
+                demand_ratio=1.2,
+            ),
+            "surgery": service(150.0, deferrable_share=1.0),
+        },
+        strikes=[strike(5, {"building": 0.9, "staff": 0.3}, closure_days=10)],
+        recovery={
+            "building": {"curve": "normal", "mean_days": 20, "sd_days": 5},
+            "staff": {"curve": "step", "time_days": 15, "recoverable_share": 0.5},
+        },
+        horizon_days=80,
+    )
+
+
+def alternatives_out_of_reach_and_opening_late():
+    """One alternative at infinite distance, a field hospital opening on day 12, one full."""
+    travel = {"willingness_to_travel": 0.9, "distance_decay_km": 15.0}
+    return minimal_config(
+        services={
+            "outpatient": service(600.0, {"building": 1.0}, deferrable_share=0.3, **travel),
+            "emergency": service(400.0, willingness_to_travel=0.7, distance_decay_km=40.0),
+        },
+        strikes=[strike(0, {"building": 1.0}, closure_days=20)],
+        recovery={"building": {"curve": "linear", "time_days": 30}},
+        alternatives=[
+            alternative("beyond_the_front", math.inf, {"outpatient": 5e3, "emergency": 5e3}),
+            alternative(
+                "field_hospital",
+                5.0,
+                {"outpatient": 200.0, "emergency": 100.0},
+                opens_day=12,
+                capacity_per_month={"outpatient": 600.0, "emergency": 100.0},
+            ),
+            # Open from day 0: until the field hospital opens it draws all the
+            # outpatients who travel. It has no room for emergencies (spare 0)
+            # but still attracts them by its capacity.
+            alternative(
+                "district_hospital",
+                20.0,
+                {"outpatient": 100.0, "emergency": 0.0},
+                capacity_per_month={"outpatient": 300.0, "emergency": 300.0},
+            ),
+        ],
+        horizon_days=50,
+    )
+
+
+def displacement_with_delay():
+    return minimal_config(
+        services={"outpatient": service(600.0, {"staff": 0.7}, deferrable_share=0.4)},
+        strikes=[strike(1, {"staff": 0.5}, closure_days=2)],
+        displacement={
+            "share": 0.35,
+            "curve": "normal",
+            "mean_days": 20,
+            "sd_days": 6,
+            "start_day": 3,
+            "delay_days": 2,
+        },
+        horizon_days=60,
+    )
+
+
+def overlapping_demand_multipliers():
+    periods = [
+        {"start_day": 5, "end_day": 25, "factor": 1.8},
+        {"start_day": 15, "factor": 0.5},
+    ]
+    return minimal_config(
+        services={
+            "outpatient": service(
+                600.0,
+                deferrable_share=0.5,
+                backlog_attrition_per_day=0.02,
+                demand_multipliers=periods,
+            )
+        },
+        strikes=[strike(8, {"staff": 0.4}, closure_days=4)],
+        recovery={"staff": {"curve": "linear", "time_days": 20}},
+        horizon_days=40,
+    )
+
+
+def casualties_on_two_services():
+    return minimal_config(
+        services={
+            "outpatient": service(600.0, deferrable_share=0.5),
+            "emergency": service(300.0, {"staff": 1.0, "building": 0.5}),
+        },
+        strikes=[
+            strike(3, {"building": 0.4}, casualties=40),
+            strike(3, {}, casualties=10, casualty_service="outpatient"),
+            strike(9, {"staff": 0.2}, casualties=25, closure_days=2),
+        ],
+        recovery={"building": {"curve": "exponential", "time_days": 6}},
+        horizon_days=20,
+    )
+
+
+def two_facilities_sharing_alternatives():
+    """Two struck facilities whose patients compete for the same small spare capacity."""
+    config = minimal_config(
+        services={
+            "outpatient": service(
+                900.0, deferrable_share=0.2, willingness_to_travel=0.8, distance_decay_km=10.0
+            ),
+            "emergency": service(300.0, willingness_to_travel=0.9, distance_decay_km=50.0),
+        },
+        strikes=[
+            strike(0, {"building": 1.0}, closure_days=10, facility="clinic", casualties=15),
+            strike(4, {"beds": 0.7, "staff": 0.3}, closure_days=3, facility="hospital"),
+            strike(12, {"staff": 0.5}, facility="clinic"),
+        ],
+        recovery={
+            "building": {"curve": "linear", "time_days": 40, "recoverable_share": 0.8},
+            "beds": {"curve": "step", "time_days": 20},
+            "staff": {"curve": "normal", "mean_days": 10, "sd_days": 3},
+        },
+        alternatives=[
+            alternative(
+                "regional_hospital",
+                {"clinic": 6.0, "hospital": 30.0},
+                {"outpatient": 150.0, "emergency": 60.0, "surgery": 10.0},
+            ),
+            alternative(
+                "mobile_clinic", {"clinic": 2.0, "hospital": math.inf}, {"outpatient": 90.0}
+            ),
+        ],
+        horizon_days=45,
+    )
+    config["facility"]["hospital"] = {
+        "population": 60_000.0,
+        "resources": {"beds": 40.0, "staff": 80.0},
+        "services": {
+            "emergency": service(
+                800.0,
+                {"staff": 1.0, "beds": 0.3},
+                willingness_to_travel=0.6,
+                distance_decay_km=45.0,
+            ),
+            "surgery": service(
+                120.0,
+                {"staff": 1.0, "beds": 0.8},
+                deferrable_share=0.4,
+                backlog_attrition_per_day=0.03,
+                willingness_to_travel=0.5,
+                distance_decay_km=45.0,
+            ),
+        },
+        "displacement": {"share": 0.2, "curve": "exponential", "time_days": 15, "start_day": 4},
+    }
+    return config
+
+
+@pytest.mark.parametrize(
+    "make_config",
+    [
+        repeated_strikes_with_partial_damage,
+        deferrable_care_with_attrition,
+        alternatives_out_of_reach_and_opening_late,
+        displacement_with_delay,
+        overlapping_demand_multipliers,
+        casualties_on_two_services,
+        two_facilities_sharing_alternatives,
+    ],
+)
+def test_small_configuration(make_config):
+    assert_implementations_agree(parameters_of(make_config()))
+
+
+# ------------------------------------------------------------------ ensembles
+
+
+def ensemble_parameters() -> xr.Dataset:
+    """Three draws of damage times two closure lengths; every other parameter fixed."""
+    params = parameters_of(repeated_strikes_with_partial_damage())
+    damage = params["strike_damage"]
+    params["strike_damage"] = xr.concat([damage, 0.5 * damage, damage**0.5], dim="draw")
+    closure = params["strike_closure_days"]
+    params["strike_closure_days"] = xr.concat([closure, closure + 6.0], dim="closure_sweep")
+    return params
+
+
+def test_every_point_of_an_ensemble():
+    params = ensemble_parameters()
+    assert set(ensemble_dims(params)) == {"draw", "closure_sweep"}
+    assert len(loop_model.ensemble_points(params)) == 6
+    assert_implementations_agree(params)
+
+
+def test_draw_parameters_needs_a_position_on_every_ensemble_dim():
+    with pytest.raises(ValueError, match="closure_sweep"):
+        loop_model.draw_parameters(ensemble_parameters(), draw=0)
+
+
+def test_run_draws_times_every_point():
+    elapsed = loop_model.run_draws(ensemble_parameters())
+    assert elapsed > 0.0
+
+
+# ------------------------------------------------------------------ random configurations
+
+RESOURCE_POOL = ("staff", "building", "beds")
+SERVICE_POOL = ("outpatient", "emergency", "surgery")
+fraction = st.floats(0.0, 1.0)
+
+
+@st.composite
+def curves(draw) -> dict:
+    family = draw(st.sampled_from(["none", "step", "linear", "exponential", "normal"]))
+    table: dict = {"curve": family}
+    if family in ("step", "linear"):
+        table["time_days"] = draw(st.floats(0.0, 60.0))
+    elif family == "exponential":
+        table["time_days"] = draw(st.floats(0.5, 60.0))
+    elif family == "normal":
+        table["mean_days"] = draw(st.floats(0.0, 60.0))
+        table["sd_days"] = draw(st.floats(0.0, 20.0))
+    if draw(st.booleans()):
+        table["delay_days"] = draw(st.floats(0.0, 10.0))
+    return table
+
+
+@st.composite
+def facilities(draw, horizon: int) -> dict:
+    resources = draw(st.lists(st.sampled_from(RESOURCE_POOL), min_size=1, max_size=3, unique=True))
+    names = draw(st.lists(st.sampled_from(SERVICE_POOL), min_size=1, max_size=3, unique=True))
+    services = {}
+    for name in names:
+        table = service(
+            draw(st.floats(0.0, 2000.0)),
+            {r: draw(fraction) for r in resources if draw(st.booleans())},
+            demand_ratio=draw(st.floats(0.0, 2.0)),
+            deferrable_share=draw(fraction),
+            backlog_attrition_per_day=draw(fraction),
+            willingness_to_travel=draw(fraction),
+            distance_decay_km=draw(st.one_of(st.floats(0.5, 80.0), st.just(math.inf))),
+        )
+        if draw(st.booleans()):
+            start = draw(st.integers(0, horizon - 1))
+            table["demand_multipliers"] = [
+                {"start_day": start, "end_day": start + 5, "factor": draw(st.floats(0.0, 3.0))}
+            ]
+        services[name] = table
+    facility = {
+        "population": draw(st.floats(1.0, 1e5)),
+        "resources": {r: draw(st.floats(0.0, 50.0)) for r in resources},
+        "services": services,
+    }
+    if draw(st.booleans()):
+        facility["displacement"] = {
+            **draw(curves()),
+            "share": draw(fraction),
+            "start_day": draw(st.integers(0, horizon)),
+        }
+    return facility
+
+
+@st.composite
+def network_configs(draw) -> dict:
+    """One or two facilities, up to three strikes, up to two alternatives."""
+    horizon = draw(st.integers(1, 40))
+    network = {f"site_{i}": draw(facilities(horizon)) for i in range(draw(st.integers(1, 2)))}
+    strikes = []
+    for _ in range(draw(st.integers(0, 3))):
+        target = draw(st.sampled_from(sorted(network)))
+        struck = network[target]
+        table = strike(
+            draw(st.integers(0, horizon - 1)),
+            {r: draw(fraction) for r in struck["resources"] if draw(st.booleans())},
+            facility=target,
+            closure_days=draw(st.floats(0.0, 20.0)),
+        )
+        if draw(st.booleans()):
+            table["casualties"] = draw(st.floats(0.0, 30.0))
+            table["casualty_service"] = draw(st.sampled_from(sorted(struck["services"])))
+        strikes.append(table)
+    all_resources = sorted({r for f in network.values() for r in f["resources"]})
+    recovery = {
+        r: {**draw(curves()), "recoverable_share": draw(fraction)}
+        for r in all_resources
+        if draw(st.booleans())
+    }
+    all_services = sorted({s for f in network.values() for s in f["services"]})
+    alternatives = []
+    for index in range(draw(st.integers(0, 2))):
+        offered = draw(st.lists(st.sampled_from(all_services), max_size=3, unique=True))
+        spare = {s: draw(st.floats(0.0, 1000.0)) for s in offered}
+        distance = {
+            name: draw(st.one_of(st.floats(0.0, 50.0), st.just(math.inf))) for name in network
+        }
+        table = alternative(
+            f"alternative_{index}", distance, spare, opens_day=draw(st.integers(0, horizon))
+        )
+        if draw(st.booleans()):
+            table["capacity_per_month"] = {
+                s: v + draw(st.floats(0.0, 1000.0)) for s, v in spare.items()
+            }
+        alternatives.append(table)
+    return {
+        "run": {"horizon_days": horizon},
+        "facility": network,
+        "strike": strikes,
+        "recovery": recovery,
+        "alternative": alternatives,
+    }
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(network_configs())
+def test_random_configurations(config):
+    assert_implementations_agree(parameters_of(config))
+
+
+# ------------------------------------------------------------------ the loop against MODEL.md
+
+
+def test_loop_loses_sixty_and_a_half_days_after_total_destruction():
+    """Closed 30 days, then linear recovery over 60: 30 + Σ_{τ=0}^{59} (1 - τ/60) = 60.5 days.
+
+    The hand-worked case of docs/model.md, on the loop model alone.
+    """
+    volume = 600.0
+    config = minimal_config(
+        services={"outpatient": service(volume, {"building": 1.0})},
+        strikes=[strike(0, {"building": 1.0}, closure_days=30)],
+        recovery={"building": {"curve": "linear", "time_days": 60}},
+        horizon_days=120,
+    )
+    results = loop_model.run_one(loop_model.draw_parameters(parameters_of(config)))
+    demand = sum(day[0][0] for day in results["demand"])
+    served = sum(day[0][0] for day in results["served"])
+    unmet = sum(day[0][0] for day in results["unmet"])
+    assert demand - served == pytest.approx(60.5 * volume / DAYS_PER_MONTH, rel=1e-12)
+    assert unmet == pytest.approx(demand - served, rel=1e-12)
+    assert [day[0] for day in results["open"]] == [0.0] * 30 + [1.0] * 90
