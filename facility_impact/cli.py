@@ -47,14 +47,36 @@ def _output_folder(text: str) -> Path:
     return folder
 
 
+def _load(args: argparse.Namespace):
+    """The configuration with the command line's overrides (--horizon, --seed, --draws, --set)."""
+    from facility_impact.config import load_config, parse_setting
+
+    return load_config(
+        args.config,
+        horizon_days=getattr(args, "horizon", None),
+        seed=getattr(args, "seed", None),
+        draws=getattr(args, "draws", None),
+        settings=[parse_setting(text) for text in getattr(args, "set", None) or ()],
+    )
+
+
+def _note_unused_draws(args: argparse.Namespace, config) -> None:
+    if getattr(args, "draws", None) and config.draws == 0:
+        print(
+            "facility-impact: note: --draws has no effect: no input of the configuration "
+            "is a distribution",
+            file=sys.stderr,
+        )
+
+
 def _command_run(args: argparse.Namespace) -> int:
-    from facility_impact.config import load_config
     from facility_impact.io import atomic_paths, save_csv, save_netcdf
     from facility_impact.simulation import simulate
     from facility_impact.summary import summarize
     from facility_impact.tables import format_summary, summary_table
 
-    config = load_config(args.config, horizon_days=args.horizon, seed=args.seed)
+    config = _load(args)
+    _note_unused_draws(args, config)
     out = _output_folder(args.out)
     results = simulate(config)
     summary = summarize(results)
@@ -70,11 +92,29 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    from facility_impact.config import load_config
     from facility_impact.tables import describe_config
 
-    print(describe_config(load_config(args.config)))
+    print(describe_config(_load(args)))
     print("configuration is valid")
+    return 0
+
+
+def _command_sensitivity(args: argparse.Namespace) -> int:
+    from facility_impact.io import atomic_paths, save_csv, save_netcdf
+    from facility_impact.sensitivity import sensitivity
+    from facility_impact.tables import format_sensitivity, summary_table
+
+    config = _load(args)
+    out = _output_folder(args.out)
+    indices = sensitivity(config, method=args.method, period_days=args.period)
+    header, rows = summary_table(indices)
+    netcdf = out / f"{config.name}-sensitivity.nc"
+    table = out / f"{config.name}-sensitivity.csv"
+    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
+        save_netcdf(indices, netcdf_part)
+        save_csv(header, rows, table_part)
+    print(format_sensitivity(indices))
+    print(f"\nwrote {netcdf} and {table}")
     return 0
 
 
@@ -86,6 +126,30 @@ def _command_plot(args: argparse.Namespace) -> int:
     for path in write_capacity_figure(results, _output_folder(args.out)):
         print(f"wrote {path}")
     return 0
+
+
+def _add_set_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a configuration key, e.g. strike.0.closure_days=45 or "
+        "strike.0.closure_days=[7,30,90] (a sweep); repeatable; checked like the file",
+    )
+
+
+def _add_ensemble_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--horizon", type=_whole_number(1), metavar="DAYS", help="override run.horizon_days [d]"
+    )
+    command.add_argument("--seed", type=_whole_number(0), metavar="N", help="override run.seed")
+    command.add_argument(
+        "--draws",
+        type=_whole_number(1),
+        metavar="N",
+        help="Monte Carlo draws of the distributions (override run.draws)",
+    )
+    _add_set_option(command)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,10 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
-    run.add_argument(
-        "--horizon", type=_whole_number(1), metavar="DAYS", help="override run.horizon_days [d]"
-    )
-    run.add_argument("--seed", type=_whole_number(0), metavar="N", help="override run.seed")
+    _add_ensemble_options(run)
     run.set_defaults(handler=_command_run)
 
     check = commands.add_parser(
@@ -126,7 +187,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check CONFIG without simulating; print what it describes.",
     )
     check.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
+    _add_set_option(check)
     check.set_defaults(handler=_command_check)
+
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="rank the uncertain inputs that drive forgone care",
+        description="Which distributions of CONFIG drive forgone care per facility and "
+        "service: Spearman rank correlation over the Latin hypercube draws, or Sobol "
+        "indices (first order and total). Writes DIR/<config>-sensitivity.nc and .csv.",
+    )
+    sensitivity.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
+    sensitivity.add_argument(
+        "--method",
+        choices=("spearman", "sobol"),
+        default="spearman",
+        help="spearman (default) or sobol; sobol runs N (inputs + 2) draws, "
+        "N = --draws rounded up to a power of two",
+    )
+    sensitivity.add_argument(
+        "--period",
+        type=_whole_number(1),
+        metavar="DAYS",
+        help="window after the first strike: 30, 90, 180, 365 or the horizon [horizon]",
+    )
+    sensitivity.add_argument(
+        "--out", default="results", metavar="DIR", help="output folder [results]"
+    )
+    _add_ensemble_options(sensitivity)
+    sensitivity.set_defaults(handler=_command_sensitivity)
 
     plot = commands.add_parser(
         "plot",

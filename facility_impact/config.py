@@ -9,17 +9,27 @@ The keys, their units, defaults and ranges are documented in
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from facility_impact.curves import CURVE_CODES
 from facility_impact.errors import ConfigError
+from facility_impact.uncertainty import (
+    Uncertain,
+    Varying,
+    high,
+    is_variation,
+    low,
+    parse_variation,
+)
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375 (MODEL.md)."""
@@ -124,6 +134,7 @@ class Strike:
     casualties: float = 0.0
     casualty_service: str = "emergency"
     label: str = ""
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,42 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """An *indicative* health outcome: forgone patients of ``service`` times a rate.
+
+    ``per_forgone_patient`` [1] is usually a distribution; ``source`` is the
+    published reference it comes from, which the configuration must give.
+    """
+
+    name: str
+    label: str
+    service: str
+    per_forgone_patient: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named variant of the configuration: its overrides, already applied and checked."""
+
+    name: str
+    label: str
+    description: str
+    settings: tuple[tuple[str, Any], ...]
+    config: Config
+
+
+BASE_SCENARIO = "base"
+"""The name of the configuration as written, first on the ``scenario`` dim."""
+
+DEFAULT_DRAWS = 200
+"""Draws when a configuration has distributions but no ``run.draws``. ASSUMPTION:
+with Latin hypercube sampling, 200 draws put the 5th and 95th percentiles of
+smooth outputs within a few per cent of their converged values (checked on the
+reference options, docs/uncertainty.md); raise it for publication figures."""
+
+
+@dataclass(frozen=True)
 class Config:
     """A checked configuration. Build it with :func:`load_config`."""
 
@@ -158,6 +205,42 @@ class Config:
     alternatives: tuple[Alternative, ...]
     text: str = field(repr=False)
     text_format: str = "toml"
+    draws_requested: int | None = None
+    outcomes: tuple[Outcome, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+
+    def variations(self) -> list[Varying]:
+        """Every sweep and distribution of this configuration (not of its scenarios)."""
+        found: list[Varying] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Varying):
+                found.append(node)
+            elif isinstance(node, Config | Facility | Service | Strike | Recovery | Curve):
+                for name in node.__dataclass_fields__:
+                    if name not in ("scenarios", "text"):
+                        walk(getattr(node, name))
+            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome):
+                for name in node.__dataclass_fields__:
+                    walk(getattr(node, name))
+            elif isinstance(node, Mapping):
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, tuple | list):
+                for value in node:
+                    walk(value)
+
+        walk(self)
+        return found
+
+    @property
+    def draws(self) -> int:
+        """Monte Carlo draws: 0 when no input of any scenario is a distribution."""
+        configs = [self, *(scenario.config for scenario in self.scenarios)]
+        uncertain = any(isinstance(v, Uncertain) for c in configs for v in c.variations())
+        if not uncertain:
+            return 0
+        return DEFAULT_DRAWS if self.draws_requested is None else self.draws_requested
 
     @property
     def resource_names(self) -> list[str]:
@@ -224,7 +307,27 @@ def _number(
     maximum: float | None = None,
     integer: bool = False,
     allow_inf: bool = False,
+    vary: bool = True,
 ) -> float:
+    """One configured number, checked against its range; or, where ``vary``, a
+    sweep (a list) or a distribution (a table with ``dist``), returned as a
+    :class:`~facility_impact.uncertainty.Varying` whose every value is checked."""
+    if vary and is_variation(value):
+
+        def check(number: Any, where: str) -> float:
+            return _number(
+                number,
+                where,
+                minimum=minimum,
+                maximum=maximum,
+                integer=integer,
+                allow_inf=allow_inf,
+                vary=False,
+            )
+
+        return parse_variation(
+            value, path, check, minimum=minimum, maximum=maximum, integer=integer
+        )
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "a whole number" if integer else "a number"
         raise _fail(path, value, f"must be {kind}{_range_text(minimum, maximum)}")
@@ -263,6 +366,12 @@ def _positive(value: Any, path: str) -> float:
     if number == 0:
         raise _fail(path, value, "must be > 0 (inf for no distance decay)")
     return number
+
+
+def _boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(path, value, "must be true or false")
+    return value
 
 
 def _string(value: Any, path: str) -> str:
@@ -310,7 +419,12 @@ def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> 
         key: _count(_require(table, key, path, f" by curve {json.dumps(family)}"), f"{path}.{key}")
         for key in needed
     }
-    if family == "exponential" and values["time_days"] == 0:
+    # A continuous distribution truncated at 0 is > 0 almost surely.
+    if (
+        family == "exponential"
+        and not isinstance(values["time_days"], Uncertain)
+        and low(values["time_days"]) == 0
+    ):
         raise _fail(f"{path}.time_days", 0, "must be > 0 for an exponential curve")
     delay = _count(table.get("delay_days", 0), f"{path}.delay_days")
     return Curve(family, delay_days=delay, **values)
@@ -318,8 +432,11 @@ def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> 
 
 # --------------------------------------------------------------------------- sections
 
-_TOP_KEYS = ("title", "run", "facility", "strike", "recovery", "alternative")
-_RUN_KEYS = ("horizon_days", "start_date", "seed")
+_TOP_KEYS = ("title", "run", "facility", "strike", "recovery", "alternative", "outcome", "scenario")
+_RUN_KEYS = ("horizon_days", "start_date", "seed", "draws")
+_SCENARIO_KEYS = ("label", "description", "set")
+_OUTCOME_KEYS = ("label", "service", "per_forgone_patient", "source")
+MAX_DRAWS = 10_000_000
 _FACILITY_KEYS = ("label", "population", "resources", "services", "displacement")
 _SERVICE_KEYS = (
     "volume_per_month",
@@ -340,6 +457,7 @@ _STRIKE_KEYS = (
     "casualties",
     "casualty_service",
     "label",
+    "enabled",
 )
 _ALTERNATIVE_KEYS = (
     "name",
@@ -351,7 +469,7 @@ _ALTERNATIVE_KEYS = (
 )
 
 
-def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int]:
+def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | None]:
     run = _table(raw.get("run", {}), "run")
     _known_keys(run, "run", _RUN_KEYS)
     horizon = _number(
@@ -360,12 +478,22 @@ def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int]:
         minimum=1,
         maximum=100 * 365,
         integer=True,
+        vary=False,
     )
     start = run.get("start_date")
     if start is not None and (not isinstance(start, dt.date) or isinstance(start, dt.datetime)):
         raise _fail("run.start_date", start, "must be a date written as YYYY-MM-DD, unquoted")
-    seed = _number(run.get("seed", 0), "run.seed", minimum=0, maximum=2**63 - 1, integer=True)
-    return int(horizon), start, int(seed)
+    seed = _number(
+        run.get("seed", 0), "run.seed", minimum=0, maximum=2**63 - 1, integer=True, vary=False
+    )
+    draws = None
+    if "draws" in run:
+        draws = int(
+            _number(
+                run["draws"], "run.draws", minimum=1, maximum=MAX_DRAWS, integer=True, vary=False
+            )
+        )
+    return int(horizon), start, int(seed), draws
 
 
 def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
@@ -391,21 +519,18 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
             _require(period, "start_day", period_path),
             f"{period_path}.start_day",
             minimum=0,
+            maximum=horizon - 1,
             integer=True,
         )
-        if start >= horizon:
-            raise _fail(
-                f"{period_path}.start_day", start, f"must be before the horizon (day {horizon})"
-            )
         # end_day is exclusive and defaults to the horizon; a period that runs
         # past the horizon is cut there (a shorter --horizon stays valid).
         end = _number(
             period.get("end_day", horizon), f"{period_path}.end_day", minimum=0, integer=True
         )
-        if end <= start:
-            raise _fail(f"{period_path}.end_day", end, f"must be > start_day ({start})")
+        if low(end) <= high(start):
+            raise _fail(f"{period_path}.end_day", end, f"must be > start_day ({start:g})")
         factor = _count(_require(period, "factor", period_path), f"{period_path}.factor")
-        periods.append(DemandPeriod(int(start), int(end), factor))
+        periods.append(DemandPeriod(start, end, factor))
     return Service(
         name=path.rsplit(".", 1)[-1],
         volume_per_month=volume,
@@ -454,13 +579,11 @@ def _read_facility(name: str, raw: Any, horizon: int) -> Facility:
                 _require(displacement_raw, "share", displacement_path), f"{displacement_path}.share"
             ),
             curve=curve,
-            start_day=int(
-                _number(
-                    displacement_raw.get("start_day", 0),
-                    f"{displacement_path}.start_day",
-                    minimum=0,
-                    integer=True,
-                )
+            start_day=_number(
+                displacement_raw.get("start_day", 0),
+                f"{displacement_path}.start_day",
+                minimum=0,
+                integer=True,
             ),
         )
     label = _string(table.get("label", name), f"{path}.label")
@@ -485,11 +608,11 @@ def _strike_day(table: Mapping[str, Any], path: str, start: dt.date | None, hori
         day = _number(table["day"], f"{path}.day", minimum=0, integer=True)
         key = "day"
         shown = day
-    if day >= horizon:
+    if high(day) >= horizon:
         raise _fail(
             f"{path}.{key}", shown, f"falls after the horizon; must be before day {horizon}"
         )
-    return int(day)
+    return day
 
 
 def _read_strike(
@@ -531,6 +654,7 @@ def _read_strike(
         casualties=casualties,
         casualty_service=casualty_service,
         label=_string(table.get("label", ""), f"{path}.label"),
+        enabled=_boolean(table.get("enabled", True), f"{path}.enabled"),
     )
 
 
@@ -570,11 +694,14 @@ def _read_alternative(
         f"{path}.spare_capacity_per_month",
         services,
     )
-    capacity = _per_service(
-        table.get("capacity_per_month", spare), f"{path}.capacity_per_month", services
-    )
+    if "capacity_per_month" in table:
+        capacity = _per_service(table["capacity_per_month"], f"{path}.capacity_per_month", services)
+    else:
+        # The same values, not a re-read: an uncertain spare capacity and its
+        # default capacity must be one draw, not two independent ones.
+        capacity = dict(spare)
     for service, volume in spare.items():
-        if capacity.get(service, 0.0) < volume:
+        if low(capacity.get(service, 0.0)) < high(volume):
             raise _fail(
                 f"{path}.capacity_per_month.{service}",
                 capacity.get(service, 0.0),
@@ -584,13 +711,85 @@ def _read_alternative(
         table.get("opens_day", 0), f"{path}.opens_day", minimum=0, maximum=horizon, integer=True
     )
     label = _string(table.get("label", name), f"{path}.label")
-    return Alternative(name, label, distances, spare, capacity, int(opens_day))
+    return Alternative(name, label, distances, spare, capacity, opens_day)
 
 
 def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: str) -> Config:
-    """Check a parsed TOML mapping and build a :class:`Config`; raise ``ConfigError``."""
+    """Check a parsed TOML mapping and build a :class:`Config`; raise ``ConfigError``.
+
+    Each ``[scenario.<name>]`` is the whole configuration with its ``set``
+    overrides applied, checked like the file itself.
+    """
     _known_keys(raw, "", _TOP_KEYS)
-    horizon, start, seed = _read_run(raw)
+    scenarios_raw = _table(raw.get("scenario", {}), "scenario")
+    base = _parse_one({k: v for k, v in raw.items() if k != "scenario"}, name, text, text_format)
+    scenarios = tuple(
+        _read_scenario(scenario, table, raw, base) for scenario, table in scenarios_raw.items()
+    )
+    return replace(base, scenarios=scenarios)
+
+
+def _read_scenario(name: str, raw: Any, whole: Mapping[str, Any], base: Config) -> Scenario:
+    path = f"scenario.{name}"
+    if name == BASE_SCENARIO:
+        raise ConfigError(f"{path}: the name {BASE_SCENARIO!r} is the configuration as written")
+    if not name.isidentifier():
+        raise ConfigError(f"{path}: a scenario name must be letters, digits and _")
+    table = _table(raw, path)
+    _known_keys(table, path, _SCENARIO_KEYS)
+    settings_raw = _table(_require(table, "set", path), f"{path}.set")
+    settings = tuple(settings_raw.items())
+    for key, _ in settings:
+        if _path_parts(key, f"{path}.set")[0] in ("run", "scenario"):
+            raise ConfigError(
+                f'{path}.set."{key}": a scenario cannot change run settings or other scenarios'
+            )
+    variant = apply_settings(
+        {k: v for k, v in whole.items() if k != "scenario"}, settings, f"{path}.set."
+    )
+    try:
+        config = _parse_one(variant, base.name, base.text, base.text_format)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    return Scenario(
+        name=name,
+        label=_string(table.get("label", name), f"{path}.label"),
+        description=_string(table.get("description", ""), f"{path}.description"),
+        settings=settings,
+        config=config,
+    )
+
+
+def _read_outcomes(raw: Mapping[str, Any], services: list[str]) -> tuple[Outcome, ...]:
+    outcomes = []
+    for name, table in _table(raw.get("outcome", {}), "outcome").items():
+        path = f"outcome.{name}"
+        table = _table(table, path)
+        _known_keys(table, path, _OUTCOME_KEYS)
+        source = _string(
+            _require(table, "source", path, ": an indicative outcome needs its published source"),
+            f"{path}.source",
+        )
+        if not source.strip():
+            raise _fail(f"{path}.source", source, "must cite the published source of the rate")
+        outcomes.append(
+            Outcome(
+                name=name,
+                label=_string(table.get("label", name), f"{path}.label"),
+                service=_name(
+                    _require(table, "service", path), f"{path}.service", services, "service"
+                ),
+                per_forgone_patient=_fraction(
+                    _require(table, "per_forgone_patient", path), f"{path}.per_forgone_patient"
+                ),
+                source=source,
+            )
+        )
+    return tuple(outcomes)
+
+
+def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -> Config:
+    horizon, start, seed, draws = _read_run(raw)
     title = _string(raw.get("title", name), "title")
     facilities_raw = _table(_require(raw, "facility", "(top level)"), "facility")
     if not facilities_raw:
@@ -645,6 +844,8 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
         alternatives=alternatives,
         text=text,
         text_format=text_format,
+        draws_requested=draws,
+        outcomes=_read_outcomes(raw, service_names),
     )
 
 
@@ -663,7 +864,7 @@ def _check_travel(
         # even to an alternative with no spare capacity for them.
         for service, attraction in alternative.capacity_per_month.items():
             for facility in facilities.values():
-                if attraction == 0 or service not in facility.services:
+                if high(attraction) == 0 or service not in facility.services:
                     continue
                 given = facilities_raw[facility.name]["services"][service]
                 for key in ("willingness_to_travel", "distance_decay_km"):
@@ -675,13 +876,73 @@ def _check_travel(
                         )
 
 
-def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``raw`` with ``run`` keys replaced (command-line --horizon, --seed)."""
-    updated = dict(raw)
-    run = dict(_table(updated.get("run", {}), "run"))
-    run.update(overrides)
-    updated["run"] = run
+def _path_parts(path: str, origin: str) -> list[str]:
+    """``strike.0.closure_days`` or ``strike[0].closure_days`` → its parts."""
+    parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
+    if not path or any(part == "" for part in parts):
+        raise ConfigError(f"{origin}{path}: not a key path; write e.g. strike.0.closure_days")
+    return parts
+
+
+def apply_settings(
+    raw: Mapping[str, Any], settings: Sequence[tuple[str, Any]], origin: str = ""
+) -> dict[str, Any]:
+    """A copy of ``raw`` with each ``(key path, value)`` set; ``raw`` is not changed.
+
+    A path names tables by key and lists by index (``strike.0.closure_days``);
+    the index one past the end appends a new entry (``strike.1 = {...}`` adds a
+    strike). ``origin`` prefixes messages (``--set `` or ``scenario.x.set.``).
+    The result is checked by :func:`parse_config` like any configuration.
+    """
+    updated = copy.deepcopy(dict(raw))
+    for path, value in settings:
+        parts = _path_parts(path, origin)
+        node: Any = updated
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            where = f"{origin}{'.'.join(parts[: depth + 1])}"
+            if isinstance(node, list):
+                if (
+                    not part.isdigit()
+                    or int(part) > len(node)
+                    or (int(part) == len(node) and not last)
+                ):
+                    raise ConfigError(
+                        f"{where}: {parts[depth - 1]} holds {len(node)} entries; use an index "
+                        f"0..{len(node) - 1}, or {len(node)} to add a whole new entry"
+                    )
+                index = int(part)
+                if last and index == len(node):
+                    node.append(value)
+                elif last:
+                    node[index] = value
+                else:
+                    node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise ConfigError(f"{where}: {'.'.join(parts[:depth])} is a value, not a table")
     return updated
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from the command line: the value is read as TOML, else as text.
+
+    ``closure_days=45`` gives 45, ``closure_days=[7,30]`` a sweep,
+    ``mean_days={dist="triangular",low=90,mode=180,high=360}`` a distribution,
+    ``label=Field hospital`` the string.
+    """
+    key, equals, value = text.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strike.0.closure_days=45")
+    try:
+        return key, tomllib.loads(f"value = {value.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        return key, value.strip()
 
 
 def load_config(
@@ -689,11 +950,14 @@ def load_config(
     *,
     horizon_days: int | None = None,
     seed: int | None = None,
+    draws: int | None = None,
+    settings: Sequence[tuple[str, Any]] = (),
 ) -> Config:
     """Read and check a configuration from a TOML file path or an already-parsed mapping.
 
-    ``horizon_days`` and ``seed`` override ``[run]`` (as the command line's
-    ``--horizon`` and ``--seed`` do) and are checked like the file.
+    ``horizon_days``, ``seed`` and ``draws`` override ``[run]`` (as the command
+    line's ``--horizon``, ``--seed`` and ``--draws`` do); ``settings`` are
+    ``(key path, value)`` overrides (``--set``). All are checked like the file.
     Raises :class:`ConfigError` with a one-line message for any bad input.
     """
     if isinstance(source, Mapping):
@@ -717,15 +981,15 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
         name = path.stem
         text_format = "toml"
-    overrides: dict[str, Any] = {}
-    if horizon_days is not None:
-        overrides["horizon_days"] = horizon_days
-    if seed is not None:
-        overrides["seed"] = seed
+    overrides = list(settings)
+    for key, value in (("horizon_days", horizon_days), ("seed", seed), ("draws", draws)):
+        if value is not None:
+            overrides.append((f"run.{key}", value))
     if overrides:
-        raw = _apply_overrides(raw, overrides)
+        _table(raw.get("run", {}), "run")
+        raw = apply_settings(raw, overrides, "--set " if settings else "")
         # The stored text must reproduce the run, so it records the overrides too.
-        text += "".join(f"\n# overridden: run.{key} = {value}" for key, value in overrides.items())
+        text += "".join(f"\n# overridden: {key} = {_show(value)}" for key, value in overrides)
     if text_format == "json":
         text = json.dumps(raw, default=str, indent=1)
     return parse_config(raw, name=name, text=text, text_format=text_format)

@@ -30,11 +30,13 @@ FLOW_VARIABLES = (
 
 
 def ensemble_dims(params: xr.Dataset) -> tuple[str, ...]:
-    """Dims of ``params`` beyond the structural ones, in order of first appearance."""
+    """Dims of ``params`` beyond the structural ones: ``scenario`` first, then
+    sweep dims in order of first appearance, ``draw`` last (so one draw's days
+    of one scenario lie together in memory)."""
     dims: list[str] = []
     for variable in params.data_vars.values():
         dims.extend(d for d in variable.dims if d not in STRUCTURAL_DIMS and d not in dims)
-    return tuple(dims)
+    return tuple(sorted(dims, key=lambda d: (d != "scenario", d == "draw")))
 
 
 def _aligned(variable: xr.DataArray, order: tuple[str, ...]) -> np.ndarray:

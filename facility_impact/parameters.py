@@ -9,14 +9,42 @@ days alone. Volumes are converted here to daily rates, the model's base unit.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from facility_impact.config import DAYS_PER_MONTH, Config
+from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config
+from facility_impact.errors import ConfigError
+from facility_impact.uncertainty import Sweep, Uncertain, Varying, stream_quantiles
 
-STRUCTURAL_DIMS = ("facility", "service", "resource", "strike", "alternative", "time")
+STRUCTURAL_DIMS = (
+    "facility",
+    "service",
+    "resource",
+    "strike",
+    "alternative",
+    "time",
+    "outcome",
+    "input",
+)
 """Dims that describe the system; any other dim on a parameter is an ensemble dim."""
+
+RESERVED_DIMS = (*STRUCTURAL_DIMS, "draw", "scenario", "day", "period", "threshold", "quantile")
+"""Names a sweep dim cannot take: the model's own dims and coordinates."""
+
+ABSENT_VALUE = {
+    "population_baseline": 1.0,
+    "distance_decay_km": np.inf,
+    "demand_multiplier": 1.0,
+    "alternative_distance_km": np.inf,
+    "strike_day": np.nan,
+    "strike_closure_days": 0.0,
+}
+"""Value of a parameter for an entry that a scenario lacks (a strike, an
+alternative, a facility another scenario adds): it takes part in nothing.
+Every other parameter is 0 there."""
 
 # name: (dims, units, long_name)
 PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -84,77 +112,271 @@ PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
         "baseline capacity of alternative (attraction weight)",
     ),
     "alternative_opens_day": (("alternative",), "d", "day the alternative opens"),
+    "outcome_rate": (
+        ("outcome",),
+        "1",
+        "indicative outcome per forgone patient",
+    ),
+    "outcome_service": (("outcome", "service"), "1", "1 for the service an outcome counts"),
 }
 
 
-def build_parameters(config: Config) -> xr.Dataset:
+def build_parameters(
+    config: Config, *, quantiles: dict[str, np.ndarray] | None = None
+) -> xr.Dataset:
     """The parameter Dataset of ``config``: one variable per model input, in base units.
 
     Units: patients per day for volumes, days for times, km for distances,
-    fractions (``"1"``) for shares and weights.
+    fractions (``"1"``) for shares and weights. A swept number adds its sweep
+    dim to the variables it feeds; a distribution adds ``draw``; named
+    scenarios stack on ``scenario`` (first ``"base"``, the configuration as
+    written). A variable carries only the dims it varies along.
+
+    ``quantiles`` maps random-stream names to uniform quantiles, one per draw;
+    by default each stream gets :func:`~facility_impact.uncertainty.stream_quantiles`
+    from the configuration's seed (Latin hypercube). The variable
+    ``input_quantile`` (input, draw) records the quantiles of every stream used,
+    for sensitivity analysis.
     """
+    variants = [(BASE_SCENARIO, config), *((s.name, s.config) for s in config.scenarios)]
+    sweep_dims = _sweep_dims([variant for _, variant in variants])
+    draws = config.draws if quantiles is None else len(next(iter(quantiles.values()), []))
+    used: dict[str, np.ndarray] = {} if quantiles is None else dict(quantiles)
+    stream_keys: dict[str, list[str]] = {}
+
+    def realise(value: Varying) -> xr.DataArray:
+        if isinstance(value, Sweep):
+            dim, coordinate = sweep_dims[value.path]
+            return xr.DataArray(
+                np.array(value.values, dtype=float), dims=dim, coords={dim: coordinate}
+            )
+        assert isinstance(value, Uncertain)
+        if value.stream not in used:
+            if quantiles is not None:
+                raise ConfigError(f"{value.path}: no quantiles given for stream {value.stream!r}")
+            used[value.stream] = stream_quantiles(value.stream, draws, config.seed)
+        keys = stream_keys.setdefault(value.stream, [])
+        if value.path not in keys:
+            keys.append(value.path)
+        return xr.DataArray(value.values_at(used[value.stream]), dims="draw")
+
+    datasets = [_build_one(variant, realise) for _, variant in variants]
+    if len(datasets) == 1:
+        params = datasets[0]
+    else:
+        params = xr.concat(
+            datasets,
+            dim=xr.DataArray(np.array([name for name, _ in variants]), dims="scenario"),
+            join="outer",
+            fill_value={name: ABSENT_VALUE.get(name, 0.0) for name in PARAMETER_METADATA},
+            data_vars="all",
+            coords="minimal",
+        )
+        # Only what a scenario changes varies along ``scenario``.
+        for name, variable in params.data_vars.items():
+            first = variable.isel(scenario=0, drop=True)
+            if all(
+                variable.isel(scenario=i, drop=True).equals(first) for i in range(1, len(variants))
+            ):
+                params[name] = first
+    for name, (_, units, long_name) in PARAMETER_METADATA.items():
+        params[name].attrs = {"units": units, "long_name": long_name}
+    if stream_keys:
+        streams = sorted(stream_keys)
+        params["input_quantile"] = xr.DataArray(
+            np.stack([used[stream] for stream in streams]),
+            dims=("input", "draw"),
+            attrs={
+                "units": "1",
+                "long_name": "quantile of each uncertain input (Latin hypercube)",
+            },
+        )
+        params = params.assign_coords(
+            input=streams,
+            input_keys=("input", [", ".join(stream_keys[stream]) for stream in streams]),
+        )
+    if "draw" in params.dims:
+        params = params.assign_coords(draw=np.arange(params.sizes["draw"]))
+        params["draw"].attrs = {"long_name": "Monte Carlo draw"}
+    return params
+
+
+def _sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
+    """Sweep dim name and coordinate for every swept key path of every scenario.
+
+    A sweep is named by its ``dim`` if it gives one, else by its key's last
+    part, lengthened with the parent keys (``building_mean_days``) where two
+    swept keys or a model dim would share the name. Keys that name the same
+    ``dim`` are zipped along it and must have the same number of values.
+    """
+    sweeps: dict[str, Sweep] = {}
+    for config in configs:
+        for value in config.variations():
+            if not isinstance(value, Sweep):
+                continue
+            seen = sweeps.setdefault(value.path, value)
+            if seen.values != value.values:
+                raise ConfigError(
+                    f"{value.path}: swept over {list(seen.values)} in one scenario and "
+                    f"{list(value.values)} in another; a sweep must be the same in every scenario"
+                )
+    named = {path: sweep.dim for path, sweep in sweeps.items() if sweep.dim is not None}
+    for path, dim in named.items():
+        if dim in RESERVED_DIMS:
+            raise ConfigError(f"{path}.dim = {dim!r}: the model uses that name; choose another")
+    automatic = [path for path in sweeps if path not in named]
+    for path in automatic:
+        parts = [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
+        for length in range(1, len(parts) + 1):
+            candidate = "_".join(parts[-length:])
+            clashes = any(
+                other != path and "_".join(_parts(other)[-length:]) == candidate
+                for other in automatic
+            )
+            if candidate not in RESERVED_DIMS and candidate not in named.values() and not clashes:
+                named[path] = candidate
+                break
+        else:
+            named[path] = "_".join(parts)
+    result: dict[str, tuple[str, np.ndarray]] = {}
+    for dim in dict.fromkeys(named.values()):
+        members = [path for path, name in named.items() if name == dim]
+        lengths = {len(sweeps[path].values) for path in members}
+        if len(lengths) > 1:
+            raise ConfigError(
+                f"{members[1]}: zipped with {members[0]} along dim {dim!r}, "
+                f"so it needs the same number of values"
+            )
+        value_lists = {sweeps[path].values for path in members}
+        coordinate = (
+            np.array(next(iter(value_lists)), dtype=float)
+            if len(value_lists) == 1
+            else np.arange(lengths.pop())
+        )
+        for path in members:
+            result[path] = (dim, coordinate)
+    return result
+
+
+def _parts(path: str) -> list[str]:
+    return [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
+
+
+def _stack(values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise) -> xr.DataArray:
+    """A DataArray from nested lists of configured numbers.
+
+    Fixed numbers fill a plain array; each :class:`Varying` cell is replaced
+    by its realised values along its sweep dim or ``draw``, which become
+    leading dims of the result.
+    """
+    cells = np.array(values, dtype=object).reshape(shape)
+    nominal = cells.astype(float)
+    varying = [(index, cell) for index, cell in np.ndenumerate(cells) if isinstance(cell, Varying)]
+    if not varying:
+        return xr.DataArray(nominal, dims=dims)
+    realised = xr.broadcast(*(realise(cell) for _, cell in varying))
+    extra_dims = realised[0].dims
+    out = np.array(np.broadcast_to(nominal, realised[0].shape + shape))
+    for (index, _), array in zip(varying, realised, strict=True):
+        out[(Ellipsis, *index)] = array.transpose(*extra_dims).values
+    coords = {dim: realised[0].coords[dim] for dim in extra_dims if dim in realised[0].coords}
+    return xr.DataArray(out, dims=(*extra_dims, *dims), coords=coords)
+
+
+def _build_one(config: Config, realise) -> xr.Dataset:
+    """The parameter Dataset of one scenario (see :func:`build_parameters`)."""
     facilities = list(config.facilities.values())
     facility_names = [f.name for f in facilities]
     services = config.service_names
     resources = config.resource_names
     strikes = config.strikes
     alternatives = config.alternatives
+    outcomes = config.outcomes
     horizon = config.horizon_days
+    sizes = {
+        "facility": len(facilities),
+        "service": len(services),
+        "resource": len(resources),
+        "strike": len(strikes),
+        "alternative": len(alternatives),
+        "outcome": len(outcomes),
+    }
 
-    def grid(value_of, *axes):
-        return np.array([[value_of(a, b) for b in axes[1]] for a in axes[0]], dtype=float)
+    def stack(values: Any, *dims: str) -> xr.DataArray:
+        return _stack(values, dims, tuple(sizes[d] for d in dims), realise)
+
+    def number(value: float) -> float | xr.DataArray:
+        return realise(value) if isinstance(value, Varying) else float(value)
 
     service_of = {f.name: f.services for f in facilities}
 
-    def service_value(attribute, missing=0.0):
-        def value(facility, service):
-            line = service_of[facility].get(service)
-            return missing if line is None else getattr(line, attribute)
-
-        return grid(value, facility_names, services)
-
-    dependency = np.array(
-        [
+    def service_value(attribute: str, missing: float = 0.0) -> xr.DataArray:
+        return stack(
             [
-                [
-                    service_of[f][s].needs.get(r, 0.0) if s in service_of[f] else 0.0
-                    for r in resources
-                ]
-                for s in services
-            ]
-            for f in facility_names
-        ],
-        dtype=float,
+                [getattr(service_of[f].get(s), attribute, missing) for s in services]
+                for f in facility_names
+            ],
+            "facility",
+            "service",
+        )
+
+    day = xr.DataArray(np.arange(horizon), dims="time")
+    multiplier = xr.DataArray(
+        np.ones((len(facilities), len(services), horizon)), dims=("facility", "service", "time")
     )
-    multiplier = np.ones((len(facilities), len(services), horizon))
     for i, facility in enumerate(facilities):
         for j, service in enumerate(services):
             for period in getattr(facility.services.get(service), "demand_multipliers", ()):
-                multiplier[i, j, period.start_day : period.end_day] *= period.factor
+                cell = np.zeros((len(facilities), len(services)), dtype=bool)
+                cell[i, j] = True
+                inside = (day >= number(period.start_day)) & (day < number(period.end_day))
+                applies = inside & xr.DataArray(cell, dims=("facility", "service"))
+                multiplier = multiplier * xr.where(applies, number(period.factor), 1.0)
 
-    def displacement(attribute, default=0.0):
+    def displacement(attribute: str) -> xr.DataArray:
         values = []
         for facility in facilities:
             move = facility.displacement
             if move is None:
-                values.append(default)
+                values.append(0.0)
             elif attribute in ("share", "start_day"):
                 values.append(getattr(move, attribute))
             elif attribute == "code":
                 values.append(move.curve.code)
             else:
                 values.append(getattr(move.curve, attribute))
-        return np.array(values, dtype=float)
+        return stack(values, "facility")
 
     recoveries = [config.recovery_for(r) for r in resources]
+
+    def alternative_volume(attribute: str) -> xr.DataArray:
+        per_month = [[getattr(a, attribute).get(s, 0.0) for s in services] for a in alternatives]
+        return stack(per_month, "alternative", "service") / DAYS_PER_MONTH
+
     values = {
-        "population_baseline": np.array([f.population for f in facilities], dtype=float),
-        "baseline_quantity": grid(
-            lambda f, r: config.facilities[f].resources.get(r, 0.0), facility_names, resources
+        "population_baseline": stack([f.population for f in facilities], "facility"),
+        "baseline_quantity": stack(
+            [[f.resources.get(r, 0.0) for r in resources] for f in facilities],
+            "facility",
+            "resource",
         ),
         "baseline_capacity": service_value("volume_per_month") / DAYS_PER_MONTH,
         "demand_ratio": service_value("demand_ratio", 1.0),
-        "dependency_weight": dependency,
+        "dependency_weight": stack(
+            [
+                [
+                    [
+                        service_of[f][s].needs.get(r, 0.0) if s in service_of[f] else 0.0
+                        for r in resources
+                    ]
+                    for s in services
+                ]
+                for f in facility_names
+            ],
+            "facility",
+            "service",
+            "resource",
+        ),
         "deferrable_share": service_value("deferrable_share"),
         "backlog_attrition": service_value("backlog_attrition_per_day"),
         "willingness_to_travel": service_value("willingness_to_travel"),
@@ -166,42 +388,41 @@ def build_parameters(config: Config) -> xr.Dataset:
         "displacement_mean_days": displacement("mean_days"),
         "displacement_sd_days": displacement("sd_days"),
         "displacement_start_day": displacement("start_day") + displacement("delay_days"),
-        "strike_day": np.array([k.day for k in strikes], dtype=float),
-        "strike_closure_days": np.array([k.closure_days for k in strikes], dtype=float),
-        "strike_damage": np.array(
-            [[k.damage.get(r, 0.0) for r in resources] for k in strikes], dtype=float
-        ).reshape(len(strikes), len(resources)),
-        "strike_casualties": np.array([k.casualties for k in strikes], dtype=float),
-        "strike_target": np.array(
-            [[float(k.facility == f) for f in facility_names] for k in strikes], dtype=float
-        ).reshape(len(strikes), len(facilities)),
-        "strike_casualty_service": np.array(
-            [[float(k.casualty_service == s) for s in services] for k in strikes], dtype=float
-        ).reshape(len(strikes), len(services)),
-        "recovery_curve": np.array([rec.curve.code for rec in recoveries], dtype=float),
-        "recovery_time_days": np.array([rec.curve.time_days for rec in recoveries], dtype=float),
-        "recovery_mean_days": np.array([rec.curve.mean_days for rec in recoveries], dtype=float),
-        "recovery_sd_days": np.array([rec.curve.sd_days for rec in recoveries], dtype=float),
-        "recovery_delay_days": np.array([rec.curve.delay_days for rec in recoveries], dtype=float),
-        "recoverable_share": np.array([rec.recoverable_share for rec in recoveries], dtype=float),
-        "alternative_distance_km": np.array(
-            [[a.distance_km[f] for a in alternatives] for f in facility_names], dtype=float
-        ).reshape(len(facilities), len(alternatives)),
-        "alternative_spare_capacity": np.array(
-            [[a.spare_capacity_per_month.get(s, 0.0) for s in services] for a in alternatives],
-            dtype=float,
-        ).reshape(len(alternatives), len(services))
-        / DAYS_PER_MONTH,
-        "alternative_capacity": np.array(
-            [[a.capacity_per_month.get(s, 0.0) for s in services] for a in alternatives],
-            dtype=float,
-        ).reshape(len(alternatives), len(services))
-        / DAYS_PER_MONTH,
-        "alternative_opens_day": np.array([a.opens_day for a in alternatives], dtype=float),
-    }
-    data_vars = {
-        name: xr.DataArray(values[name], dims=dims, attrs={"units": units, "long_name": long_name})
-        for name, (dims, units, long_name) in PARAMETER_METADATA.items()
+        "strike_day": stack([k.day for k in strikes], "strike"),
+        "strike_closure_days": stack([k.closure_days for k in strikes], "strike"),
+        "strike_damage": stack(
+            [[k.damage.get(r, 0.0) for r in resources] for k in strikes], "strike", "resource"
+        ),
+        "strike_casualties": stack([k.casualties for k in strikes], "strike"),
+        # A disabled strike (a scenario's "what if it had not happened") hits nobody.
+        "strike_target": stack(
+            [[float(k.enabled and k.facility == f) for f in facility_names] for k in strikes],
+            "strike",
+            "facility",
+        ),
+        "strike_casualty_service": stack(
+            [[float(k.casualty_service == s) for s in services] for k in strikes],
+            "strike",
+            "service",
+        ),
+        "recovery_curve": stack([rec.curve.code for rec in recoveries], "resource"),
+        "recovery_time_days": stack([rec.curve.time_days for rec in recoveries], "resource"),
+        "recovery_mean_days": stack([rec.curve.mean_days for rec in recoveries], "resource"),
+        "recovery_sd_days": stack([rec.curve.sd_days for rec in recoveries], "resource"),
+        "recovery_delay_days": stack([rec.curve.delay_days for rec in recoveries], "resource"),
+        "recoverable_share": stack([rec.recoverable_share for rec in recoveries], "resource"),
+        "alternative_distance_km": stack(
+            [[a.distance_km[f] for a in alternatives] for f in facility_names],
+            "facility",
+            "alternative",
+        ),
+        "alternative_spare_capacity": alternative_volume("spare_capacity_per_month"),
+        "alternative_capacity": alternative_volume("capacity_per_month"),
+        "alternative_opens_day": stack([a.opens_day for a in alternatives], "alternative"),
+        "outcome_rate": stack([o.per_forgone_patient for o in outcomes], "outcome"),
+        "outcome_service": stack(
+            [[float(o.service == s) for s in services] for o in outcomes], "outcome", "service"
+        ),
     }
     coords = {
         "facility": facility_names,
@@ -209,10 +430,11 @@ def build_parameters(config: Config) -> xr.Dataset:
         "resource": resources,
         "strike": np.arange(len(strikes)),
         "alternative": [a.name for a in alternatives],
+        "outcome": [o.name for o in outcomes],
         "day": ("time", np.arange(horizon)),
     }
     if config.start_date is not None:
         coords["time"] = pd.date_range(config.start_date, periods=horizon, freq="D")
     else:
         coords["time"] = np.arange(horizon)
-    return xr.Dataset(data_vars, coords=coords)
+    return xr.Dataset(values, coords=coords)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import Config, load_config
+from facility_impact.config import BASE_SCENARIO, Config, load_config
 from facility_impact.model import ensemble_dims, run_model
 from facility_impact.parameters import build_parameters
 from facility_impact.variables import OUTPUT_VARIABLES
@@ -46,25 +46,36 @@ def simulate_parameters(params: xr.Dataset) -> xr.Dataset:
         data_vars[name] = variable.transpose(*ens, *structure, "time")
     data_vars["baseline_capacity"] = params["baseline_capacity"]
     data_vars["baseline_quantity"] = params["baseline_quantity"]
+    # Carried into the results so that summaries and sensitivity need only the file.
+    for name in ("outcome_rate", "outcome_service", "input_quantile"):
+        if name in params and params[name].size:
+            data_vars[name] = params[name]
     coords = {
         name: params.coords[name]
         for name in params.coords
-        if set(params.coords[name].dims)
-        <= {*ens, "facility", "service", "resource", "alternative", "time"}
+        if params.coords[name].size
+        and set(params.coords[name].dims)
+        <= {*ens, "facility", "service", "resource", "alternative", "time", "outcome", "input"}
     }
     result = xr.Dataset(data_vars, coords=coords)
     for name, spec in OUTPUT_VARIABLES.items():
-        result[name].attrs = spec.attrs
+        if name in result:
+            result[name].attrs = spec.attrs
     result["day"].attrs = {"units": "d", "long_name": "days since t = 0"}
     if np.issubdtype(result["time"].dtype, np.datetime64):
         result["time"].attrs = {"long_name": "date"}
     else:
         result["time"].attrs = {"units": "d", "long_name": "days since t = 0"}
-    strike_facility = params["strike_target"].argmax("facility")
+    # A strike that a scenario switches off (or lacks) hits nobody: its day is
+    # NaN there, so it marks no figure and does not start the summary windows.
+    target = params["strike_target"]
+    hits = target.max("facility") > 0 if target.sizes["facility"] else target.sum("facility") > 0
+    struck = target.argmax("facility") if target.sizes["strike"] else target.sum("facility")
+    names = np.where(hits.values, params["facility"].values[struck.values.astype(int)], "")
     result = result.assign_coords(
-        strike_day=params["strike_day"],
+        strike_day=params["strike_day"].where(hits),
         strike_closure_days=params["strike_closure_days"],
-        strike_facility=("strike", params["facility"].values[strike_facility.values]),
+        strike_facility=(struck.dims, names.astype(str)),
     )
     result["strike_day"].attrs = {"units": "d", "long_name": "day of strike"}
     result["strike_closure_days"].attrs = {"units": "d", "long_name": "closure after strike"}
@@ -96,14 +107,45 @@ def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
         "Conventions": "CF-1.8",
         "source": f"facility_impact {__version__}",
     }
+    result.attrs["draws"] = config.draws
+    variants = [config, *(scenario.config for scenario in config.scenarios)]
+    facility_labels: dict[str, str] = {}
+    alternative_labels: dict[str, str] = {}
+    strike_labels: dict[int, str] = {}
+    for variant in variants:
+        for facility in variant.facilities.values():
+            facility_labels.setdefault(facility.name, facility.label)
+        for alternative in variant.alternatives:
+            alternative_labels.setdefault(alternative.name, alternative.label)
+        for index, strike in enumerate(variant.strikes):
+            if not strike_labels.get(index):
+                strike_labels[index] = strike.label
     result = result.assign_coords(
-        facility_label=("facility", [f.label for f in config.facilities.values()]),
-        alternative_label=("alternative", [a.label for a in config.alternatives]),
+        facility_label=("facility", [facility_labels[f] for f in result["facility"].values]),
+        alternative_label=(
+            "alternative",
+            [alternative_labels[a] for a in result["alternative"].values],
+        ),
     )
     result["facility_label"].attrs = {"long_name": "facility"}
     result["alternative_label"].attrs = {"long_name": "alternative"}
-    if config.strikes:
+    if result.sizes.get("strike", 0):
         result = result.assign_coords(
-            strike_label=("strike", [strike.label for strike in config.strikes])
+            strike_label=("strike", [strike_labels[int(k)] for k in result["strike"].values])
+        )
+    if config.scenarios:
+        labels = {BASE_SCENARIO: "base case (as configured)"}
+        labels.update({scenario.name: scenario.label for scenario in config.scenarios})
+        result = result.assign_coords(
+            scenario_label=("scenario", [labels[s] for s in result["scenario"].values])
+        )
+        result["scenario_label"].attrs = {"long_name": "scenario"}
+        result["scenario"].attrs = {"long_name": "scenario"}
+    if config.outcomes:
+        outcome_of = {o.name: o for v in variants for o in v.outcomes}
+        names = result["outcome"].values
+        result = result.assign_coords(
+            outcome_label=("outcome", [f"{outcome_of[n].label} (indicative)" for n in names]),
+            outcome_source=("outcome", [outcome_of[n].source for n in names]),
         )
     return result

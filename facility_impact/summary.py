@@ -8,6 +8,8 @@ it or as read back from its NetCDF file) and returns labelled arrays with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import xarray as xr
 
@@ -19,16 +21,28 @@ PERIODS_DAYS = (30, 90, 180, 365)
 RECOVERY_THRESHOLDS = (0.5, 0.9)
 """Shares of baseline capacity whose return is timed (MODEL.md)."""
 
+QUANTILES = (0.05, 0.5, 0.95)
+"""Percentiles over draws reported by :func:`summarize` (the issue's 5th, 50th, 95th)."""
+
+QUANTILE_METHOD = {"days_to_capacity": "inverted_cdf"}
+"""Quantile method per indicator; numpy's default (``linear``) elsewhere. Days
+to capacity can be ``inf`` (not back within the horizon), which interpolation
+cannot handle, and is a count of days, so its quantiles are observed values."""
+
 # Capacity within this relative distance of a threshold counts as reaching it,
 # so float rounding in the recovery curves does not move a recovery day.
 _RELATIVE_TOLERANCE = 1e-9
 
 
 def first_strike_day(results: xr.Dataset) -> xr.DataArray:
-    """``t0`` [d]: the day of the first strike anywhere (0 when there is none)."""
+    """``t0`` [d]: the day of the first strike anywhere (0 when there is none).
+
+    Strikes switched off in a scenario have a NaN day and do not count; ``t0``
+    varies along any scenario, sweep or draw dim the strike days vary along.
+    """
     if results.sizes.get("strike", 0) == 0:
         return xr.DataArray(0.0)
-    return results["strike_day"].min("strike")
+    return results["strike_day"].min("strike").fillna(0.0)
 
 
 def _windows(results: xr.Dataset, t0: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
@@ -57,8 +71,9 @@ def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr
 
     The recovery day is the day after the last day below the threshold, so a
     second strike that knocks capacity down again counts. 0 when capacity never
-    fell below the threshold; NaN when it is still below on the last day
-    (not back within the horizon); NaN for a service the facility does not offer.
+    fell below the threshold; ``inf`` when it is still below on the last day
+    (not back within the horizon: later than any day simulated, and so ordered
+    correctly in quantiles); NaN for a service the facility does not offer.
     """
     t0 = first_strike_day(results)
     baseline = results["baseline_capacity"]
@@ -67,12 +82,18 @@ def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr
     last_below = results["day"].where(below).max("time")  # NaN when never below
     horizon = results.sizes["time"]
     days = xr.where(last_below.isnull(), 0.0, last_below + 1 - t0)
-    days = days.where(last_below != horizon - 1).where(baseline > 0)
+    days = xr.where(last_below == horizon - 1, np.inf, days).where(baseline > 0)
     return days
 
 
-def summarize(results: xr.Dataset) -> xr.Dataset:
-    """Headline indicators per facility and service.
+def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
+    """Headline indicators per facility and service (and every scenario and sweep point).
+
+    Where the results have draws, each indicator is computed per draw and then
+    reduced to ``quantiles`` over draws (dim ``quantile``; see
+    :data:`QUANTILE_METHOD`), and ``not_recovered_share`` gives the share of
+    draws in which capacity is not back within the horizon. ``quantiles=None``
+    keeps the draws (for sensitivity analysis).
 
     Variables (windows counted from the first strike, see module docstring):
 
@@ -84,9 +105,42 @@ def summarize(results: xr.Dataset) -> xr.Dataset:
     * ``capacity_loss_days`` [d]: Σ (1 - C/C0), days of baseline capacity lost, per period
     * ``coverage`` [1]: (served + served elsewhere) / demand from the first strike to the horizon
     * ``person_days_without_access`` [person d]: Σ P(t) · (1 - coverage(t)) over the same days
-    * ``days_to_capacity`` [d] per ``threshold`` (0.5, 0.9); NaN: not back within the horizon
+    * ``days_to_capacity`` [d] per ``threshold`` (0.5, 0.9); inf: not back within the horizon
     * ``backlog_at_horizon`` [patient]: still waiting on the last day
+    * ``indicative_outcome`` [1] per ``outcome`` and period, where the configuration
+      gives outcome rates: forgone care × the rate (labelled indicative)
+    * the humanitarian-standards indicators of :mod:`facility_impact.standards`
     """
+    summary = _per_run(results)
+    if quantiles is None or "draw" not in summary.dims:
+        return summary
+    return over_draws(summary, quantiles)
+
+
+def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> xr.Dataset:
+    """Reduce every indicator with a ``draw`` dim to its ``quantiles`` over draws."""
+    reduced = {}
+    for name, variable in summary.data_vars.items():
+        if "draw" not in variable.dims or variable.dtype == bool:
+            reduced[name] = variable
+            continue
+        method = QUANTILE_METHOD.get(name, "linear")
+        reduced[name] = variable.quantile(
+            list(quantiles), dim="draw", method=method, keep_attrs=True
+        )
+    days = summary["days_to_capacity"]
+    reduced["not_recovered_share"] = (
+        np.isinf(days).mean("draw").where(days.notnull().any("draw"))
+    ).assign_attrs(
+        units="1", long_name="share of draws in which capacity is not back within the horizon"
+    )
+    result = xr.Dataset(reduced, attrs={**summary.attrs, "draws": summary.sizes["draw"]})
+    result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
+    return result
+
+
+def _per_run(results: xr.Dataset) -> xr.Dataset:
+    """:func:`summarize` before any reduction over draws."""
     t0 = first_strike_day(results)
     inside, complete = _windows(results, t0)
     after_strike = results["day"] >= t0
@@ -143,20 +197,46 @@ def summarize(results: xr.Dataset) -> xr.Dataset:
             ).assign_attrs(
                 units="d",
                 long_name="days until capacity is back",
-                description="from the first strike; NaN: not back within the horizon",
+                description="from the first strike; inf: not back within the horizon",
             ),
             "backlog_at_horizon": results["backlog"]
             .isel(time=-1, drop=True)
             .assign_attrs(units="patient", long_name="patients still waiting at the horizon"),
         }
     )
+    if "outcome_rate" in results:
+        summary["indicative_outcome"] = _indicative_outcomes(results, forgone)
+    # standards builds on first_strike_day from this module, hence the late import.
+    from facility_impact.standards import standards_indicators
+
+    summary = summary.merge(
+        standards_indicators(results), compat="no_conflicts", join="outer", combine_attrs="drop"
+    )
     summary = summary.drop_vars(
         [name for name in ("time", "day") if name in summary.coords], errors="ignore"
     )
     summary.attrs = {
         "title": results.attrs.get("title", ""),
-        "first_strike_day": float(t0.min()) if t0.size else 0.0,
+        "first_strike_day": float(t0.min()),
         "horizon_days": results.sizes["time"],
         "source": results.attrs.get("source", ""),
     }
     return summary
+
+
+def _indicative_outcomes(results: xr.Dataset, forgone: xr.DataArray) -> xr.DataArray:
+    """Forgone patients of each outcome's service × its rate: *indicative* only.
+
+    The rate and its cited source come from the configuration (``[outcome.*]``);
+    the result keeps the source in its attributes so no figure shows the
+    number without it.
+    """
+    rate = results["outcome_rate"]
+    counted = (forgone * results["outcome_service"]).sum("service", min_count=1)
+    sources = results["outcome_source"].values if "outcome_source" in results.coords else []
+    return (counted * rate).assign_attrs(
+        units="1",
+        long_name="indicative health outcome (forgone patients × outcome rate)",
+        description="indicative: an order of magnitude from a published rate, not a prediction",
+        sources="; ".join(str(source) for source in sources),
+    )

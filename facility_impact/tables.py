@@ -5,36 +5,44 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import xarray as xr
 
 from facility_impact.config import Config
 
-_COLUMN_DIMS = ("period", "threshold")
+_COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantile")
+"""Dims that become column suffixes of a CSV; every other dim indexes rows."""
 
 
-def _column_suffix(dim: str, value: float) -> str:
+def _column_suffix(dim: str, value: object) -> str:
     if dim == "period":
-        return f"{value:g}d"
-    return f"{round(value * 100)}pct"
+        return f"{float(value):g}d"
+    if dim == "threshold":
+        return f"{round(float(value) * 100)}pct"
+    if dim == "quantile":
+        return f"p{round(float(value) * 100):02d}"
+    return str(value)
 
 
 def summary_table(summary: xr.Dataset) -> tuple[list[str], list[list[object]]]:
-    """One row per facility × service (× any ensemble coordinate), one column per indicator.
+    """One row per facility × service (× any scenario, sweep or input coordinate),
+    one column per indicator.
 
-    Indicators with a ``period`` or ``threshold`` dim become one column per value,
-    e.g. ``forgone_care_30d`` or ``days_to_capacity_50pct``. Missing values
-    (a window longer than the run, capacity not back within the horizon) are
-    left empty.
+    Indicators with a ``period``, ``threshold``, ``quantile`` (over draws) or
+    other column dim become one column per value, e.g. ``forgone_care_30d`` or
+    ``forgone_care_30d_p95`` or ``days_to_capacity_50pct_p50``. Missing values
+    (a window longer than the run, a service not offered) are left empty; capacity
+    not back within the horizon is ``inf``.
     """
     row_dims = [d for d in summary.dims if d not in _COLUMN_DIMS]
     # facility and service first, whatever order the Dataset holds them in.
     row_dims.sort(key=lambda d: {"facility": 0, "service": 1}.get(d, 2))
-    columns: list[tuple[str, str, dict[str, float]]] = []
+    columns: list[tuple[str, str, dict[str, object]]] = []
     for name, variable in summary.data_vars.items():
         column_dims = [d for d in _COLUMN_DIMS if d in variable.dims]
         for values in itertools.product(*(summary[d].values for d in column_dims)):
             selection = dict(zip(column_dims, values, strict=True))
-            suffix = "_".join(_column_suffix(d, float(v)) for d, v in selection.items())
+            suffix = "_".join(_column_suffix(d, v) for d, v in selection.items())
             columns.append((f"{name}_{suffix}" if suffix else name, name, selection))
     header = [*row_dims, *(title for title, _, _ in columns)]
     rows = []
@@ -55,28 +63,64 @@ def _count(value: float) -> str:
 
 
 def _days(value: float, horizon_left: float) -> str:
-    return f"not by {horizon_left:g}" if math.isnan(value) else f"{value:,.0f}"
+    if math.isnan(value):
+        return "-"
+    return f"not by {horizon_left:g}" if math.isinf(value) else f"{value:,.0f}"
+
+
+def _cell(values: xr.DataArray, show) -> str:
+    """One number, or ``median (5th–95th percentile)`` where there are draws."""
+    if "quantile" not in values.dims:
+        return show(float(values))
+    low, middle, high = (float(values.sel(quantile=q)) for q in (0.05, 0.5, 0.95))
+    if show(low) == show(high):
+        return show(middle)
+    return f"{show(middle)} ({show(low)}–{show(high)})"
+
+
+def _heading(summary: xr.Dataset, selection: dict[str, object]) -> str:
+    parts = []
+    for dim, value in selection.items():
+        label = ""
+        if dim == "scenario" and "scenario_label" in summary.coords:
+            label = f" ({summary['scenario_label'].sel(scenario=value).item()})"
+        parts.append(
+            f"{dim} = {value:g}" if isinstance(value, float) else f"{dim} = {value}{label}"
+        )
+    return ", ".join(parts)
 
 
 def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)) -> str:
-    """A plain-text table per facility: baseline, forgone care and served elsewhere
-    [patients] at ``periods`` days after the first strike, and days to 50 % and 90 %
-    of baseline capacity."""
+    """A plain-text table per facility (and scenario or sweep point): baseline,
+    forgone care and served elsewhere [patients] at ``periods`` days after the
+    first strike, and days to 50 % and 90 % of baseline capacity. With draws, each
+    cell is the median and, in brackets, the 5th–95th percentile range."""
     shown = [p for p in periods if p in summary["period"].values]
     extra_dims = [d for d in summary.dims if d not in ("facility", "service", *_COLUMN_DIMS)]
+    draws = "quantile" in summary.dims
+    width = 22 if draws else 10
     horizon_left = summary.attrs.get("horizon_days", 0) - summary.attrs.get("first_strike_day", 0)
     lines = [str(summary.attrs.get("title", ""))]
-    period_heads = "".join(f"{p:>8} d" for p in shown)
+    if draws:
+        lines.append(
+            f"{summary.attrs.get('draws', '')} draws: median (5th–95th percentile) over draws"
+        )
+    period_heads = "".join(f"{f'{p} d':>{width}}" for p in shown)
     header = (
         f"{'service':<14}{'baseline':>10}  "
-        f"{'forgone care (patients)':^{10 * len(shown)}}  "
-        f"{'served elsewhere (patients)':^{10 * len(shown)}}  {'days to capacity':>20}"
+        f"{'forgone care (patients)':^{width * len(shown)}}  "
+        f"{'served elsewhere (patients)':^{width * len(shown)}}  "
+        f"{'days to capacity':^{2 * width}}"
     )
-    subheader = f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {'50 %':>10}{'90 %':>10}"
+    subheader = (
+        f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  "
+        f"{'50 %':>{width}}{'90 %':>{width}}"
+    )
     for combination in itertools.product(*(summary[d].values for d in extra_dims)):
-        subset = summary.sel(dict(zip(extra_dims, combination, strict=True)))
+        selection = dict(zip(extra_dims, combination, strict=True))
+        subset = summary.sel(selection)
         for facility in subset["facility"].values:
-            tag = ", ".join(f"{d} = {v}" for d, v in zip(extra_dims, combination, strict=True))
+            tag = _heading(summary, selection)
             lines += ["", f"{facility}" + (f" ({tag})" if tag else ""), header, subheader]
             one = subset.sel(facility=facility)
             for service in one["service"].values:
@@ -87,15 +131,21 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
                     f"{service:<14}",
                     f"{_count(float(line['baseline_volume_per_month'])):>10}  ",
                 ]
-                cells += [f"{_count(float(line['forgone_care'].sel(period=p))):>10}" for p in shown]
-                cells.append("  ")
                 cells += [
-                    f"{_count(float(line['served_elsewhere_total'].sel(period=p))):>10}"
-                    for p in shown
+                    f"{_cell(line['forgone_care'].sel(period=p), _count):>{width}}" for p in shown
                 ]
                 cells.append("  ")
                 cells += [
-                    f"{_days(float(line['days_to_capacity'].sel(threshold=x)), horizon_left):>10}"
+                    f"{_cell(line['served_elsewhere_total'].sel(period=p), _count):>{width}}"
+                    for p in shown
+                ]
+                cells.append("  ")
+
+                def days(value: float) -> str:
+                    return _days(value, horizon_left)
+
+                cells += [
+                    f"{_cell(line['days_to_capacity'].sel(threshold=x), days):>{width}}"
                     for x in (0.5, 0.9)
                 ]
                 lines.append("".join(cells))
@@ -104,6 +154,34 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
         "Days are counted from the first strike; forgone care = unmet + abandoned; "
         "'-' = window longer than the run; 'not by N' = not back within the horizon."
     )
+    return "\n".join(lines)
+
+
+def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
+    """The ``top`` inputs per facility and service (and scenario or sweep point),
+    ranked by the size of their index."""
+    measure = "rank_correlation" if "rank_correlation" in indices else "total_order"
+    names = [measure] + (["first_order"] if measure == "total_order" else [])
+    lines = [
+        f"What drives {indices.attrs.get('output', 'the output')} ({indices.attrs['method']}):"
+    ]
+    extra_dims = [d for d in indices[measure].dims if d not in ("input", "facility", "service")]
+    for combination in itertools.product(*(indices[d].values for d in extra_dims)):
+        selection = dict(zip(extra_dims, combination, strict=True))
+        subset = indices.sel(selection)
+        tag = _heading(indices, selection)
+        for facility in subset["facility"].values:
+            for service in subset["service"].values:
+                values = subset[measure].sel(facility=facility, service=service)
+                if bool(values.isnull().all()):
+                    continue
+                order = np.argsort(-np.abs(np.nan_to_num(values.values)))[:top]
+                lines.append("")
+                lines.append(f"{facility} / {service}" + (f" ({tag})" if tag else ""))
+                for position in order:
+                    entry = subset.isel(input=int(position)).sel(facility=facility, service=service)
+                    numbers = "  ".join(f"{n} {float(entry[n]):+.2f}" for n in names)
+                    lines.append(f"  {entry['input'].item()!s:<44} {numbers}")
     return "\n".join(lines)
 
 
