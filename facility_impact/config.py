@@ -206,6 +206,7 @@ class Config:
     text: str = field(repr=False)
     text_format: str = "toml"
     draws_requested: int | None = None
+    base_label: str = "base case (as configured)"
     outcomes: tuple[Outcome, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
 
@@ -433,8 +434,8 @@ def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> 
 # --------------------------------------------------------------------------- sections
 
 _TOP_KEYS = ("title", "run", "facility", "strike", "recovery", "alternative", "outcome", "scenario")
-_RUN_KEYS = ("horizon_days", "start_date", "seed", "draws")
-_SCENARIO_KEYS = ("label", "description", "set")
+_RUN_KEYS = ("horizon_days", "start_date", "seed", "draws", "base_label")
+_SCENARIO_KEYS = ("label", "description", "based_on", "set")
 _OUTCOME_KEYS = ("label", "service", "per_forgone_patient", "source")
 MAX_DRAWS = 10_000_000
 _FACILITY_KEYS = ("label", "population", "resources", "services", "displacement")
@@ -469,7 +470,7 @@ _ALTERNATIVE_KEYS = (
 )
 
 
-def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | None]:
+def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | None, Any]:
     run = _table(raw.get("run", {}), "run")
     _known_keys(run, "run", _RUN_KEYS)
     horizon = _number(
@@ -493,7 +494,7 @@ def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | N
                 run["draws"], "run.draws", minimum=1, maximum=MAX_DRAWS, integer=True, vary=False
             )
         )
-    return int(horizon), start, int(seed), draws
+    return int(horizon), start, int(seed), draws, run.get("base_label")
 
 
 def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
@@ -724,21 +725,37 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     scenarios_raw = _table(raw.get("scenario", {}), "scenario")
     base = _parse_one({k: v for k, v in raw.items() if k != "scenario"}, name, text, text_format)
     scenarios = tuple(
-        _read_scenario(scenario, table, raw, base) for scenario, table in scenarios_raw.items()
+        _read_scenario(scenario, scenarios_raw, raw, base) for scenario in scenarios_raw
     )
     return replace(base, scenarios=scenarios)
 
 
-def _read_scenario(name: str, raw: Any, whole: Mapping[str, Any], base: Config) -> Scenario:
+def _scenario_settings(
+    name: str, scenarios_raw: Mapping[str, Any], chain: tuple[str, ...] = ()
+) -> tuple[tuple[str, Any], ...]:
+    """A scenario's overrides, after those of the scenario it is ``based_on``."""
+    path = f"scenario.{name}"
+    table = _table(scenarios_raw[name], path)
+    _known_keys(table, path, _SCENARIO_KEYS)
+    settings = tuple(_table(_require(table, "set", path), f"{path}.set").items())
+    if "based_on" not in table:
+        return settings
+    parent = _name(table["based_on"], f"{path}.based_on", list(scenarios_raw), "scenario")
+    if parent in (*chain, name):
+        raise _fail(f"{path}.based_on", parent, "scenarios cannot be based on each other in a loop")
+    return _scenario_settings(parent, scenarios_raw, (*chain, name)) + settings
+
+
+def _read_scenario(
+    name: str, scenarios_raw: Mapping[str, Any], whole: Mapping[str, Any], base: Config
+) -> Scenario:
     path = f"scenario.{name}"
     if name == BASE_SCENARIO:
         raise ConfigError(f"{path}: the name {BASE_SCENARIO!r} is the configuration as written")
     if not name.isidentifier():
         raise ConfigError(f"{path}: a scenario name must be letters, digits and _")
-    table = _table(raw, path)
-    _known_keys(table, path, _SCENARIO_KEYS)
-    settings_raw = _table(_require(table, "set", path), f"{path}.set")
-    settings = tuple(settings_raw.items())
+    table = _table(scenarios_raw[name], path)
+    settings = _scenario_settings(name, scenarios_raw)
     for key, _ in settings:
         if _path_parts(key, f"{path}.set")[0] in ("run", "scenario"):
             raise ConfigError(
@@ -789,7 +806,7 @@ def _read_outcomes(raw: Mapping[str, Any], services: list[str]) -> tuple[Outcome
 
 
 def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -> Config:
-    horizon, start, seed, draws = _read_run(raw)
+    horizon, start, seed, draws, base_label = _read_run(raw)
     title = _string(raw.get("title", name), "title")
     facilities_raw = _table(_require(raw, "facility", "(top level)"), "facility")
     if not facilities_raw:
@@ -845,6 +862,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         text=text,
         text_format=text_format,
         draws_requested=draws,
+        base_label=_string(base_label or Config.base_label, "run.base_label"),
         outcomes=_read_outcomes(raw, service_names),
     )
 

@@ -134,7 +134,7 @@ def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
             strike_label=("strike", [strike_labels[int(k)] for k in result["strike"].values])
         )
     if config.scenarios:
-        labels = {BASE_SCENARIO: "base case (as configured)"}
+        labels = {BASE_SCENARIO: config.base_label}
         labels.update({scenario.name: scenario.label for scenario in config.scenarios})
         result = result.assign_coords(
             scenario_label=("scenario", [labels[s] for s in result["scenario"].values])

@@ -121,8 +121,13 @@ def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> x
     """Reduce every indicator with a ``draw`` dim to its ``quantiles`` over draws."""
     reduced = {}
     for name, variable in summary.data_vars.items():
-        if "draw" not in variable.dims or variable.dtype == bool:
+        if "draw" not in variable.dims:
             reduced[name] = variable
+            continue
+        if variable.dtype == bool:
+            reduced[name] = variable.mean("draw").assign_attrs(
+                units="1", long_name=f"share of draws: {variable.attrs.get('long_name', name)}"
+            )
             continue
         method = QUANTILE_METHOD.get(name, "linear")
         reduced[name] = variable.quantile(

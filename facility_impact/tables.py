@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.config import Config
+from facility_impact.config import _show as show_value
 
 _COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantile")
 """Dims that become column suffixes of a CSV; every other dim indexes rows."""
@@ -65,7 +66,7 @@ def _count(value: float) -> str:
 def _days(value: float, horizon_left: float) -> str:
     if math.isnan(value):
         return "-"
-    return f"not by {horizon_left:g}" if math.isinf(value) else f"{value:,.0f}"
+    return f">{horizon_left:g}" if math.isinf(value) else f"{value:,.0f}"
 
 
 def _cell(values: xr.DataArray, show) -> str:
@@ -149,12 +150,56 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
                     for x in (0.5, 0.9)
                 ]
                 lines.append("".join(cells))
+            lines += _standards_lines(one)
+            lines += _outcome_lines(one, shown)
     lines.append("")
     lines.append(
         "Days are counted from the first strike; forgone care = unmet + abandoned; "
-        "'-' = window longer than the run; 'not by N' = not back within the horizon."
+        "'-' = window longer than the run; '>N' = not back within the horizon "
+        "(N days after the first strike)."
     )
     return "\n".join(lines)
+
+
+def _standards_lines(one: xr.Dataset) -> list[str]:
+    """Humanitarian-standards indicators of one facility: before, worst, at the horizon."""
+    if "standard_value" not in one:
+        return []
+    heads = f"{'before':>12}{'worst':>12}{'at horizon':>12}"
+    lines = [f"  {'against minimum standards':<34}{heads}   standard"]
+    for indicator in one["indicator"].values:
+        values = one["standard_value"].sel(indicator=indicator)
+        if bool(values.isnull().all()):
+            continue
+        cells = "".join(
+            f"{_cell(values.sel(moment=moment), lambda v: f'{v:,.1f}'):>12}"
+            for moment in ("before", "worst", "at_horizon")
+        )
+        comparison = str(one["standard_comparison"].sel(indicator=indicator).item())
+        threshold = float(one["standard_threshold"].sel(indicator=indicator))
+        verified = bool(one["threshold_verified"].sel(indicator=indicator))
+        name = str(one["indicator_long_name"].sel(indicator=indicator).item())
+        lines.append(
+            f"  {name:<34}{cells}   {comparison} {threshold:g}"
+            + ("" if verified else " (threshold unverified)")
+        )
+    return lines
+
+
+def _outcome_lines(one: xr.Dataset, periods: list[int]) -> list[str]:
+    """Indicative outcomes, always with the word "indicative" and their source."""
+    if "indicative_outcome" not in one:
+        return []
+    lines = []
+    for outcome in one["outcome"].values:
+        values = one["indicative_outcome"].sel(outcome=outcome)
+        label = str(one["outcome_label"].sel(outcome=outcome).item())
+        cells = ", ".join(
+            f"{_cell(values.sel(period=p), lambda v: f'{v:,.1f}')} at {p} d" for p in periods
+        )
+        source = str(one["outcome_source"].sel(outcome=outcome).item())
+        lines.append(f"  {label}: {cells} (source: {source})")
+    return lines
 
 
 def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
@@ -189,7 +234,13 @@ def describe_config(config: Config) -> str:
     """What a configuration describes, in a few lines (``facility-impact check``)."""
     lines = [f"{config.title} ({config.name})"]
     start = f", from {config.start_date}" if config.start_date else ""
-    lines.append(f"horizon {config.horizon_days} d{start}, seed {config.seed}")
+    draws = f", {config.draws} Latin hypercube draws" if config.draws else ""
+    lines.append(f"horizon {config.horizon_days} d{start}, seed {config.seed}{draws}")
+    variations = config.variations()
+    for value in variations:
+        shared = getattr(value, "stream", value.path) != value.path
+        stream = f" [random stream {value.stream}]" if shared else ""
+        lines.append(f"varies: {value.path} = {value.describe()}{stream}")
     for facility in config.facilities.values():
         resources = ", ".join(f"{name} {count:g}" for name, count in facility.resources.items())
         lines.append(
@@ -222,6 +273,11 @@ def describe_config(config: Config) -> str:
             f"recoverable {recovery.recoverable_share:.0%}"
             + ("" if resource in config.recovery else " (default: none configured)")
         )
+    for outcome in config.outcomes:
+        lines.append(
+            f"indicative outcome {outcome.name} ({outcome.label}): {outcome.per_forgone_patient:g} "
+            f"per forgone {outcome.service} patient; source: {outcome.source}"
+        )
     for alternative in config.alternatives:
         spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
         distances = sorted(set(alternative.distance_km.values()))
@@ -231,6 +287,10 @@ def describe_config(config: Config) -> str:
             f"alternative {alternative.name} ({alternative.label}): {km} km, "
             f"spare per month: {spare}{opens}"
         )
+    for scenario in config.scenarios:
+        lines.append(f"scenario {scenario.name} ({scenario.label}):")
+        for key, value in scenario.settings:
+            lines.append(f"  set {key} = {show_value(value)}")
     return "\n".join(lines)
 
 

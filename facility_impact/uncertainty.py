@@ -95,9 +95,12 @@ class Distribution:
         return float(self.ppf(0.5))
 
     def describe(self) -> str:
-        shown = ", ".join(f"{k} {v:g}" for k, v in self.parameters)
+        unbounded = self.family in ("normal", "lognormal")
+        shown = ", ".join(
+            f"{k} {v:g}" for k, v in self.parameters if not (unbounded and k in ("low", "high"))
+        )
         truncated = ""
-        if self.family in ("normal", "lognormal"):
+        if unbounded:
             low, high = self.bounds
             if math.isfinite(low) or math.isfinite(high):
                 truncated = f", truncated to [{low:g}, {high:g}]"
