@@ -17,16 +17,16 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 from facility_impact.config import Config, load_config
 from facility_impact.errors import ConfigError
-from facility_impact.simulation import simulate, simulate_parameters
 from facility_impact.sensitivity import sensitivity
+from facility_impact.simulation import simulate, simulate_parameters
 from facility_impact.summary import summarize
 
 __all__ = [
     "Config",
     "ConfigError",
     "__version__",
-    "sensitivity",
     "load_config",
+    "sensitivity",
     "simulate",
     "simulate_parameters",
     "summarize",
