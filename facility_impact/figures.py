@@ -335,7 +335,8 @@ def _strikes_of(data: xr.Dataset, facility: Hashable | None) -> list[tuple[Any, 
     )
     rows = []
     for number, (day, target, label) in enumerate(zip(days, targets, labels, strict=True)):
-        if facility is not None and target != facility:
+        # A NaN day is a strike this scenario does not have (or switches off).
+        if np.isnan(day) or (facility is not None and target != facility):
             continue
         text = str(label).strip() or f"strike {number + 1}"
         if len(text) > _STRIKE_LABEL_CHARACTERS:
