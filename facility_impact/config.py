@@ -757,7 +757,7 @@ def _read_scenario(
     table = _table(scenarios_raw[name], path)
     settings = _scenario_settings(name, scenarios_raw)
     for key, _ in settings:
-        if _path_parts(key, f"{path}.set")[0] in ("run", "scenario"):
+        if key_path_parts(key, f"{path}.set")[0] in ("run", "scenario"):
             raise ConfigError(
                 f'{path}.set."{key}": a scenario cannot change run settings or other scenarios'
             )
@@ -894,7 +894,7 @@ def _check_travel(
                         )
 
 
-def _path_parts(path: str, origin: str) -> list[str]:
+def key_path_parts(path: str, origin: str = "") -> list[str]:
     """``strike.0.closure_days`` or ``strike[0].closure_days`` → its parts."""
     parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
     if not path or any(part == "" for part in parts):
@@ -914,7 +914,7 @@ def apply_settings(
     """
     updated = copy.deepcopy(dict(raw))
     for path, value in settings:
-        parts = _path_parts(path, origin)
+        parts = key_path_parts(path, origin)
         node: Any = updated
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1

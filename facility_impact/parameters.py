@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config
+from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config, key_path_parts
 from facility_impact.errors import ConfigError
 from facility_impact.uncertainty import Sweep, Uncertain, Varying, stream_quantiles
 
@@ -226,14 +226,15 @@ def _sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
             raise ConfigError(f"{path}.dim = {dim!r}: the model uses that name; choose another")
     automatic = [path for path in sweeps if path not in named]
     for path in automatic:
-        parts = [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
+        parts = key_path_parts(path)
         for length in range(1, len(parts) + 1):
             candidate = "_".join(parts[-length:])
             clashes = any(
-                other != path and "_".join(_parts(other)[-length:]) == candidate
+                other != path and "_".join(key_path_parts(other)[-length:]) == candidate
                 for other in automatic
             )
-            if candidate not in RESERVED_DIMS and candidate not in named.values() and not clashes:
+            usable = candidate.isidentifier() and candidate not in RESERVED_DIMS
+            if usable and candidate not in named.values() and not clashes:
                 named[path] = candidate
                 break
         else:
@@ -256,10 +257,6 @@ def _sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
         for path in members:
             result[path] = (dim, coordinate)
     return result
-
-
-def _parts(path: str) -> list[str]:
-    return [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
 
 
 def _stack(values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise) -> xr.DataArray:
