@@ -702,6 +702,8 @@ def _read_alternative(
         # default capacity must be one draw, not two independent ones.
         capacity = dict(spare)
     for service, volume in spare.items():
+        if capacity.get(service) is volume:
+            continue  # the default: the same value, draw by draw
         if low(capacity.get(service, 0.0)) < high(volume):
             raise _fail(
                 f"{path}.capacity_per_month.{service}",
@@ -727,7 +729,13 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     scenarios = tuple(
         _read_scenario(scenario, scenarios_raw, raw, base) for scenario in scenarios_raw
     )
-    return replace(base, scenarios=scenarios)
+    config = replace(base, scenarios=scenarios)
+    # Sweep names and zipped sweeps span the scenarios; checked here so that
+    # `check` refuses what `run` would (late import: parameters builds on config).
+    from facility_impact.parameters import sweep_dims
+
+    sweep_dims([base, *(scenario.config for scenario in scenarios)])
+    return config
 
 
 def _scenario_settings(

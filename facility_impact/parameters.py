@@ -18,6 +18,7 @@ import xarray as xr
 from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config, key_path_parts
 from facility_impact.errors import ConfigError
 from facility_impact.uncertainty import Sweep, Uncertain, Varying, stream_quantiles
+from facility_impact.variables import OUTPUT_VARIABLES
 
 STRUCTURAL_DIMS = (
     "facility",
@@ -31,9 +32,44 @@ STRUCTURAL_DIMS = (
 )
 """Dims that describe the system; any other dim on a parameter is an ensemble dim."""
 
-RESERVED_DIMS = (*STRUCTURAL_DIMS, "draw", "scenario", "day", "period", "threshold", "quantile")
-"""Names a sweep dim cannot take: the model's own dims and coordinates."""
-
+_RESULT_NAMES = (
+    # coordinates of results and summaries
+    "draw",
+    "scenario",
+    "day",
+    "period",
+    "threshold",
+    "quantile",
+    "indicator",
+    "moment",
+    "strike_day",
+    "strike_closure_days",
+    "strike_facility",
+    "strike_label",
+    "facility_label",
+    "alternative_label",
+    "scenario_label",
+    "input_keys",
+    "input_quantile",
+    "outcome_label",
+    "outcome_source",
+    # summary indicators
+    "baseline_volume_per_month",
+    "demand_total",
+    "forgone_care",
+    "served_elsewhere_total",
+    "forgone_share",
+    "capacity_loss_days",
+    "coverage",
+    "person_days_without_access",
+    "days_to_capacity",
+    "backlog_at_horizon",
+    "not_recovered_share",
+    "indicative_outcome",
+    "standard_value",
+    "standard_threshold",
+    "meets_standard",
+)
 ABSENT_VALUE = {
     "population_baseline": 1.0,
     "distance_decay_km": np.inf,
@@ -121,6 +157,12 @@ PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
+RESERVED_DIMS = frozenset(
+    (*STRUCTURAL_DIMS, *PARAMETER_METADATA, *OUTPUT_VARIABLES, *_RESULT_NAMES)
+)
+"""Names a sweep dim cannot take: the model's dims, variables and coordinates."""
+
+
 def build_parameters(
     config: Config, *, quantiles: dict[str, np.ndarray] | None = None
 ) -> xr.Dataset:
@@ -139,14 +181,14 @@ def build_parameters(
     for sensitivity analysis.
     """
     variants = [(BASE_SCENARIO, config), *((s.name, s.config) for s in config.scenarios)]
-    sweep_dims = _sweep_dims([variant for _, variant in variants])
+    sweep_dim_of = sweep_dims([variant for _, variant in variants])
     draws = config.draws if quantiles is None else len(next(iter(quantiles.values()), []))
     used: dict[str, np.ndarray] = {} if quantiles is None else dict(quantiles)
     stream_keys: dict[str, list[str]] = {}
 
     def realise(value: Varying) -> xr.DataArray:
         if isinstance(value, Sweep):
-            dim, coordinate = sweep_dims[value.path]
+            dim, coordinate = sweep_dim_of[value.path]
             return xr.DataArray(
                 np.array(value.values, dtype=float), dims=dim, coords={dim: coordinate}
             )
@@ -179,6 +221,11 @@ def build_parameters(
                 variable.isel(scenario=i, drop=True).equals(first) for i in range(1, len(variants))
             ):
                 params[name] = first
+        if not any("scenario" in variable.dims for variable in params.data_vars.values()):
+            # Scenarios identical to the base still get results of their own.
+            params["population_baseline"] = params["population_baseline"].expand_dims(
+                scenario=params["scenario"].values
+            )
     for name, (_, units, long_name) in PARAMETER_METADATA.items():
         params[name].attrs = {"units": units, "long_name": long_name}
     if stream_keys:
@@ -201,7 +248,7 @@ def build_parameters(
     return params
 
 
-def _sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
+def sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
     """Sweep dim name and coordinate for every swept key path of every scenario.
 
     A sweep is named by its ``dim`` if it gives one, else by its key's last

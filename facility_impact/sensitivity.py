@@ -28,7 +28,7 @@ from facility_impact.errors import ConfigError
 from facility_impact.parameters import build_parameters
 from facility_impact.simulation import simulate, simulate_parameters
 from facility_impact.summary import summarize
-from facility_impact.uncertainty import Uncertain
+from facility_impact.uncertainty import Uncertain, stream_quantiles
 
 METHODS = ("spearman", "sobol")
 
@@ -112,17 +112,29 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
             template.append(stacked.isel(draw=0, drop=True))
         return stacked.transpose("point", "draw").values
 
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        # An output that never varies (a service nobody lacks) has no variance to
-        # decompose: its indices are NaN, which is the honest answer.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        indices = stats.sobol_indices(
-            func=model,
-            n=base,
-            dists=[stats.uniform() for _ in streams],
-            rng=np.random.default_rng(config.seed),
-        )
+    if len(streams) == 1:
+        # One input explains all the variance there is: S1 = ST = 1 where the
+        # output varies (scipy's estimator does not take a single input).
+        quantiles = stream_quantiles(streams[0], base, config.seed)[None, :]
+        outputs = model(quantiles)
+        varies = np.nanstd(outputs, axis=1, keepdims=True) > 0
+        first_order = total_order = np.where(varies, 1.0, np.nan)
+    else:
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            # An output that never varies (a service nobody lacks) has no variance
+            # to decompose: its indices are NaN, which is the honest answer.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            indices = stats.sobol_indices(
+                func=model,
+                n=base,
+                dists=[stats.uniform() for _ in streams],
+                rng=np.random.default_rng(config.seed),
+            )
+        first_order, total_order = indices.first_order, indices.total_order
     point = template[0]
+    # scipy drops the output axis when there is one output.
+    shape = (point.sizes["point"], len(streams))
+    first_order, total_order = np.reshape(first_order, shape), np.reshape(total_order, shape)
 
     def labelled(values: np.ndarray, long_name: str) -> xr.DataArray:
         array = xr.DataArray(
@@ -134,8 +146,8 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
 
     dataset = xr.Dataset(
         {
-            "first_order": labelled(indices.first_order, "first-order Sobol index of forgone care"),
-            "total_order": labelled(indices.total_order, "total Sobol index of forgone care"),
+            "first_order": labelled(first_order, "first-order Sobol index of forgone care"),
+            "total_order": labelled(total_order, "total Sobol index of forgone care"),
         }
     )
     keys = {stream: [] for stream in streams}

@@ -130,8 +130,10 @@ def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> x
             )
             continue
         method = QUANTILE_METHOD.get(name, "linear")
+        # skipna=False: a NaN (a window longer than the run, a service not
+        # offered) stays NaN rather than being a percentile of fewer draws.
         reduced[name] = variable.quantile(
-            list(quantiles), dim="draw", method=method, keep_attrs=True
+            list(quantiles), dim="draw", method=method, keep_attrs=True, skipna=False
         )
     days = summary["days_to_capacity"]
     reduced["not_recovered_share"] = (
@@ -215,7 +217,10 @@ def _per_run(results: xr.Dataset) -> xr.Dataset:
     from facility_impact.standards import standards_indicators
 
     summary = summary.merge(
-        standards_indicators(results), compat="no_conflicts", join="outer", combine_attrs="drop"
+        standards_indicators(results),
+        compat="no_conflicts",
+        join="outer",
+        combine_attrs="override",
     )
     summary = summary.drop_vars(
         [name for name in ("time", "day") if name in summary.coords], errors="ignore"

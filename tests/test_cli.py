@@ -159,7 +159,8 @@ def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
     _, rows = _read_csv(out / f"{STEM}-summary.csv")
     lines = completed.stdout.splitlines()
     for row in rows:
-        matching = [line for line in lines if line.split()[:1] == [row["service"]]]
+        # Service rows start at the margin; indented lines (standards) are not rows.
+        matching = [line for line in lines if line.startswith(f"{row['service']} ")]
         assert len(matching) == 1, row["service"]
         assert f"{float(row['forgone_care_30d']):,.0f}" in matching[0].split()
 
