@@ -86,3 +86,74 @@ def minimal_config(
     if alternatives:
         config["alternative"] = copy.deepcopy(alternatives)
     return config
+
+
+# --------------------------------------------------------------------------- ensembles
+
+FLOW_VARIABLES = (
+    "available",
+    "capacity",
+    "demand",
+    "served",
+    "served_elsewhere",
+    "unmet",
+    "abandoned",
+    "backlog",
+    "population",
+    "is_open",
+    "received_by_alternative",
+)
+"""The result variables the model computes day by day (MODEL.md's data contract)."""
+
+
+def dist(family: str, **keys: Any) -> dict[str, Any]:
+    """A distribution table, e.g. ``dist("uniform", low=0, high=60)``."""
+    return {"dist": family, **keys}
+
+
+def edited(config: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a mapping configuration with each dotted key path set (as ``--set`` does)."""
+    from facility_impact.config import apply_settings
+
+    return apply_settings(config, list(settings.items()))
+
+
+def with_draws(config: dict[str, Any], draws: int, seed: int | None = None) -> dict[str, Any]:
+    """A copy of ``config`` with ``run.draws`` (and ``run.seed``) set."""
+    config = copy.deepcopy(config)
+    config.setdefault("run", {})["draws"] = draws
+    if seed is not None:
+        config["run"]["seed"] = seed
+    return config
+
+
+ENSEMBLE_TOML = """\
+title = "ensemble test clinic"
+
+[run]
+horizon_days = 40
+seed = 11
+
+[facility.clinic]
+population = 10000
+resources = { staff = 10, building = 1 }
+
+[facility.clinic.services.outpatient]
+volume_per_month = 600
+needs = { staff = 1.0, building = 1.0 }
+deferrable_share = 0.2
+
+[[strike]]
+day = 0
+closure_days = 10
+damage = { building = 0.5 }
+
+[recovery.building]
+curve = "linear"
+time_days = 20
+"""
+"""A small TOML configuration for command-line tests of sweeps, draws and scenarios.
+
+Each literal ``closure_days = 10``, ``deferrable_share = 0.2``, ``horizon_days = 40``,
+``seed = 11`` and ``damage = { building = 0.5 }`` occurs exactly once, so a test can
+replace it."""
