@@ -70,25 +70,31 @@ def _note_unused_draws(args: argparse.Namespace, config) -> None:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from facility_impact.io import atomic_paths, save_csv, save_netcdf
     from facility_impact.simulation import simulate
     from facility_impact.summary import summarize
-    from facility_impact.tables import format_summary, summary_table
+    from facility_impact.tables import format_summary
 
     config = _load(args)
     _note_unused_draws(args, config)
     out = _output_folder(args.out)
     results = simulate(config)
     summary = summarize(results)
-    header, rows = summary_table(summary)
     netcdf, table = out / f"{config.name}.nc", out / f"{config.name}-summary.csv"
-    # Both files appear together or not at all.
-    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
-        save_netcdf(results, netcdf_part)
-        save_csv(header, rows, table_part)
+    _write_together(results, netcdf, summary, table)
     print(format_summary(summary))
     print(f"\nwrote {netcdf} and {table}")
     return 0
+
+
+def _write_together(dataset, netcdf: Path, tabulated, table: Path) -> None:
+    """``dataset`` as NetCDF and ``tabulated`` as CSV: both files appear or neither."""
+    from facility_impact.io import atomic_paths, save_csv, save_netcdf
+    from facility_impact.tables import summary_table
+
+    header, rows = summary_table(tabulated)
+    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
+        save_netcdf(dataset, netcdf_part)
+        save_csv(header, rows, table_part)
 
 
 def _command_check(args: argparse.Namespace) -> int:
@@ -100,19 +106,15 @@ def _command_check(args: argparse.Namespace) -> int:
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
-    from facility_impact.io import atomic_paths, save_csv, save_netcdf
     from facility_impact.sensitivity import sensitivity
-    from facility_impact.tables import format_sensitivity, summary_table
+    from facility_impact.tables import format_sensitivity
 
     config = _load(args)
     out = _output_folder(args.out)
     indices = sensitivity(config, method=args.method, period_days=args.period)
-    header, rows = summary_table(indices)
     netcdf = out / f"{config.name}-sensitivity.nc"
     table = out / f"{config.name}-sensitivity.csv"
-    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
-        save_netcdf(indices, netcdf_part)
-        save_csv(header, rows, table_part)
+    _write_together(indices, netcdf, indices, table)
     print(format_sensitivity(indices))
     print(f"\nwrote {netcdf} and {table}")
     return 0
