@@ -114,9 +114,16 @@ def describe_config(config: Config) -> str:
     lines.append(f"horizon {config.horizon_days} d{start}, seed {config.seed}")
     for facility in config.facilities.values():
         resources = ", ".join(f"{name} {count:g}" for name, count in facility.resources.items())
+        life = ""
+        if facility.opens_day >= config.horizon_days:
+            life = "; does not open within the run"
+        elif facility.opens_day:
+            life = f"; opens day {facility.opens_day}"
+        if facility.closes_day is not None:
+            life += f"; closed for good from day {facility.closes_day}"
         lines.append(
             f"facility {facility.name} ({facility.label}): population {facility.population:,.0f}; "
-            f"resources: {resources}"
+            f"resources: {resources}{life}"
         )
         for service in facility.services.values():
             needs = ", ".join(f"{r} {w:g}" for r, w in service.needs.items()) or "nothing"
@@ -129,6 +136,11 @@ def describe_config(config: Config) -> str:
             lines.append(
                 f"  displacement: {move.share:.0%} of the population from day {move.start_day}, "
                 f"{move.curve.describe()}"
+            )
+        for resource, recovery in facility.recovery.items():
+            lines.append(
+                f"  recovery of {resource} here: {recovery.curve.describe()}, "
+                f"recoverable {recovery.recoverable_share:.0%}"
             )
     for index, strike in enumerate(config.strikes):
         damage = ", ".join(f"{r} {d:.0%}" for r, d in strike.damage.items()) or "none"
@@ -144,6 +156,17 @@ def describe_config(config: Config) -> str:
             f"recoverable {recovery.recoverable_share:.0%}"
             + ("" if resource in config.recovery else " (default: none configured)")
         )
+    if config.network is not None:
+        network = config.network
+        kind = "symmetric" if network.symmetric else "from row to column"
+        lines.append(f"network distances [km] ({kind}):")
+        for origin in network.facilities:
+            distances = ", ".join(
+                f"{destination} {network.distance(origin, destination):g}"
+                for destination in network.facilities
+                if destination != origin
+            )
+            lines.append(f"  {origin}: {distances or 'no other facility'}")
     for alternative in config.alternatives:
         spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
         distances = sorted(set(alternative.distance_km.values()))
