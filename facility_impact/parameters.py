@@ -1,13 +1,15 @@
 """From a checked :class:`~facility_impact.config.Config` to the parameter Dataset.
 
 Every model input becomes one variable of an ``xarray.Dataset`` that carries
-only the dims it varies along (``facility``, ``service``, ``resource``,
-``strike``, ``alternative``, ``time``). Any further dim on a parameter (a
+only the dims it varies along (``facility``, ``destination_facility``,
+``service``, ``resource``, ``strike``, ``alternative``, ``time``). Any further dim on a parameter (a
 sweep, ``draw``, ``scenario``) is broadcast by the simulation, which loops over
 days alone. Volumes are converted here to daily rates, the model's base unit.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -15,12 +17,31 @@ import xarray as xr
 
 from facility_impact.config import DAYS_PER_MONTH, Config
 
-STRUCTURAL_DIMS = ("facility", "service", "resource", "strike", "alternative", "time")
+STRUCTURAL_DIMS = (
+    "facility",
+    "destination_facility",
+    "service",
+    "resource",
+    "strike",
+    "alternative",
+    "time",
+)
 """Dims that describe the system; any other dim on a parameter is an ensemble dim."""
 
 # name: (dims, units, long_name)
 PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
     "population_baseline": (("facility",), "person", "catchment population before the strikes"),
+    "facility_opens_day": (("facility",), "d", "first day the facility exists"),
+    "facility_closes_day": (
+        ("facility",),
+        "d",
+        "first day the facility is closed for good (inf: never)",
+    ),
+    "network_distance_km": (
+        ("facility", "destination_facility"),
+        "km",
+        "distance from facility to destination facility (inf: out of reach)",
+    ),
     "baseline_quantity": (("facility", "resource"), "1", "baseline quantity of resource"),
     "baseline_capacity": (
         ("facility", "service"),
@@ -62,12 +83,16 @@ PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
         "1",
         "1 for the service that receives the strike's casualties",
     ),
-    "recovery_curve": (("resource",), "1", "recovery curve family code"),
-    "recovery_time_days": (("resource",), "d", "recovery curve time"),
-    "recovery_mean_days": (("resource",), "d", "recovery curve mean (normal family)"),
-    "recovery_sd_days": (("resource",), "d", "recovery curve sd (normal family)"),
-    "recovery_delay_days": (("resource",), "d", "delay before recovery starts"),
-    "recoverable_share": (("resource",), "1", "share of lost resource that can come back"),
+    "recovery_curve": (("facility", "resource"), "1", "recovery curve family code"),
+    "recovery_time_days": (("facility", "resource"), "d", "recovery curve time"),
+    "recovery_mean_days": (("facility", "resource"), "d", "recovery curve mean (normal family)"),
+    "recovery_sd_days": (("facility", "resource"), "d", "recovery curve sd (normal family)"),
+    "recovery_delay_days": (("facility", "resource"), "d", "delay before recovery starts"),
+    "recoverable_share": (
+        ("facility", "resource"),
+        "1",
+        "share of lost resource that can come back",
+    ),
     "alternative_distance_km": (
         ("facility", "alternative"),
         "km",
@@ -146,9 +171,21 @@ def build_parameters(config: Config) -> xr.Dataset:
                 values.append(getattr(move.curve, attribute))
         return np.array(values, dtype=float)
 
-    recoveries = [config.recovery_for(r) for r in resources]
+    def recovery_value(value_of):
+        return grid(lambda f, r: value_of(config.recovery_for(r, f)), facility_names, resources)
+
+    def network_distance(origin, destination):
+        if origin == destination:
+            return 0.0
+        return math.inf if config.network is None else config.network.distance(origin, destination)
+
     values = {
         "population_baseline": np.array([f.population for f in facilities], dtype=float),
+        "facility_opens_day": np.array([f.opens_day for f in facilities], dtype=float),
+        "facility_closes_day": np.array(
+            [math.inf if f.closes_day is None else f.closes_day for f in facilities], dtype=float
+        ),
+        "network_distance_km": grid(network_distance, facility_names, facility_names),
         "baseline_quantity": grid(
             lambda f, r: config.facilities[f].resources.get(r, 0.0), facility_names, resources
         ),
@@ -178,12 +215,12 @@ def build_parameters(config: Config) -> xr.Dataset:
         "strike_casualty_service": np.array(
             [[float(k.casualty_service == s) for s in services] for k in strikes], dtype=float
         ).reshape(len(strikes), len(services)),
-        "recovery_curve": np.array([rec.curve.code for rec in recoveries], dtype=float),
-        "recovery_time_days": np.array([rec.curve.time_days for rec in recoveries], dtype=float),
-        "recovery_mean_days": np.array([rec.curve.mean_days for rec in recoveries], dtype=float),
-        "recovery_sd_days": np.array([rec.curve.sd_days for rec in recoveries], dtype=float),
-        "recovery_delay_days": np.array([rec.curve.delay_days for rec in recoveries], dtype=float),
-        "recoverable_share": np.array([rec.recoverable_share for rec in recoveries], dtype=float),
+        "recovery_curve": recovery_value(lambda rec: rec.curve.code),
+        "recovery_time_days": recovery_value(lambda rec: rec.curve.time_days),
+        "recovery_mean_days": recovery_value(lambda rec: rec.curve.mean_days),
+        "recovery_sd_days": recovery_value(lambda rec: rec.curve.sd_days),
+        "recovery_delay_days": recovery_value(lambda rec: rec.curve.delay_days),
+        "recoverable_share": recovery_value(lambda rec: rec.recoverable_share),
         "alternative_distance_km": np.array(
             [[a.distance_km[f] for a in alternatives] for f in facility_names], dtype=float
         ).reshape(len(facilities), len(alternatives)),
@@ -205,6 +242,7 @@ def build_parameters(config: Config) -> xr.Dataset:
     }
     coords = {
         "facility": facility_names,
+        "destination_facility": facility_names,
         "service": services,
         "resource": resources,
         "strike": np.arange(len(strikes)),
