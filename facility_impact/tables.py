@@ -61,7 +61,9 @@ def _days(value: float, horizon_left: float) -> str:
 def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)) -> str:
     """A plain-text table per facility: baseline, forgone care and served elsewhere
     [patients] at ``periods`` days after the first strike, and days to 50 % and 90 %
-    of baseline capacity."""
+    of baseline capacity. A facility that does not open within the run gets one line.
+    With diversion among modelled facilities, a last table lists each receiving
+    facility's arrivals, received, overflow [patients] and days at full capacity."""
     shown = [p for p in periods if p in summary["period"].values]
     extra_dims = [d for d in summary.dims if d not in ("facility", "service", *_COLUMN_DIMS)]
     horizon_left = summary.attrs.get("horizon_days", 0) - summary.attrs.get("first_strike_day", 0)
@@ -70,15 +72,20 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
     header = (
         f"{'service':<14}{'baseline':>10}  "
         f"{'forgone care (patients)':^{10 * len(shown)}}  "
-        f"{'served elsewhere (patients)':^{10 * len(shown)}}  {'days to capacity':>20}"
+        f"{'served elsewhere (patients)':^{10 * len(shown)}}  {'days to capacity':>24}"
     )
-    subheader = f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {'50 %':>10}{'90 %':>10}"
+    subheader = f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {'50 %':>12}{'90 %':>12}"
+    horizon = summary.attrs.get("horizon_days", 0)
     for combination in itertools.product(*(summary[d].values for d in extra_dims)):
         subset = summary.sel(dict(zip(extra_dims, combination, strict=True)))
+        tag = ", ".join(f"{d} = {v}" for d, v in zip(extra_dims, combination, strict=True))
         for facility in subset["facility"].values:
-            tag = ", ".join(f"{d} = {v}" for d, v in zip(extra_dims, combination, strict=True))
-            lines += ["", f"{facility}" + (f" ({tag})" if tag else ""), header, subheader]
             one = subset.sel(facility=facility)
+            title = f"{facility}" + (f" ({tag})" if tag else "")
+            if "opens_day" in one.coords and float(one["opens_day"]) >= horizon:
+                lines += ["", f"{title}: does not open within the run"]
+                continue
+            lines += ["", title, header, subheader]
             for service in one["service"].values:
                 line = one.sel(service=service)
                 if not line["baseline_volume_per_month"] > 0:
@@ -95,16 +102,53 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
                 ]
                 cells.append("  ")
                 cells += [
-                    f"{_days(float(line['days_to_capacity'].sel(threshold=x)), horizon_left):>10}"
+                    f"{_days(float(line['days_to_capacity'].sel(threshold=x)), horizon_left):>12}"
                     for x in (0.5, 0.9)
                 ]
                 lines.append("".join(cells))
+        if "arrivals_total" in subset:
+            lines += _overload_lines(subset, horizon_left)
     lines.append("")
     lines.append(
         "Days are counted from the first strike; forgone care = unmet + abandoned; "
         "'-' = window longer than the run; 'not by N' = not back within the horizon."
     )
     return "\n".join(lines)
+
+
+def _overload_lines(summary: xr.Dataset, horizon_left: float) -> list[str]:
+    """Receiving facilities over the longest window that fits the run: what arrived
+    from other modelled facilities, what they served, the overflow and the days they
+    ran full.
+
+    Only rows where at least half a patient arrived (shown as 1 or more) are listed.
+    """
+    # The longest window that fits the run (windows start at the first strike).
+    window = max(p for p in summary["period"].values if p <= horizon_left)
+    whole = summary.sel(period=window)
+    rows = []
+    for facility in whole["facility"].values:
+        for service in whole["service"].values:
+            line = whole.sel(facility=facility, service=service)
+            if not float(line["arrivals_total"]) >= 0.5:
+                continue
+            rows.append(
+                f"{facility!s:<22}{service!s:<14}"
+                + "".join(
+                    f"{_count(float(line[name])):>10}"
+                    for name in ("arrivals_total", "received_total", "overflow_total")
+                )
+                + f"{_count(float(line['days_at_full_capacity'])):>16}"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        f"Patients from other facilities, first {window:g} days after the first strike",
+        f"{'receiving facility':<22}{'service':<14}{'arrivals':>10}{'received':>10}"
+        f"{'overflow':>10}{'days full':>16}",
+        *rows,
+    ]
 
 
 def describe_config(config: Config) -> str:

@@ -19,15 +19,17 @@ from helpers import (
     DAYS_PER_MONTH,
     alternative,
     facility,
+    minimal_config,
     network_config,
     service,
     strike,
 )
 
 import facility_impact
-from facility_impact import simulate
+from facility_impact import simulate, summarize
 from facility_impact.parameters import build_parameters
 from facility_impact.simulation import simulate_parameters
+from facility_impact.tables import format_summary
 
 VOLUME = 600.0
 C0 = VOLUME / DAYS_PER_MONTH  # baseline daily volume of every test facility
@@ -479,3 +481,91 @@ def test_an_extra_dim_on_a_network_parameter_broadcasts_like_separate_runs():
     # The sweep matters: at 5 km fewer arrive than at 0 km, at inf nobody.
     arrivals = results["arrivals"].isel(opening=0).sel(facility="b").sum(("service", "time"))
     assert float(arrivals[0]) > float(arrivals[1]) > float(arrivals[2]) == 0.0
+
+
+# ------------------------------------------------------------------ overload summary
+
+
+@pytest.mark.parametrize(
+    ("distance_km", "full_days", "arrivals", "received"),
+    [(0.0, 10, 0.54, 0.4), (5.0, 0, 0.6 * 0.9 * math.exp(-0.5), 0.6 * 0.9 * math.exp(-0.5))],
+    ids=["overloaded", "absorbs_all"],
+)
+def test_overload_summary(distance_km, full_days, arrivals, received):
+    """10 closed days at a; windows are counted from the strike (day 0): the 20-day
+    horizon window holds them all, the 30-day window is longer than the run (NaN)."""
+    summary = summarize(simulate(pair_config(distance_km, horizon_days=20)))
+    at_b = summary.sel(facility="b", service="outpatient", period=20.0)
+    assert float(at_b["days_at_full_capacity"]) == full_days
+    assert float(at_b["arrivals_total"]) == pytest.approx(10 * arrivals * C0, rel=1e-12)
+    assert float(at_b["received_total"]) == pytest.approx(10 * received * C0, rel=1e-12)
+    assert float(at_b["overflow_total"]) == pytest.approx(
+        10 * (arrivals - received) * C0, rel=1e-9, abs=1e-9
+    )
+    at_a = summary.sel(facility="a", service="outpatient", period=20.0)
+    assert float(at_a["days_at_full_capacity"]) == 0  # a never receives
+    assert float(at_a["arrivals_total"]) == 0
+    assert math.isnan(
+        float(summary["days_at_full_capacity"].sel(facility="b", service="outpatient", period=30.0))
+    )
+    for name in ("days_at_full_capacity", "arrivals_total", "received_total", "overflow_total"):
+        assert summary[name].attrs["units"] and summary[name].attrs["long_name"], name
+
+
+def test_a_facility_that_never_opens_has_no_capacity_indicators():
+    config = pair_config(0.0, opens_day=20)  # b opens on the last day + 1: never
+    summary = summarize(simulate(config))
+    at_b = summary.sel(facility="b", service="outpatient")
+    assert bool(at_b["capacity_loss_days"].isnull().all())
+    assert bool(at_b["days_to_capacity"].isnull().all())
+    assert float(at_b["demand_total"].sel(period=20.0)) == 0
+    # a, open throughout, still has them.
+    assert (
+        float(summary["capacity_loss_days"].sel(facility="a", service="outpatient", period=20.0))
+        == 10
+    )
+
+
+def test_days_to_capacity_of_a_late_opening_facility_count_from_its_opening():
+    config = pair_config(0.0, opens_day=4)
+    summary = summarize(simulate(config))
+    at_b = summary.sel(facility="b", service="outpatient")
+    # Zero capacity before it existed is not a loss: b is at baseline from day 4 on.
+    assert float(at_b["capacity_loss_days"].sel(period=20.0)) == 0
+    assert float(at_b["days_to_capacity"].sel(threshold=0.9)) == 0
+
+
+def test_overload_indicators_are_zero_without_other_modelled_facilities():
+    results = simulate(minimal_config(strikes=[strike(0, {"building": 1.0}, closure_days=3)]))
+    summary = summarize(results)
+    np.testing.assert_array_equal(summary["arrivals_total"].sel(period=60.0).values, 0.0)
+    np.testing.assert_array_equal(summary["days_at_full_capacity"].sel(period=60.0).values, 0.0)
+
+
+def test_run_table_lists_receiving_facilities_and_facilities_that_never_open():
+    config = pair_config(0.0, horizon_days=20)
+    config["facility"]["field"] = facility(outpatient(demand_ratio=0.0), opens_day=20)
+    config["network"] = {
+        "facilities": ["a", "b", "field"],
+        "distance_km": [[0, 0, 0], [0, 0, 0], [0, 0, 0]],
+    }
+    text = format_summary(summarize(simulate(config)))
+    assert "field: does not open within the run" in text
+    block = text.split("Patients from other facilities, first 20 days after the first strike")[1]
+    rows = [line.split() for line in block.splitlines() if line.startswith(("a ", "b "))]
+    # Over the 10 closed days b receives 0.4 c0 of the 0.54 c0 arriving each day.
+    assert rows == [
+        [
+            "b",
+            "outpatient",
+            f"{10 * 0.54 * C0:,.0f}",
+            f"{10 * 0.4 * C0:,.0f}",
+            f"{10 * 0.14 * C0:,.0f}",
+            "10",
+        ]
+    ]
+
+
+def test_run_table_has_no_receiving_block_without_arrivals():
+    text = format_summary(summarize(simulate(pair_config(math.inf))))
+    assert "Patients from other facilities" not in text
