@@ -21,6 +21,7 @@ import xarray as xr
 
 from facility_impact.io import atomic_path
 from facility_impact.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
+from facility_impact.summary import at_full_capacity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ LOAD_SHARE = 0.01
 """A service is drawn in the load figure when arrivals from other facilities over the
 run reach this share of its baseline volume over the run [1]; smaller loads are in
 the summary table only."""
-# Relative tolerance of "capacity changed" and "at full capacity" (float rounding).
+# Capacity within this relative distance of baseline counts as unchanged (float rounding).
 _RELATIVE_TOLERANCE = 1e-9
 _PANEL_HEIGHT_IN = 1.75
 _AXIS_LABEL_HEIGHT_IN = 0.35
@@ -422,10 +423,7 @@ def _draw_load_series(
     load = demand.values + arrivals.values
     band = axis.fill_between(time.values, demand.values, load, **SERIES["arrivals"])
     handles.setdefault(arrivals.attrs.get("long_name", "arrivals"), band)
-    full = (arrivals > _RELATIVE_TOLERANCE * at_service["baseline_capacity"]) & (
-        at_service["served"] + at_service["received"] >= capacity * (1 - _RELATIVE_TOLERANCE)
-    )
-    for start, end in _spans(full.values, time):
+    for start, end in _spans(at_full_capacity(at_service).values, time):
         patch = axis.axvspan(start, end, ymin=0, ymax=0.05, **SERIES["full_capacity"])
         handles.setdefault("at full capacity with arrivals", patch)
     return [float(capacity.max()), float(np.max(load))]

@@ -195,18 +195,26 @@ def summarize(results: xr.Dataset) -> xr.Dataset:
     return summary
 
 
+def at_full_capacity(results: xr.Dataset) -> xr.DataArray:
+    """Days on which a facility ran at full capacity with arrivals from other facilities.
+
+    True where arrivals exceed a billionth of the baseline daily volume and own
+    patients served plus arrivals served reach the capacity (within a relative
+    1e-9). Distance decay never reaches exactly 0, so negligible arrivals do not
+    make a day count; the tolerance keeps float rounding from hiding a full day.
+    Needs ``arrivals``, ``received``, ``served``, ``capacity`` and ``baseline_capacity``.
+    """
+    arrived = results["arrivals"] > _RELATIVE_TOLERANCE * results["baseline_capacity"]
+    load = results["served"] + results["received"]
+    return arrived & (load >= results["capacity"] * (1 - _RELATIVE_TOLERANCE))
+
+
 def _overload(
     results: xr.Dataset, inside: xr.DataArray, complete: xr.DataArray
 ) -> dict[str, xr.DataArray]:
     """Load on receiving facilities per period (see :func:`summarize`)."""
     arrivals, received = results["arrivals"], results["received"]
-    # Distance decay never reaches exactly 0, so arrivals below a tiny share of the
-    # baseline volume do not make a day count; and within a tiny relative distance
-    # of capacity counts as full, so float rounding does not hide a full day.
-    arrived = arrivals > _RELATIVE_TOLERANCE * results["baseline_capacity"]
-    full = arrived & (
-        results["served"] + received >= results["capacity"] * (1 - _RELATIVE_TOLERANCE)
-    )
+    full = at_full_capacity(results)
     return {
         "days_at_full_capacity": _total(full.astype(float), inside, complete).assign_attrs(
             units="d",
