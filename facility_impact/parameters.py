@@ -2,9 +2,10 @@
 
 Every model input becomes one variable of an ``xarray.Dataset`` that carries
 only the dims it varies along (``facility``, ``destination_facility``,
-``service``, ``resource``, ``strike``, ``alternative``, ``time``). Any further dim on a parameter (a
-sweep, ``draw``, ``scenario``) is broadcast by the simulation, which loops over
-days alone. Volumes are converted here to daily rates, the model's base unit.
+``service``, ``resource``, ``strike``, ``alternative``, ``time``). Any further
+dim on a parameter (a sweep, ``draw``, ``scenario``) is broadcast by the
+simulation, which loops over days alone. Volumes are converted here to daily
+rates, the model's base unit.
 """
 
 from __future__ import annotations
@@ -175,9 +176,10 @@ def build_parameters(config: Config) -> xr.Dataset:
         return grid(lambda f, r: value_of(config.recovery_for(r, f)), facility_names, resources)
 
     def network_distance(origin, destination):
-        if origin == destination:
-            return 0.0
-        return math.inf if config.network is None else config.network.distance(origin, destination)
+        # Without [network] nobody can travel between modelled facilities (checked).
+        if config.network is None:
+            return 0.0 if origin == destination else math.inf
+        return config.network.distance(origin, destination)
 
     values = {
         "population_baseline": np.array([f.population for f in facilities], dtype=float),
