@@ -162,13 +162,18 @@ def has_load(results: xr.Dataset) -> bool:
 def _capacity_panels(data: xr.Dataset) -> tuple[dict[Hashable, list[Hashable]], str]:
     """Facilities to draw, each with its offered services, and a note on the others."""
     offered = data["baseline_capacity"] > 0
+    if not bool(offered.any()):
+        offered = xr.ones_like(offered)  # nothing offered anywhere: draw every panel
     changed = (
         (data["capacity"] < data["baseline_capacity"] * (1 - _RELATIVE_TOLERANCE))
         .any("time")
         .where(offered, False)
         .any("service")
     )
-    ever_open = (data["is_open"] > 0.5).any("time") if "is_open" in data else changed | True
+    if "is_open" in data:
+        ever_open = (data["is_open"] > 0.5).any("time")
+    else:
+        ever_open = xr.ones_like(changed)
     facilities = [f for f in data["facility"].values if bool(offered.sel(facility=f).any())]
     never_open = [f for f in facilities if not bool(ever_open.sel(facility=f))]
     drawn = [f for f in facilities if f not in never_open and bool(changed.sel(facility=f))]

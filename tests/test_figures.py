@@ -369,3 +369,18 @@ def test_load_figure_rebuilds_from_netcdf(network: xr.Dataset, tmp_path: Path) -
     original, rebuilt = load_figure(network), load_figure(stored)
     assert _suptitles(rebuilt) == _suptitles(original)
     assert _legend_texts(rebuilt) == _legend_texts(original)
+
+
+def test_capacity_figure_draws_a_facility_that_offers_nothing() -> None:
+    idle = {
+        "run": {"horizon_days": 10},
+        "facility": {
+            "post": {
+                "population": 10,
+                "resources": {},
+                "services": {"outpatient": {"volume_per_month": 0, "needs": {}}},
+            }
+        },
+    }
+    panels = _panels(capacity_figure(fi.simulate(idle)))
+    assert [axis.get_title(loc="left") for axis in panels] == ["outpatient"]
