@@ -237,7 +237,8 @@ def _panel_figure(
 
     with apply_style():
         figure = Figure(
-            figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN), layout="constrained"
+            figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN),
+            layout=_snapped_constrained_layout()(),
         )
         # Legend and caption get their own strips: constrained layout makes no room
         # for a figure-level legend or text once the figure holds subfigures.
@@ -300,6 +301,48 @@ def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
                     figure.savefig(temporary, format=extension, **options)
             paths.append(target)
     return paths
+
+
+# Layout positions are figure fractions; 1e-9 of a 6.3 in figure is far below a pixel.
+_LAYOUT_DECIMALS = 9
+
+
+@functools.cache
+def _snapped_constrained_layout() -> type:
+    """Constrained layout whose positions are rounded to :data:`_LAYOUT_DECIMALS`.
+
+    The layout solver (kiwisolver) orders its variables by memory address, so the
+    same figure laid out in two processes can differ in the last bit of a
+    position, and that can move an antialiased edge by one PNG pixel value.
+    Rounding every position the layout sets makes the files byte-reproducible.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.transforms import Bbox
+
+    def snap_points(points: Any) -> Any:
+        return np.round(np.asarray(points, dtype=float), _LAYOUT_DECIMALS)
+
+    def snap(figure: FigureBase) -> None:
+        for subfigure in figure.subfigs:
+            subfigure.bbox_relative.set_points(snap_points(subfigure.bbox_relative.get_points()))
+            snap(subfigure)
+        # Rounding is idempotent, so axes listed by a figure and its subfigure alike
+        # may be snapped twice. Figure texts include suptitle and the sup-labels.
+        for axis in figure.get_axes():
+            if axis.get_in_layout():
+                box = axis.get_position(original=True)
+                axis.set_position(Bbox(snap_points(box.get_points())), which="both")
+                axis.set_in_layout(True)  # set_position takes it out of the layout
+        for text in figure.texts:
+            text.set_position(tuple(snap_points(text.get_position())))
+
+    class SnappedConstrainedLayoutEngine(ConstrainedLayoutEngine):
+        def execute(self, fig: Any) -> Any:
+            info = super().execute(fig)
+            snap(fig)
+            return info
+
+    return SnappedConstrainedLayoutEngine
 
 
 _SVG_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')

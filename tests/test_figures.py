@@ -384,3 +384,22 @@ def test_capacity_figure_draws_a_facility_that_offers_nothing() -> None:
     }
     panels = _panels(capacity_figure(fi.simulate(idle)))
     assert [axis.get_title(loc="left") for axis in panels] == ["outpatient"]
+
+
+def test_layout_positions_are_rounded_so_files_do_not_depend_on_the_process(
+    network: xr.Dataset,
+) -> None:
+    """The layout solver's last bits vary between processes; the layout is rounded."""
+    from facility_impact.style import apply_style
+
+    figure = load_figure(network)
+    with apply_style():
+        figure.draw_without_rendering()
+    boxes = [axis.get_position().get_points() for axis in figure.get_axes()]
+    boxes += [sub.bbox_relative.get_points() for sub in figure.subfigs]
+    for points in boxes:
+        np.testing.assert_array_equal(points, np.round(points, 9))
+    labels = [text.get_position() for sub in figure.subfigs for text in sub.texts]
+    assert labels
+    for position in labels:
+        np.testing.assert_array_equal(position, np.round(position, 9))
