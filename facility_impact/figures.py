@@ -281,7 +281,8 @@ def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
     """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg`` into ``out_dir``, each atomically.
 
     Output is byte-reproducible: no dates or software versions in the metadata,
-    SVG element ids come from a fixed salt, and clip-path ids are renumbered.
+    SVG element ids come from a fixed salt, clip-path ids are renumbered, and the
+    figures of this module round their layout (see ``_snapped_constrained_layout``).
     """
     formats: dict[str, dict[str, Any]] = {
         "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
