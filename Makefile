@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := configs/maarat_al_numan.toml
-REFERENCE_CONFIGS := configs/maarat_al_numan.toml
+REFERENCE_CONFIGS := configs/maarat_al_numan.toml configs/idlib_region.toml
 RESULTS := results
 
 .PHONY: run test figures lint format clean help

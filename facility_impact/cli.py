@@ -121,11 +121,15 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    from facility_impact.figures import write_capacity_figure
+    from facility_impact.figures import has_load, write_capacity_figure, write_load_figure
     from facility_impact.io import read_netcdf
 
     results = read_netcdf(args.results)
-    for path in write_capacity_figure(results, _output_folder(args.out)):
+    out = _output_folder(args.out)
+    paths = write_capacity_figure(results, out)
+    if has_load(results):
+        paths += write_load_figure(results, out)
+    for path in paths:
         print(f"wrote {path}")
     return 0
 
@@ -221,9 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = commands.add_parser(
         "plot",
-        help="draw the capacity figure from a results file",
+        help="draw the capacity (and network load) figures from a results file",
         description="Draw capacity and demand per service over time from RESULTS.nc alone; "
-        "write DIR/<config>-capacity.png and .svg.",
+        "write DIR/<config>-capacity.png and .svg. When other modelled facilities "
+        "received diverted patients, also draw their load: DIR/<config>-load.png and .svg.",
     )
     plot.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")

@@ -117,12 +117,23 @@ class Displacement:
 
 @dataclass(frozen=True)
 class Facility:
+    """A modelled facility: its own catchment, resources, services and life span.
+
+    ``opens_day`` [d]: first day it exists (default 0; on or after the horizon:
+    not within the run). ``closes_day`` [d]: first day it is closed for good
+    (``None``: never). ``recovery`` overrides the top-level recovery tables for
+    this facility's resources.
+    """
+
     name: str
     label: str
     population: float
     resources: dict[str, float]
     services: dict[str, Service]
     displacement: Displacement | None = None
+    opens_day: int = 0
+    closes_day: int | None = None
+    recovery: dict[str, Recovery] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,25 @@ care within 3.3 % of those of 2,000 draws (docs/uncertainty.md)."""
 
 
 @dataclass(frozen=True)
+class Network:
+    """Distances [km] between modelled facilities, rows and columns in ``facilities`` order.
+
+    ``distance_km[i][j]`` is the distance from ``facilities[i]`` to
+    ``facilities[j]``; ``inf`` means out of reach. The diagonal is 0.
+    """
+
+    facilities: tuple[str, ...]
+    distance_km: tuple[tuple[float, ...], ...]
+    symmetric: bool = True
+
+    def distance(self, origin: str, destination: str) -> float:
+        """Distance [km] from ``origin`` to ``destination``; ``inf`` if either is not listed."""
+        if origin not in self.facilities or destination not in self.facilities:
+            return 0.0 if origin == destination else math.inf
+        return self.distance_km[self.facilities.index(origin)][self.facilities.index(destination)]
+
+
+@dataclass(frozen=True)
 class Config:
     """A checked configuration. Build it with :func:`load_config`."""
 
@@ -205,6 +235,7 @@ class Config:
     alternatives: tuple[Alternative, ...]
     text: str = field(repr=False)
     text_format: str = "toml"
+    network: Network | None = None
     draws_requested: int | None = None
     base_label: str = "base case (as configured)"
     outcomes: tuple[Outcome, ...] = ()
@@ -221,7 +252,7 @@ class Config:
                 for name in node.__dataclass_fields__:
                     if name not in ("scenarios", "text"):
                         walk(getattr(node, name))
-            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome):
+            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome | Network):
                 for name in node.__dataclass_fields__:
                     walk(getattr(node, name))
             elif isinstance(node, Mapping):
@@ -251,7 +282,10 @@ class Config:
     def service_names(self) -> list[str]:
         return _union(f.services for f in self.facilities.values())
 
-    def recovery_for(self, resource: str) -> Recovery:
+    def recovery_for(self, resource: str, facility: str | None = None) -> Recovery:
+        """How ``resource`` recovers at ``facility``: its own table, else the top-level one."""
+        if facility is not None and resource in self.facilities[facility].recovery:
+            return self.facilities[facility].recovery[resource]
         return self.recovery.get(resource, NO_RECOVERY)
 
 
@@ -433,12 +467,32 @@ def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> 
 
 # --------------------------------------------------------------------------- sections
 
-_TOP_KEYS = ("title", "run", "facility", "strike", "recovery", "alternative", "outcome", "scenario")
+_TOP_KEYS = (
+    "title",
+    "run",
+    "facility",
+    "strike",
+    "recovery",
+    "alternative",
+    "network",
+    "outcome",
+    "scenario",
+)
 _RUN_KEYS = ("horizon_days", "start_date", "seed", "draws", "base_label")
 _SCENARIO_KEYS = ("label", "description", "based_on", "set")
 _OUTCOME_KEYS = ("label", "service", "per_forgone_patient", "source")
 MAX_DRAWS = 10_000_000
-_FACILITY_KEYS = ("label", "population", "resources", "services", "displacement")
+_FACILITY_KEYS = (
+    "label",
+    "population",
+    "resources",
+    "services",
+    "displacement",
+    "opens_day",
+    "closes_day",
+    "recovery",
+)
+_NETWORK_KEYS = ("facilities", "distance_km", "symmetric")
 _SERVICE_KEYS = (
     "volume_per_month",
     "needs",
@@ -588,7 +642,44 @@ def _read_facility(name: str, raw: Any, horizon: int) -> Facility:
             ),
         )
     label = _string(table.get("label", name), f"{path}.label")
-    return Facility(name, label, population, resources, services, displacement)
+    # A day on or after the horizon means "not within this run", so a shorter
+    # --horizon keeps a configuration valid.
+    opens_day = _number(table.get("opens_day", 0), f"{path}.opens_day", minimum=0, integer=True)
+    closes_day = None
+    if "closes_day" in table:
+        closes_day = _number(table["closes_day"], f"{path}.closes_day", minimum=0, integer=True)
+        if low(closes_day) <= high(opens_day):
+            raise _fail(f"{path}.closes_day", closes_day, f"must be > opens_day ({opens_day:g})")
+    recovery = _read_recovery(
+        table.get("recovery", {}), f"{path}.recovery", list(resources), f"resource of {name}"
+    )
+    return Facility(
+        name,
+        label,
+        population,
+        resources,
+        services,
+        displacement,
+        opens_day=opens_day,
+        closes_day=closes_day,
+        recovery=recovery,
+    )
+
+
+def _read_recovery(raw: Any, path: str, resources: list[str], what: str) -> dict[str, Recovery]:
+    """``[recovery.<resource>]`` tables (top level, or per facility under ``path``)."""
+    recovery = {}
+    for resource, table in _table(raw, path).items():
+        _key_name(resource, path, resources, what)
+        table_path = f"{path}.{resource}"
+        table = _table(table, table_path)
+        recovery[resource] = Recovery(
+            curve=_curve(table, table_path, ("recoverable_share",)),
+            recoverable_share=_fraction(
+                table.get("recoverable_share", 1.0), f"{table_path}.recoverable_share"
+            ),
+        )
+    return recovery
 
 
 def _strike_day(table: Mapping[str, Any], path: str, start: dt.date | None, horizon: int) -> int:
@@ -641,7 +732,7 @@ def _read_strike(
         table.get("casualty_service", "emergency"), f"{path}.casualty_service"
     )
     services = list(facilities[facility].services)
-    if (casualties > 0 or "casualty_service" in table) and casualty_service not in services:
+    if (high(casualties) > 0 or "casualty_service" in table) and casualty_service not in services:
         raise _fail(
             f"{path}.casualty_service",
             casualty_service,
@@ -715,6 +806,64 @@ def _read_alternative(
     )
     label = _string(table.get("label", name), f"{path}.label")
     return Alternative(name, label, distances, spare, capacity, opens_day)
+
+
+def _read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
+    """``[network]``: the facilities in matrix order and the distance matrix [km] between them."""
+    table = _table(raw, "network")
+    _known_keys(table, "network", _NETWORK_KEYS)
+    names_raw = _require(table, "facilities", "network")
+    if not isinstance(names_raw, list) or not names_raw:
+        raise _fail("network.facilities", names_raw, "must be a list of facility names")
+    names: list[str] = []
+    for index, name_raw in enumerate(names_raw):
+        name = _name(name_raw, f"network.facilities[{index}]", list(facilities), "facility")
+        if name in names:
+            raise _fail(f"network.facilities[{index}]", name, "is listed twice; list each once")
+        names.append(name)
+    symmetric = table.get("symmetric", True)
+    if not isinstance(symmetric, bool):
+        raise _fail("network.symmetric", symmetric, "must be true or false")
+
+    size = len(names)
+    rows_raw = _require(table, "distance_km", "network")
+    if not isinstance(rows_raw, list) or len(rows_raw) != size:
+        count = f"{len(rows_raw)} rows" if isinstance(rows_raw, list) else "not a list of rows"
+        raise ConfigError(
+            f"network.distance_km: {count}; must be a list of {size} rows, "
+            f"one per facility in network.facilities"
+        )
+    rows: list[tuple[float, ...]] = []
+    for i, row_raw in enumerate(rows_raw):
+        path = f"network.distance_km[{i}]"
+        if not isinstance(row_raw, list) or len(row_raw) != size:
+            raise _fail(
+                path, row_raw, f"must hold {size} distances [km], one per facility in order"
+            )
+        rows.append(
+            tuple(
+                _number(km, f"{path}[{j}]", minimum=0, allow_inf=True)
+                for j, km in enumerate(row_raw)
+            )
+        )
+    for i, name in enumerate(names):
+        if rows[i][i] != 0:
+            raise _fail(
+                f"network.distance_km[{i}][{i}]",
+                rows_raw[i][i],
+                f"must be 0, the distance from {name} to itself",
+            )
+    if symmetric:
+        for i in range(size):
+            for j in range(i + 1, size):
+                if rows[i][j] != rows[j][i]:
+                    raise _fail(
+                        f"network.distance_km[{i}][{j}]",
+                        rows_raw[i][j],
+                        f"must equal network.distance_km[{j}][{i}] ({_show(rows_raw[j][i])}), "
+                        f"{names[i]} to {names[j]} and back, because network.symmetric = true",
+                    )
+    return Network(tuple(names), tuple(rows), symmetric)
 
 
 def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: str) -> Config:
@@ -832,18 +981,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     )
     resource_names = _union(f.resources for f in facilities.values())
     service_names = _union(f.services for f in facilities.values())
-    recovery_raw = _table(raw.get("recovery", {}), "recovery")
-    recovery = {}
-    for resource, table in recovery_raw.items():
-        path = f"recovery.{resource}"
-        _key_name(resource, "recovery", resource_names, "resource")
-        table = _table(table, path)
-        recovery[resource] = Recovery(
-            curve=_curve(table, path, ("recoverable_share",)),
-            recoverable_share=_fraction(
-                table.get("recoverable_share", 1.0), f"{path}.recoverable_share"
-            ),
-        )
+    recovery = _read_recovery(raw.get("recovery", {}), "recovery", resource_names, "resource")
     alternatives_raw = raw.get("alternative", [])
     if not isinstance(alternatives_raw, list):
         raise _fail("alternative", alternatives_raw, "must be a list of [[alternative]] tables")
@@ -856,7 +994,9 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         if alternative.name in seen_names or alternative.name in facilities:
             raise _fail(f"alternative[{index}].name", alternative.name, "must be a unique name")
         seen_names.add(alternative.name)
+    network = _read_network(raw["network"], facilities) if "network" in raw else None
     _check_travel(facilities_raw, facilities, alternatives)
+    _check_network_covers_travel(network, facilities)
     return Config(
         name=name,
         title=title,
@@ -872,6 +1012,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         draws_requested=draws,
         base_label=_string(base_label or Config.base_label, "run.base_label"),
         outcomes=_read_outcomes(raw, service_names),
+        network=network,
     )
 
 
@@ -880,26 +1021,66 @@ def _check_travel(
     facilities: dict[str, Facility],
     alternatives: tuple[Alternative, ...],
 ) -> None:
-    """Diversion needs both travel parameters wherever an alternative offers the service.
+    """Diversion needs both travel parameters wherever another facility offers the service.
 
-    Defaults exist only for services nobody can divert to: a silent assumption
-    about willingness to travel would drive the result.
+    The other facility is an alternative, or a modelled facility other than the
+    sender. Defaults exist only for services nobody can divert to: a silent
+    assumption about willingness to travel would drive the result.
     """
-    for alternative in alternatives:
-        # Patients head wherever the attraction weight (capacity) is positive,
-        # even to an alternative with no spare capacity for them.
-        for service, attraction in alternative.capacity_per_month.items():
-            for facility in facilities.values():
-                if high(attraction) == 0 or service not in facility.services:
+    # Patients head wherever the attraction weight (capacity) is positive,
+    # even to a facility with no spare capacity for them.
+    destinations = [
+        (f"alternative {json.dumps(a.name)} offers", a.name, a.capacity_per_month)
+        for a in alternatives
+    ] + [
+        (
+            f"facility {json.dumps(f.name)} also offers",
+            f.name,
+            {s: line.volume_per_month for s, line in f.services.items()},
+        )
+        for f in facilities.values()
+    ]
+    for reason, destination, attraction_of in destinations:
+        for service, attraction in attraction_of.items():
+            for sender in facilities.values():
+                if (
+                    high(attraction) == 0
+                    or sender.name == destination
+                    or service not in sender.services
+                ):
                     continue
-                given = facilities_raw[facility.name]["services"][service]
+                given = facilities_raw[sender.name]["services"][service]
                 for key in ("willingness_to_travel", "distance_decay_km"):
                     if key not in given:
                         raise ConfigError(
-                            f"facility.{facility.name}.services.{service}.{key}: missing; "
-                            f"required because alternative {json.dumps(alternative.name)} "
-                            f"offers {service}"
+                            f"facility.{sender.name}.services.{service}.{key}: missing; "
+                            f"required because {reason} {service}"
                         )
+
+
+def _check_network_covers_travel(network: Network | None, facilities: dict[str, Facility]) -> None:
+    """Every pair of modelled facilities between which patients may travel needs a distance."""
+    listed = network.facilities if network is not None else ()
+    for sender in facilities.values():
+        for service, line in sender.services.items():
+            if high(line.willingness_to_travel) == 0:
+                continue
+            for receiver in facilities.values():
+                offered = receiver.services.get(service)
+                if receiver is sender or offered is None or high(offered.volume_per_month) == 0:
+                    continue
+                why = (
+                    f"patients of {sender.name} may travel to {receiver.name} for {service} "
+                    f"(willingness_to_travel > 0)"
+                )
+                if network is None:
+                    raise ConfigError(
+                        f"network: missing; required because {why}; give [network] with "
+                        f"facilities and distance_km"
+                    )
+                for name in (sender.name, receiver.name):
+                    if name not in listed:
+                        raise _fail("network.facilities", list(listed), f"must list {name}: {why}")
 
 
 def key_path_parts(path: str, origin: str = "") -> list[str]:

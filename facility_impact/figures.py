@@ -21,6 +21,7 @@ import xarray as xr
 
 from facility_impact.io import atomic_path
 from facility_impact.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
+from facility_impact.summary import at_full_capacity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,12 +30,27 @@ if TYPE_CHECKING:
 CORE_DIMS = ("facility", "service", "time")
 """The dims a figure panel is drawn over; any other dim is reduced first."""
 
-_FIGURE_VARIABLES = ("capacity", "demand", "baseline_capacity", "is_open")
+_FIGURE_VARIABLES = (
+    "capacity",
+    "demand",
+    "baseline_capacity",
+    "is_open",
+    "served",
+    "arrivals",
+    "received",
+)
+LOAD_SHARE = 0.01
+"""A service is drawn in the load figure when arrivals from other facilities over the
+run reach this share of its baseline volume over the run [1]; smaller loads are in
+the summary table only."""
+# Capacity within this relative distance of baseline counts as unchanged (float rounding).
+_RELATIVE_TOLERANCE = 1e-9
 _PANEL_HEIGHT_IN = 1.75
 _AXIS_LABEL_HEIGHT_IN = 0.35
 _TITLE_HEIGHT_IN = 0.3
 _LEGEND_HEIGHT_IN = 0.3
 _CAPTION_HEIGHT_IN = 0.25
+_CAPTION_LINE_HEIGHT_IN = 0.15
 _STRIKE_LABEL_CHARACTERS = 32
 
 
@@ -79,22 +95,150 @@ def capacity_figure(results: xr.Dataset) -> Figure:
 
     Baseline capacity is dotted, closure periods (``is_open`` = 0) are shaded, and
     strikes are vertical lines. The x axis is the date, or days since t = 0 [d].
+    In a network, only facilities whose capacity departs from baseline are drawn
+    (the caption names the others), each with the services it offers.
     """
+    data, note = representative(results)
+    panels, not_drawn = _capacity_panels(data)
+    strike_count = len(_strikes_of(data, None))
+    subject = "Capacity and demand"
+    if strike_count:
+        subject += " after the strike" + ("s" if strike_count > 1 else "")
+    capacity, demand = data["capacity"], data["demand"]
+    extra = ""
+    if demand.attrs.get("units") == capacity.attrs.get("units"):
+        extra = f" and {demand.attrs.get('long_name', 'demand')}"
+    return _panel_figure(
+        data,
+        panels,
+        _draw_capacity_series,
+        subject=subject,
+        y_label=label_from_attrs(capacity, extra=extra),
+        caption=_caption(results, note),
+        second_caption=not_drawn,
+        legend_rows=1,
+    )
+
+
+def load_figure(results: xr.Dataset) -> Figure:
+    """Load on each receiving facility over time [patient d-1]: capacity, its own demand,
+    and the arrivals from other facilities stacked on that demand.
+
+    One row of panels per receiving facility, one panel per service whose arrivals
+    over the run reach :data:`LOAD_SHARE` of its baseline volume. Where the top of
+    the band rises above capacity, arrivals overflowed; days on which the facility
+    ran at full capacity with arrivals are marked along the bottom.
+    """
+    data, note = representative(results)
+    panels = _load_panels(data)
+    if not panels:
+        raise ValueError("no facility received patients from other facilities: nothing to draw")
+    capacity, demand = data["capacity"], data["demand"]
+    extra = ""
+    if demand.attrs.get("units") == capacity.attrs.get("units"):
+        extra = f" and {demand.attrs.get('long_name', 'demand')}"
+    # Units on a second line: a facility with one row of panels is too short for
+    # the label on one line. The legend says that the band is the arrivals.
+    y_label = label_from_attrs(capacity, extra=extra).replace(" [", "\n[", 1)
+    return _panel_figure(
+        data,
+        panels,
+        _draw_load_series,
+        subject="Load on receiving facilities",
+        y_label=y_label,
+        caption=_caption(results, note),
+        second_caption="",
+        legend_rows=2,  # seven series do not fit one row at full page width
+    )
+
+
+def has_load(results: xr.Dataset) -> bool:
+    """Whether :func:`load_figure` has something to draw (results of a network run)."""
+    if "arrivals" not in results:
+        return False
+    return bool(_load_panels(representative(results)[0]))
+
+
+def _capacity_panels(data: xr.Dataset) -> tuple[dict[Hashable, list[Hashable]], str]:
+    """Facilities to draw, each with its offered services, and a note on the others."""
+    offered = data["baseline_capacity"] > 0
+    if not bool(offered.any()):
+        offered = xr.ones_like(offered)  # nothing offered anywhere: draw every panel
+    changed = (
+        (data["capacity"] < data["baseline_capacity"] * (1 - _RELATIVE_TOLERANCE))
+        .any("time")
+        .where(offered, False)
+        .any("service")
+    )
+    if "is_open" in data:
+        ever_open = (data["is_open"] > 0.5).any("time")
+    else:
+        ever_open = xr.ones_like(changed)
+    facilities = [f for f in data["facility"].values if bool(offered.sel(facility=f).any())]
+    never_open = [f for f in facilities if not bool(ever_open.sel(facility=f))]
+    drawn = [f for f in facilities if f not in never_open and bool(changed.sel(facility=f))]
+    # Nothing lost anywhere: draw every facility, so the figure still shows them.
+    drawn = drawn or [f for f in facilities if f not in never_open] or facilities
+    at_baseline = [f for f in facilities if f not in drawn and f not in never_open]
+    notes = []
+    if at_baseline:
+        notes.append(f"{', '.join(map(str, at_baseline))} (capacity at baseline)")
+    if never_open:
+        notes.append(f"{', '.join(map(str, never_open))} (not open)")
+    note = f"not drawn: {'; '.join(notes)}" if notes else ""
+    services = list(data["service"].values)
+    return {
+        f: [s for s in services if bool(offered.sel(facility=f, service=s))] for f in drawn
+    }, note
+
+
+def _load_panels(data: xr.Dataset) -> dict[Hashable, list[Hashable]]:
+    """Receiving facilities and their services with material arrivals (see LOAD_SHARE)."""
+    arrived = data["arrivals"].sum("time")
+    material = (arrived > 0) & (
+        arrived >= LOAD_SHARE * data["baseline_capacity"] * data.sizes["time"]
+    )
+    panels = {}
+    for facility in data["facility"].values:
+        services = [
+            s for s in data["service"].values if bool(material.sel(facility=facility, service=s))
+        ]
+        if services:
+            panels[facility] = services
+    return panels
+
+
+def _panel_figure(
+    data: xr.Dataset,
+    panels: dict[Hashable, list[Hashable]],
+    draw_series: Any,
+    *,
+    subject: str,
+    y_label: str,
+    caption: str,
+    second_caption: str,
+    legend_rows: int,
+) -> Figure:
+    """A figure with one block of panels per facility (``panels``: facility -> services),
+    a legend strip of ``legend_rows`` rows on top and the caption below."""
     from matplotlib.figure import Figure
 
-    data, note = representative(results)
-    facilities = list(data["facility"].values)
-    services = list(data["service"].values)
-    columns = 1 if len(services) == 1 else 2
-    rows = math.ceil(len(services) / columns)
-    facility_height = rows * _PANEL_HEIGHT_IN + _AXIS_LABEL_HEIGHT_IN
-    if len(facilities) > 1:
-        facility_height += _AXIS_LABEL_HEIGHT_IN  # each facility's own title
-    heights = [_LEGEND_HEIGHT_IN, *([facility_height] * len(facilities)), _CAPTION_HEIGHT_IN]
+    facilities = list(panels)
+    columns = 1 if max(len(services) for services in panels.values()) == 1 else 2
+    facility_heights = []
+    for facility in facilities:
+        rows = math.ceil(len(panels[facility]) / columns)
+        height = rows * _PANEL_HEIGHT_IN + _AXIS_LABEL_HEIGHT_IN
+        if len(facilities) > 1:
+            height += _AXIS_LABEL_HEIGHT_IN  # each facility's own title
+        facility_heights.append(height)
+    caption_height = _CAPTION_HEIGHT_IN + (_CAPTION_LINE_HEIGHT_IN if second_caption else 0.0)
+    heights = [_LEGEND_HEIGHT_IN * legend_rows, *facility_heights, caption_height]
 
     with apply_style():
         figure = Figure(
-            figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN), layout="constrained"
+            figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN),
+            layout=_snapped_constrained_layout()(),
         )
         # Legend and caption get their own strips: constrained layout makes no room
         # for a figure-level legend or text once the figure holds subfigures.
@@ -102,14 +246,14 @@ def capacity_figure(results: xr.Dataset) -> Figure:
         legend_strip, caption_strip = strips[0], strips[-1]
         handles: dict[str, Any] = {}
         for subfigure, facility in zip(strips[1:-1], facilities, strict=True):
-            _draw_facility(subfigure, data, facility, rows, columns, handles)
+            _draw_facility(
+                subfigure, data, facility, panels[facility], columns, handles, draw_series
+            )
+            subfigure.supylabel(y_label, fontsize="medium")
+            subfigure.supxlabel(label_from_attrs(data["time"]), fontsize="medium")
             if len(facilities) > 1:
                 subfigure.suptitle(_facility_label(data, facility), fontsize="medium")
 
-        strike_count = len(_strikes_of(data, None))
-        subject = "Capacity and demand"
-        if strike_count:
-            subject += " after the strike" + ("s" if strike_count > 1 else "")
         if len(facilities) == 1:
             subject += f" — {_facility_label(data, facilities[0])}"
         figure.suptitle(subject)
@@ -117,14 +261,14 @@ def capacity_figure(results: xr.Dataset) -> Figure:
             list(handles.values()),
             list(handles.keys()),
             loc="center",
-            ncols=len(handles),
+            ncols=math.ceil(len(handles) / legend_rows),
             handlelength=2.6,
             columnspacing=1.4,
         )
         caption_strip.text(
             0.01,
             0.5,
-            _caption(results, note),
+            caption + (f"\n{second_caption}" if second_caption else ""),
             ha="left",
             va="center",
             fontsize=7,
@@ -137,7 +281,8 @@ def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
     """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg`` into ``out_dir``, each atomically.
 
     Output is byte-reproducible: no dates or software versions in the metadata,
-    SVG element ids come from a fixed salt, and clip-path ids are renumbered.
+    SVG element ids come from a fixed salt, clip-path ids are renumbered, and the
+    figures of this module round their layout (see ``_snapped_constrained_layout``).
     """
     formats: dict[str, dict[str, Any]] = {
         "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
@@ -157,6 +302,48 @@ def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
                     figure.savefig(temporary, format=extension, **options)
             paths.append(target)
     return paths
+
+
+# Layout positions are figure fractions; 1e-9 of a 6.3 in figure is far below a pixel.
+_LAYOUT_DECIMALS = 9
+
+
+@functools.cache
+def _snapped_constrained_layout() -> type:
+    """Constrained layout whose positions are rounded to :data:`_LAYOUT_DECIMALS`.
+
+    The layout solver (kiwisolver) orders its variables by memory address, so the
+    same figure laid out in two processes can differ in the last bit of a
+    position, and that can move an antialiased edge by one PNG pixel value.
+    Rounding every position the layout sets makes the files byte-reproducible.
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.transforms import Bbox
+
+    def snap_points(points: Any) -> Any:
+        return np.round(np.asarray(points, dtype=float), _LAYOUT_DECIMALS)
+
+    def snap(figure: FigureBase) -> None:
+        for subfigure in figure.subfigs:
+            subfigure.bbox_relative.set_points(snap_points(subfigure.bbox_relative.get_points()))
+            snap(subfigure)
+        # Rounding is idempotent, so axes listed by a figure and its subfigure alike
+        # may be snapped twice. Figure texts include suptitle and the sup-labels.
+        for axis in figure.get_axes():
+            if axis.get_in_layout():
+                box = axis.get_position(original=True)
+                axis.set_position(Bbox(snap_points(box.get_points())), which="both")
+                axis.set_in_layout(True)  # set_position takes it out of the layout
+        for text in figure.texts:
+            text.set_position(tuple(snap_points(text.get_position())))
+
+    class SnappedConstrainedLayoutEngine(ConstrainedLayoutEngine):
+        def execute(self, fig: Any) -> Any:
+            info = super().execute(fig)
+            snap(fig)
+            return info
+
+    return SnappedConstrainedLayoutEngine
 
 
 _SVG_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
@@ -179,33 +366,43 @@ def _renumber_clip_paths(svg: bytes) -> bytes:
 
 def write_capacity_figure(results: xr.Dataset, out_dir: str | Path) -> list[Path]:
     """Draw :func:`capacity_figure` and save it as ``<configuration_name>-capacity`` PNG and SVG."""
-    name = str(results.attrs.get("configuration_name", "")).strip() or "results"
-    return save_figure(capacity_figure(results), out_dir, f"{name}-capacity")
+    return save_figure(capacity_figure(results), out_dir, f"{_stem(results)}-capacity")
+
+
+def write_load_figure(results: xr.Dataset, out_dir: str | Path) -> list[Path]:
+    """Draw :func:`load_figure` and save it as ``<configuration_name>-load`` PNG and SVG."""
+    return save_figure(load_figure(results), out_dir, f"{_stem(results)}-load")
+
+
+def _stem(results: xr.Dataset) -> str:
+    return str(results.attrs.get("configuration_name", "")).strip() or "results"
 
 
 def _draw_facility(
     subfigure: FigureBase,
     data: xr.Dataset,
     facility: Hashable,
-    rows: int,
+    services: list[Hashable],
     columns: int,
     handles: dict[str, Any],
+    draw_series: Any,
 ) -> None:
+    """Panels of one facility: ``draw_series`` draws the figure's own series; baseline
+    capacity, closures and strikes on this facility are drawn the same in every figure."""
+    rows = math.ceil(len(services) / columns)
     axes = subfigure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
     at_facility = data.sel(facility=facility)
-    services = list(data["service"].values)
     time = data["time"]
     is_date = np.issubdtype(time.dtype, np.datetime64)
-    closures = _closed_spans(at_facility, time) if "is_open" in at_facility else []
+    closures = _spans(at_facility["is_open"].values < 0.5, time) if "is_open" in at_facility else []
     strikes = _strikes_of(data, facility)
 
     for index, (axis, service) in enumerate(zip(axes, services, strict=False)):
         at_service = at_facility.sel(service=service)
-        for name in ("capacity", "demand"):
-            (line,) = axis.plot(time.values, at_service[name].values, **SERIES[name])
-            handles.setdefault(at_service[name].attrs.get("long_name", name), line)
+        peaks = draw_series(axis, at_service, time, handles)
         if "baseline_capacity" in at_service:
             baseline = at_service["baseline_capacity"]
+            peaks.append(float(baseline))
             line = axis.axhline(float(baseline), zorder=1.5, **SERIES["baseline"])
             handles.setdefault(baseline.attrs.get("long_name", "baseline capacity"), line)
         for start, end in closures:
@@ -235,7 +432,7 @@ def _draw_facility(
                     },
                 )
         axis.set_title(str(service), loc="left")
-        top = _top(at_service)
+        top = _top(peaks)
         # A little room below zero and left of t = 0, so that zero capacity and a
         # strike on the first day are not hidden by the axis spines.
         axis.set_ylim(bottom=-0.03 * top, top=top)
@@ -248,19 +445,41 @@ def _draw_facility(
         axes[index].remove()
         axes[index - columns].xaxis.set_tick_params(labelbottom=True)
 
-    capacity, demand = at_facility["capacity"], at_facility["demand"]
-    extra = ""
-    if demand.attrs.get("units") == capacity.attrs.get("units"):
-        extra = f" and {demand.attrs.get('long_name', 'demand')}"
-    subfigure.supylabel(label_from_attrs(capacity, extra=extra), fontsize="medium")
-    subfigure.supxlabel(label_from_attrs(time), fontsize="medium")
+
+def _draw_capacity_series(
+    axis: Axes, at_service: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
+) -> list[float]:
+    """Capacity and demand lines; returns their peaks [patient d-1]."""
+    for name in ("capacity", "demand"):
+        (line,) = axis.plot(time.values, at_service[name].values, **SERIES[name])
+        handles.setdefault(at_service[name].attrs.get("long_name", name), line)
+    return [float(at_service[name].max()) for name in ("capacity", "demand")]
 
 
-def _top(at_service: xr.Dataset) -> float:
+def _draw_load_series(
+    axis: Axes, at_service: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
+) -> list[float]:
+    """Capacity, own demand, arrivals stacked on it, and days at full capacity."""
+    capacity, demand, arrivals = (
+        at_service["capacity"],
+        at_service["demand"],
+        at_service["arrivals"],
+    )
+    (line,) = axis.plot(time.values, capacity.values, **SERIES["capacity"])
+    handles.setdefault(capacity.attrs.get("long_name", "capacity"), line)
+    (line,) = axis.plot(time.values, demand.values, **SERIES["demand"])
+    handles.setdefault(demand.attrs.get("long_name", "demand"), line)
+    load = demand.values + arrivals.values
+    band = axis.fill_between(time.values, demand.values, load, **SERIES["arrivals"])
+    handles.setdefault(arrivals.attrs.get("long_name", "arrivals"), band)
+    for start, end in _spans(at_full_capacity(at_service).values, time):
+        patch = axis.axvspan(start, end, ymin=0, ymax=0.05, **SERIES["full_capacity"])
+        handles.setdefault("at full capacity with arrivals", patch)
+    return [float(capacity.max()), float(np.max(load))]
+
+
+def _top(peaks: list[float]) -> float:
     # Headroom above the highest series so strike labels do not sit on the data.
-    peaks = [float(at_service[name].max()) for name in ("capacity", "demand")]
-    if "baseline_capacity" in at_service:
-        peaks.append(float(at_service["baseline_capacity"]))
     peak = max([value for value in peaks if np.isfinite(value)] or [1.0])
     return 1.3 * peak if peak > 0 else 1.0
 
@@ -305,10 +524,10 @@ def _time_step(time: xr.DataArray) -> Any:
     return np.timedelta64(1, "D") if np.issubdtype(time.dtype, np.datetime64) else 1
 
 
-def _closed_spans(at_facility: xr.Dataset, time: xr.DataArray) -> list[tuple[Any, Any]]:
-    # A closed day covers [t, t + 1 day): a span ends where the next open day starts.
-    closed = np.asarray(at_facility["is_open"].values < 0.5, dtype=np.int8)
-    edges = np.diff(np.concatenate([[0], closed, [0]]))
+def _spans(mask: np.ndarray, time: xr.DataArray) -> list[tuple[Any, Any]]:
+    """(start, end) of each run of days where ``mask`` holds; a day covers [t, t + 1 day)."""
+    flags = np.asarray(mask, dtype=np.int8)
+    edges = np.diff(np.concatenate([[0], flags, [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     values = time.values
     end_value = values[-1] + _time_step(time)

@@ -6,8 +6,10 @@ service, resource, strike, alternative and any ensemble dim such as ``draw``)
 is broadcast by numpy.
 
 Array layout inside the loop: ``(*ensemble, facility, service)`` for service
-flows, ``(*ensemble, facility, resource)`` for availability; results are
-stored time-first so each day writes one contiguous block.
+flows, ``(*ensemble, facility, resource)`` for availability. Diversion runs
+along one *destination* axis ``D``: the modelled facilities first, then the
+external alternatives. Results are stored time-first so each day writes one
+contiguous block.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ FLOW_VARIABLES = (
     "unmet",
     "abandoned",
     "backlog",
+    "arrivals",
+    "received",
 )
 
 
@@ -46,13 +50,25 @@ def _aligned(variable: xr.DataArray, order: tuple[str, ...]) -> np.ndarray:
     return np.asarray(expanded.transpose(*order).values, dtype=float)
 
 
+def _join_destinations(modelled: np.ndarray, external: np.ndarray) -> np.ndarray:
+    """Concatenate along the last (destination) axis after broadcasting the leading axes."""
+    lead = np.broadcast_shapes(modelled.shape[:-1], external.shape[:-1])
+    return np.concatenate(
+        [
+            np.broadcast_to(modelled, (*lead, modelled.shape[-1])),
+            np.broadcast_to(external, (*lead, external.shape[-1])),
+        ],
+        axis=-1,
+    )
+
+
 def diversion_shares(
     willingness: np.ndarray,
     decay_km: np.ndarray,
     distance_km: np.ndarray,
     attraction: np.ndarray,
 ) -> np.ndarray:
-    """Share of patients seeking care elsewhere who head to each alternative.
+    """Share of patients seeking care elsewhere who head to each destination.
 
     ``α_s · exp(-d_j / λ_s) · A_{s,j} / Σ_i A_{s,i}`` (MODEL.md, step 3).
 
@@ -60,10 +76,12 @@ def diversion_shares(
     ----------
     willingness : α [1], shape ``(..., F, S, 1)``.
     decay_km : λ [km], shape ``(..., F, S, 1)``; ``inf`` means no decay.
-    distance_km : d [km], shape ``(..., F, 1, J)``; ``inf`` means out of reach.
-    attraction : A [patient d-1], shape ``(..., 1, S, J)``: capacity of open alternatives.
+    distance_km : d [km], shape ``(..., F, 1, D)``; ``inf`` means out of reach.
+    attraction : A [patient d-1], shape ``(..., 1, S, D)`` or ``(..., F, S, D)``:
+        baseline capacity of the open destinations, 0 where a sender may not go
+        (itself, a closed facility).
 
-    Returns the shares, shape ``(..., F, S, J)``; they sum to at most α over ``J``.
+    Returns the shares, shape ``(..., F, S, D)``; they sum to at most α over ``D``.
     """
     total = attraction.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -75,10 +93,11 @@ def diversion_shares(
 def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     """Simulate all days; return time-first numpy arrays keyed by output variable.
 
-    Shapes: flows ``(T, *E, F, S)``, ``available`` ``(T, *E, F, R)``,
-    ``population`` and ``open`` ``(T, *E, F)``, ``received_by_alternative``
-    ``(T, *E, J, S)``, where ``E`` are :func:`ensemble_dims`. All flows are in
-    patients per day, except ``backlog`` (patients waiting at the end of the day).
+    Shapes: flows ``(T, *E, F, S)`` (``received`` and ``arrivals`` included),
+    ``available`` ``(T, *E, F, R)``, ``population`` and ``open`` ``(T, *E, F)``,
+    ``received_by_alternative`` ``(T, *E, J, S)``, where ``E`` are
+    :func:`ensemble_dims`. All flows are in patients per day, except ``backlog``
+    (patients waiting at the end of the day).
     """
     ens = ensemble_dims(params)
     horizon = params.sizes["time"]
@@ -107,9 +126,9 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     casualty_service = np.moveaxis(get("strike_casualty_service", "strike", "service"), -2, 0)
     casualty_load = casualties * target[..., :, None] * casualty_service[..., None, :]
 
-    # Recovery per resource, broadcast over (*E, F, R).
+    # Recovery per facility and resource, (*E, F, R).
     recovery = {
-        key: get(name, "resource")[..., None, :]
+        key: get(name, "facility", "resource")
         for key, name in (
             ("curve_code", "recovery_curve"),
             ("time_days", "recovery_time_days"),
@@ -117,8 +136,8 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
             ("sd_days", "recovery_sd_days"),
         )
     }
-    recovery_delay = get("recovery_delay_days", "resource")[..., None, :]
-    recoverable = get("recoverable_share", "resource")[..., None, :]
+    recovery_delay = get("recovery_delay_days", "facility", "resource")
+    recoverable = get("recoverable_share", "facility", "resource")
 
     # Population: P(t) = P0 · (1 - share · g(t - start)); broadcast over time at once.
     days = np.arange(horizon, dtype=float).reshape((horizon,) + (1,) * (len(ens) + 1))
@@ -133,21 +152,37 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     population = population0 * (1.0 - displaced)  # (T, *E, F)
     population_ratio = (population / population0)[..., None]
 
-    # Closure: open(t) = 0 while any strike's closure window covers t.
+    # Life span and closure, (T, *E, F). A facility exists from opens_day; from
+    # closes_day it is closed for good. open(t) = 0 also while any strike's
+    # closure window covers t.
+    opened = days >= get("facility_opens_day", "facility")
+    closed_for_good = days >= get("facility_closes_day", "facility")
     day_axis = days[..., None]  # (T, 1, *E, 1) against (K, *E, 1)
-    closed = is_target & (day_axis >= strike_day) & (day_axis < strike_day + closure)
-    is_open = 1.0 - closed.any(axis=1)  # (T, *E, F)
+    struck_closed = (is_target & (day_axis >= strike_day) & (day_axis < strike_day + closure)).any(
+        axis=1
+    )
+    is_open = (opened & ~closed_for_good & ~struck_closed).astype(float)
 
-    # Alternatives.
-    distance = get("alternative_distance_km", "facility", "alternative")[..., :, None, :]
-    spare = np.swapaxes(get("alternative_spare_capacity", "alternative", "service"), -1, -2)
-    attraction = np.swapaxes(get("alternative_capacity", "alternative", "service"), -1, -2)
-    opens_day = get("alternative_opens_day", "alternative")[..., None, :]  # (*E, 1, J)
+    # Destinations: every modelled facility, then every alternative (axis D).
+    # A sender never heads for itself.
+    n_facilities, n_services = params.sizes["facility"], params.sizes["service"]
+    distance = _join_destinations(
+        get("network_distance_km", "facility", "destination_facility"),
+        get("alternative_distance_km", "facility", "alternative"),
+    )[..., :, None, :]  # (*E, F, 1, D)
+    elsewhere = np.ones((n_facilities, 1, n_facilities + params.sizes["alternative"]))
+    elsewhere[np.arange(n_facilities), 0, np.arange(n_facilities)] = 0.0
+    alternative_spare = np.swapaxes(
+        get("alternative_spare_capacity", "alternative", "service"), -1, -2
+    )  # (*E, S, J)
+    alternative_attraction = np.swapaxes(
+        get("alternative_capacity", "alternative", "service"), -1, -2
+    )
+    alternative_opens = get("alternative_opens_day", "alternative")[..., None, :]  # (*E, 1, J)
     willingness = get("willingness_to_travel", "facility", "service")[..., None]
     decay_km = get("distance_decay_km", "facility", "service")[..., None]
 
     ensemble_shape = tuple(params.sizes[d] for d in ens)
-    n_facilities, n_services = params.sizes["facility"], params.sizes["service"]
     flow_shape = (*ensemble_shape, n_facilities, n_services)
     available_shape = (*ensemble_shape, n_facilities, params.sizes["resource"])
     outputs = {name: np.empty((horizon, *flow_shape)) for name in FLOW_VARIABLES}
@@ -155,6 +190,11 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     outputs["received_by_alternative"] = np.empty(
         (horizon, *ensemble_shape, params.sizes["alternative"], n_services)
     )
+
+    # Destination views filled each day: modelled facilities, then alternatives.
+    n_destinations = elsewhere.shape[-1]
+    attraction = np.zeros((*ensemble_shape, n_services, n_destinations))
+    spare = np.zeros_like(attraction)
 
     anchor = np.ones(available_shape)  # a^k: availability just after the latest strike
     recovery_start = np.full(available_shape, np.inf)  # t_k + c_k of the latest strike
@@ -188,41 +228,59 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
 
         # Capacity: the scarcest needed resource limits each service.
         limit = np.min(1.0 - weight * (1.0 - available[..., :, None, :]), axis=-1, initial=1.0)
-        capacity = capacity0 * is_open[t][..., None] * limit
+        open_today = is_open[t][..., None]  # (*E, F, 1)
+        capacity = capacity0 * open_today * limit
 
-        demand = demand0 * population_ratio[t] * multiplier[t] + np.sum(
-            np.where(hit_today[..., None], casualty_load, 0.0), axis=0
-        )
+        # Before it opens a facility has no patients of its own.
+        demand = (
+            demand0 * population_ratio[t] * multiplier[t]
+            + np.sum(np.where(hit_today[..., None], casualty_load, 0.0), axis=0)
+        ) * opened[t][..., None]
+        # Nobody waits for a facility closed for good: its waiting patients give
+        # up on the closing day and new ones seek care elsewhere or go unmet.
+        gone = closed_for_good[t][..., None]
+        attrition_today = np.where(gone, 1.0, attrition)
+        deferrable_today = np.where(gone, 0.0, deferrable)
 
         # Local service: new patients first, then the backlog after attrition.
         served_new = np.minimum(capacity, demand)
-        abandoned = attrition * backlog
+        abandoned = attrition_today * backlog
         backlog_kept = backlog - abandoned
         served_backlog = np.minimum(capacity - served_new, backlog_kept)
+        served = served_new + served_backlog
         unserved_new = demand - served_new
-        waiting = deferrable * unserved_new
+        waiting = deferrable_today * unserved_new
         seeking = unserved_new - waiting
 
-        # Diversion to alternatives, one hop; each alternative serves the
-        # arrivals from all facilities pro rata up to its spare capacity.
-        open_attraction = np.where(t >= opens_day, attraction, 0.0)
-        shares = diversion_shares(willingness, decay_km, distance, open_attraction[..., None, :, :])
-        arrivals = seeking[..., None] * shares  # (*E, F, S, J)
-        arriving = arrivals.sum(axis=-3)  # (*E, S, J)
-        absorbed = np.minimum(arriving, np.where(t >= opens_day, spare, 0.0))
+        # Diversion, one hop. Patients head for open destinations only, weighted
+        # by baseline capacity; each destination serves what arrives from all
+        # senders pro rata, up to its spare capacity after its own patients.
+        alternative_open = t >= alternative_opens
+        attraction[..., :n_facilities] = np.swapaxes(capacity0 * open_today, -1, -2)
+        attraction[..., n_facilities:] = np.where(alternative_open, alternative_attraction, 0.0)
+        shares = diversion_shares(
+            willingness, decay_km, distance, attraction[..., None, :, :] * elsewhere
+        )
+        heading = seeking[..., None] * shares  # (*E, F, S, D)
+        arriving = heading.sum(axis=-3)  # (*E, S, D)
+        spare[..., :n_facilities] = np.swapaxes(np.maximum(capacity - served, 0.0), -1, -2)
+        spare[..., n_facilities:] = np.where(alternative_open, alternative_spare, 0.0)
+        absorbed = np.minimum(arriving, spare)
         with np.errstate(divide="ignore", invalid="ignore"):
             absorbed_share = np.where(arriving > 0, absorbed / arriving, 0.0)
-        served_elsewhere = np.sum(arrivals * absorbed_share[..., None, :, :], axis=-1)
+        served_elsewhere = np.sum(heading * absorbed_share[..., None, :, :], axis=-1)
 
         backlog = backlog_kept - served_backlog + waiting
         outputs["capacity"][t] = capacity
         outputs["demand"][t] = demand
-        outputs["served"][t] = served_new + served_backlog
+        outputs["served"][t] = served
         outputs["served_elsewhere"][t] = served_elsewhere
         outputs["unmet"][t] = seeking - served_elsewhere
         outputs["abandoned"][t] = abandoned
         outputs["backlog"][t] = backlog
-        outputs["received_by_alternative"][t] = np.swapaxes(absorbed, -1, -2)
+        outputs["arrivals"][t] = np.swapaxes(arriving[..., :n_facilities], -1, -2)
+        outputs["received"][t] = np.swapaxes(absorbed[..., :n_facilities], -1, -2)
+        outputs["received_by_alternative"][t] = np.swapaxes(absorbed[..., n_facilities:], -1, -2)
 
     outputs["population"] = np.broadcast_to(population, (horizon, *flow_shape[:-1])).copy()
     outputs["open"] = np.broadcast_to(is_open, (horizon, *flow_shape[:-1])).copy()

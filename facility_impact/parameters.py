@@ -1,14 +1,16 @@
 """From a checked :class:`~facility_impact.config.Config` to the parameter Dataset.
 
 Every model input becomes one variable of an ``xarray.Dataset`` that carries
-only the dims it varies along (``facility``, ``service``, ``resource``,
-``strike``, ``alternative``, ``time``). Any further dim on a parameter (a
-sweep, ``draw``, ``scenario``) is broadcast by the simulation, which loops over
-days alone. Volumes are converted here to daily rates, the model's base unit.
+only the dims it varies along (``facility``, ``destination_facility``,
+``service``, ``resource``, ``strike``, ``alternative``, ``time``). Any further
+dim on a parameter (a sweep, ``draw``, ``scenario``) is broadcast by the
+simulation, which loops over days alone. Volumes are converted here to daily
+rates, the model's base unit.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from facility_impact.variables import OUTPUT_VARIABLES
 
 STRUCTURAL_DIMS = (
     "facility",
+    "destination_facility",
     "service",
     "resource",
     "strike",
@@ -53,6 +56,8 @@ _RESULT_NAMES = (
     "input_quantile",
     "outcome_label",
     "outcome_source",
+    "opens_day",
+    "closes_day",
     # summary indicators
     "baseline_volume_per_month",
     "demand_total",
@@ -69,12 +74,18 @@ _RESULT_NAMES = (
     "standard_value",
     "standard_threshold",
     "meets_standard",
+    "days_at_full_capacity",
+    "arrivals_total",
+    "received_total",
+    "overflow_total",
 )
 ABSENT_VALUE = {
     "population_baseline": 1.0,
     "distance_decay_km": np.inf,
     "demand_multiplier": 1.0,
     "alternative_distance_km": np.inf,
+    "network_distance_km": np.inf,
+    "facility_closes_day": np.inf,
     "strike_day": np.nan,
     "strike_closure_days": 0.0,
 }
@@ -85,6 +96,17 @@ Every other parameter is 0 there."""
 # name: (dims, units, long_name)
 PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
     "population_baseline": (("facility",), "person", "catchment population before the strikes"),
+    "facility_opens_day": (("facility",), "d", "first day the facility exists"),
+    "facility_closes_day": (
+        ("facility",),
+        "d",
+        "first day the facility is closed for good (inf: never)",
+    ),
+    "network_distance_km": (
+        ("facility", "destination_facility"),
+        "km",
+        "distance from facility to destination facility (inf: out of reach)",
+    ),
     "baseline_quantity": (("facility", "resource"), "1", "baseline quantity of resource"),
     "baseline_capacity": (
         ("facility", "service"),
@@ -126,12 +148,16 @@ PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
         "1",
         "1 for the service that receives the strike's casualties",
     ),
-    "recovery_curve": (("resource",), "1", "recovery curve family code"),
-    "recovery_time_days": (("resource",), "d", "recovery curve time"),
-    "recovery_mean_days": (("resource",), "d", "recovery curve mean (normal family)"),
-    "recovery_sd_days": (("resource",), "d", "recovery curve sd (normal family)"),
-    "recovery_delay_days": (("resource",), "d", "delay before recovery starts"),
-    "recoverable_share": (("resource",), "1", "share of lost resource that can come back"),
+    "recovery_curve": (("facility", "resource"), "1", "recovery curve family code"),
+    "recovery_time_days": (("facility", "resource"), "d", "recovery curve time"),
+    "recovery_mean_days": (("facility", "resource"), "d", "recovery curve mean (normal family)"),
+    "recovery_sd_days": (("facility", "resource"), "d", "recovery curve sd (normal family)"),
+    "recovery_delay_days": (("facility", "resource"), "d", "delay before recovery starts"),
+    "recoverable_share": (
+        ("facility", "resource"),
+        "1",
+        "share of lost resource that can come back",
+    ),
     "alternative_distance_km": (
         ("facility", "alternative"),
         "km",
@@ -339,6 +365,7 @@ def _build_one(config: Config, realise) -> xr.Dataset:
     horizon = config.horizon_days
     sizes = {
         "facility": len(facilities),
+        "destination_facility": len(facilities),
         "service": len(services),
         "resource": len(resources),
         "strike": len(strikes),
@@ -391,7 +418,18 @@ def _build_one(config: Config, realise) -> xr.Dataset:
                 values.append(getattr(move.curve, attribute))
         return stack(values, "facility")
 
-    recoveries = [config.recovery_for(r) for r in resources]
+    def recovery_value(value_of) -> xr.DataArray:
+        return stack(
+            [[value_of(config.recovery_for(r, f)) for r in resources] for f in facility_names],
+            "facility",
+            "resource",
+        )
+
+    def network_distance(origin: str, destination: str) -> float:
+        # Without [network] nobody can travel between modelled facilities (checked).
+        if config.network is None:
+            return 0.0 if origin == destination else math.inf
+        return config.network.distance(origin, destination)
 
     def alternative_volume(attribute: str) -> xr.DataArray:
         per_month = [[getattr(a, attribute).get(s, 0.0) for s in services] for a in alternatives]
@@ -399,6 +437,15 @@ def _build_one(config: Config, realise) -> xr.Dataset:
 
     values = {
         "population_baseline": stack([f.population for f in facilities], "facility"),
+        "facility_opens_day": stack([f.opens_day for f in facilities], "facility"),
+        "facility_closes_day": stack(
+            [math.inf if f.closes_day is None else f.closes_day for f in facilities], "facility"
+        ),
+        "network_distance_km": stack(
+            [[network_distance(o, d) for d in facility_names] for o in facility_names],
+            "facility",
+            "destination_facility",
+        ),
         "baseline_quantity": stack(
             [[f.resources.get(r, 0.0) for r in resources] for f in facilities],
             "facility",
@@ -449,12 +496,12 @@ def _build_one(config: Config, realise) -> xr.Dataset:
             "strike",
             "service",
         ),
-        "recovery_curve": stack([rec.curve.code for rec in recoveries], "resource"),
-        "recovery_time_days": stack([rec.curve.time_days for rec in recoveries], "resource"),
-        "recovery_mean_days": stack([rec.curve.mean_days for rec in recoveries], "resource"),
-        "recovery_sd_days": stack([rec.curve.sd_days for rec in recoveries], "resource"),
-        "recovery_delay_days": stack([rec.curve.delay_days for rec in recoveries], "resource"),
-        "recoverable_share": stack([rec.recoverable_share for rec in recoveries], "resource"),
+        "recovery_curve": recovery_value(lambda rec: rec.curve.code),
+        "recovery_time_days": recovery_value(lambda rec: rec.curve.time_days),
+        "recovery_mean_days": recovery_value(lambda rec: rec.curve.mean_days),
+        "recovery_sd_days": recovery_value(lambda rec: rec.curve.sd_days),
+        "recovery_delay_days": recovery_value(lambda rec: rec.curve.delay_days),
+        "recoverable_share": recovery_value(lambda rec: rec.recoverable_share),
         "alternative_distance_km": stack(
             [[a.distance_km[f] for a in alternatives] for f in facility_names],
             "facility",
@@ -470,6 +517,7 @@ def _build_one(config: Config, realise) -> xr.Dataset:
     }
     coords = {
         "facility": facility_names,
+        "destination_facility": facility_names,
         "service": services,
         "resource": resources,
         "strike": np.arange(len(strikes)),

@@ -24,6 +24,8 @@ _KERNEL_LAYOUT = {
     "unmet": ("unmet", ("facility", "service")),
     "abandoned": ("abandoned", ("facility", "service")),
     "backlog": ("backlog", ("facility", "service")),
+    "arrivals": ("arrivals", ("facility", "service")),
+    "received": ("received", ("facility", "service")),
     "population": ("population", ("facility",)),
     "open": ("is_open", ("facility",)),
     "received_by_alternative": ("received_by_alternative", ("alternative", "service")),
@@ -80,6 +82,14 @@ def simulate_parameters(params: xr.Dataset) -> xr.Dataset:
     result["strike_day"].attrs = {"units": "d", "long_name": "day of strike"}
     result["strike_closure_days"].attrs = {"units": "d", "long_name": "closure after strike"}
     result["strike_facility"].attrs = {"long_name": "facility struck"}
+    result = result.assign_coords(
+        opens_day=params["facility_opens_day"], closes_day=params["facility_closes_day"]
+    )
+    result["opens_day"].attrs = {"units": "d", "long_name": "first day the facility exists"}
+    result["closes_day"].attrs = {
+        "units": "d",
+        "long_name": "first day the facility is closed for good (inf: never)",
+    }
     return result
 
 

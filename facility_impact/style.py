@@ -42,6 +42,15 @@ SERIES: dict[str, dict[str, Any]] = {
     "baseline": {"color": GREY, "linestyle": ":", "linewidth": 1.2},
     "strike": {"color": OKABE_ITO["black"], "linestyle": "-.", "linewidth": 0.9},
     "closure": {"color": CLOSURE_GREY, "alpha": 1.0, "linewidth": 0},
+    # Arrivals from other facilities: a band stacked on demand, with a solid edge
+    # so it reads in greyscale too.
+    "arrivals": {
+        "facecolor": OKABE_ITO["vermillion"],
+        "edgecolor": OKABE_ITO["vermillion"],
+        "alpha": 0.35,
+        "linewidth": 0.8,
+    },
+    "full_capacity": {"color": OKABE_ITO["reddish_purple"], "alpha": 1.0, "linewidth": 0},
 }
 
 # A fixed salt makes the SVG element ids the same from run to run.

@@ -66,6 +66,17 @@ def _total(flow: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray) -> 
     return flow.where(inside, 0.0).sum("time").where(complete)
 
 
+def _opened(results: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """Days on which each facility exists (from its ``opens_day``), and whether it ever does.
+
+    Results without an ``opens_day`` coordinate are read as facilities open from day 0.
+    """
+    if "opens_day" not in results.coords:
+        return xr.ones_like(results["day"], dtype=bool), xr.DataArray(True)
+    opens_day = results["opens_day"]
+    return results["day"] >= opens_day, opens_day < results.sizes["time"]
+
+
 def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr.DataArray:
     """Days from the first strike until capacity is back to ``threshold`` × baseline for good.
 
@@ -74,15 +85,19 @@ def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr
     fell below the threshold; ``inf`` when it is still below on the last day
     (not back within the horizon: later than any day simulated, and so ordered
     correctly in quantiles); NaN for a service the facility does not offer.
+    Days before a facility opens are not a loss of capacity; a facility that
+    does not open within the run has NaN.
     """
     t0 = first_strike_day(results)
     baseline = results["baseline_capacity"]
+    opened, ever_opens = _opened(results)
     ratio = results["capacity"] / baseline.where(baseline > 0)
-    below = ratio < threshold * (1 - _RELATIVE_TOLERANCE)
+    below = (ratio < threshold * (1 - _RELATIVE_TOLERANCE)) & opened
     last_below = results["day"].where(below).max("time")  # NaN when never below
     horizon = results.sizes["time"]
     days = xr.where(last_below.isnull(), 0.0, last_below + 1 - t0)
-    days = xr.where(last_below == horizon - 1, np.inf, days).where(baseline > 0)
+    days = xr.where(last_below == horizon - 1, np.inf, days)
+    days = days.where(baseline > 0).where(ever_opens)
     return days
 
 
@@ -110,6 +125,20 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     * ``indicative_outcome`` [1] per ``outcome`` and period, where the configuration
       gives outcome rates: forgone care × the rate (labelled indicative)
     * the humanitarian-standards indicators of :mod:`facility_impact.standards`
+
+    With other modelled facilities to receive diverted patients (results holding
+    ``arrivals``), the load on each receiving facility, per period:
+
+    * ``days_at_full_capacity`` [d]: days with arrivals (more than a billionth of
+      the baseline daily volume) on which its own patients served plus the
+      arrivals it served filled its capacity
+    * ``arrivals_total``, ``received_total`` [patient]: patients of other facilities
+      arriving, and served
+    * ``overflow_total`` [patient]: arrivals it could not serve (arrivals - received),
+      unmet care of the senders
+
+    Days before a facility opens are not a loss of capacity; a facility that does
+    not open within the run has NaN capacity indicators.
     """
     summary = _per_run(results)
     if quantiles is None or "draw" not in summary.dims:
@@ -158,7 +187,10 @@ def _per_run(results: xr.Dataset) -> xr.Dataset:
 
     demand_total = _total(results["demand"], inside, complete)
     forgone = _total(forgone_daily, inside, complete)
-    capacity_loss = _total(1.0 - results["capacity"] / baseline.where(offered), inside, complete)
+    opened, ever_opens = _opened(results)
+    capacity_loss = _total(
+        (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
+    ).where(ever_opens)
     with np.errstate(divide="ignore", invalid="ignore"):
         daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
     daily_coverage = daily_coverage.clip(0.0, 1.0)
@@ -211,6 +243,8 @@ def _per_run(results: xr.Dataset) -> xr.Dataset:
             .assign_attrs(units="patient", long_name="patients still waiting at the horizon"),
         }
     )
+    if "arrivals" in results:
+        summary = summary.assign(_overload(results, inside, complete))
     if "outcome_rate" in results:
         summary["indicative_outcome"] = _indicative_outcomes(results, forgone)
     # standards builds on first_strike_day from this module, hence the late import.
@@ -250,3 +284,44 @@ def _indicative_outcomes(results: xr.Dataset, forgone: xr.DataArray) -> xr.DataA
         description="indicative: an order of magnitude from a published rate, not a prediction",
         sources="; ".join(str(source) for source in sources),
     )
+
+
+def at_full_capacity(results: xr.Dataset) -> xr.DataArray:
+    """Days on which a facility ran at full capacity with arrivals from other facilities.
+
+    True where arrivals exceed a billionth of the baseline daily volume and own
+    patients served plus arrivals served reach the capacity (within a relative
+    1e-9). Distance decay never reaches exactly 0, so negligible arrivals do not
+    make a day count; the tolerance keeps float rounding from hiding a full day.
+    Needs ``arrivals``, ``received``, ``served``, ``capacity`` and ``baseline_capacity``.
+    """
+    arrived = results["arrivals"] > _RELATIVE_TOLERANCE * results["baseline_capacity"]
+    load = results["served"] + results["received"]
+    return arrived & (load >= results["capacity"] * (1 - _RELATIVE_TOLERANCE))
+
+
+def _overload(
+    results: xr.Dataset, inside: xr.DataArray, complete: xr.DataArray
+) -> dict[str, xr.DataArray]:
+    """Load on receiving facilities per period (see :func:`summarize`)."""
+    arrivals, received = results["arrivals"], results["received"]
+    full = at_full_capacity(results)
+    return {
+        "days_at_full_capacity": _total(full.astype(float), inside, complete).assign_attrs(
+            units="d",
+            long_name="days at full capacity with arrivals",
+            description="days with arrivals from other facilities on which own patients "
+            "served plus arrivals served filled the capacity",
+        ),
+        "arrivals_total": _total(arrivals, inside, complete).assign_attrs(
+            units="patient", long_name="arrivals from other facilities"
+        ),
+        "received_total": _total(received, inside, complete).assign_attrs(
+            units="patient", long_name="patients received from other facilities"
+        ),
+        "overflow_total": _total(arrivals - received, inside, complete).assign_attrs(
+            units="patient",
+            long_name="arrivals not served (overflow)",
+            description="arrivals beyond the spare capacity: unmet care of the senders",
+        ),
+    }

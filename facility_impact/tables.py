@@ -95,7 +95,10 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
     """A plain-text table per facility (and scenario or sweep point): baseline,
     forgone care and served elsewhere [patients] at ``periods`` days after the
     first strike, and days to 50 % and 90 % of baseline capacity. With draws, each
-    cell is the median and, in brackets, the 5th–95th percentile range."""
+    cell is the median and, in brackets, the 5th–95th percentile range. A facility
+    that does not open within the run gets one line. With diversion among modelled
+    facilities, a last table lists each receiving facility's arrivals, received,
+    overflow [patients] and days at full capacity."""
     shown = [p for p in periods if p in summary["period"].values]
     extra_dims = [d for d in summary.dims if d not in ("facility", "service", *_COLUMN_DIMS)]
     draws = "quantile" in summary.dims
@@ -117,13 +120,18 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
         f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  "
         f"{'50 %':>{width}}{'90 %':>{width}}"
     )
+    horizon = summary.attrs.get("horizon_days", 0)
     for combination in itertools.product(*(summary[d].values for d in extra_dims)):
         selection = dict(zip(extra_dims, combination, strict=True))
         subset = summary.sel(selection)
+        tag = _heading(summary, selection)
         for facility in subset["facility"].values:
-            tag = _heading(summary, selection)
-            lines += ["", f"{facility}" + (f" ({tag})" if tag else ""), header, subheader]
             one = subset.sel(facility=facility)
+            title = f"{facility}" + (f" ({tag})" if tag else "")
+            if "opens_day" in one.coords and float(one["opens_day"].max()) >= horizon:
+                lines += ["", f"{title}: does not open within the run"]
+                continue
+            lines += ["", title, header, subheader]
             for service in one["service"].values:
                 line = one.sel(service=service)
                 if not line["baseline_volume_per_month"] > 0:
@@ -152,6 +160,8 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
                 lines.append("".join(cells))
             lines += _standards_lines(one)
             lines += _outcome_lines(one, shown)
+        if "arrivals_total" in subset:
+            lines += _overload_lines(subset, horizon_left)
     lines.append("")
     lines.append(
         "Days are counted from the first strike; forgone care = unmet + abandoned; "
@@ -202,6 +212,42 @@ def _outcome_lines(one: xr.Dataset, periods: list[int]) -> list[str]:
     return lines
 
 
+def _overload_lines(summary: xr.Dataset, horizon_left: float) -> list[str]:
+    """Receiving facilities over the longest window that fits the run: what arrived
+    from other modelled facilities, what they served, the overflow and the days they
+    ran full.
+
+    Only rows where at least half a patient arrived (shown as 1 or more) are listed.
+    """
+    # The longest window that fits the run (windows start at the first strike).
+    window = max(p for p in summary["period"].values if p <= horizon_left)
+    whole = summary.sel(period=window)
+    width = 22 if "quantile" in summary.dims else 10
+    rows = []
+    for facility in whole["facility"].values:
+        for service in whole["service"].values:
+            line = whole.sel(facility=facility, service=service)
+            if not float(line["arrivals_total"].max()) >= 0.5:
+                continue
+            rows.append(
+                f"{facility!s:<22}{service!s:<14}"
+                + "".join(
+                    f"{_cell(line[name], _count):>{width}}"
+                    for name in ("arrivals_total", "received_total", "overflow_total")
+                )
+                + f"{_cell(line['days_at_full_capacity'], _count):>{width + 6}}"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        f"Patients from other facilities, first {window:g} days after the first strike",
+        f"{'receiving facility':<22}{'service':<14}{'arrivals':>{width}}{'received':>{width}}"
+        f"{'overflow':>{width}}{'days full':>{width + 6}}",
+        *rows,
+    ]
+
+
 def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
     """The ``top`` inputs per facility and service (and scenario or sweep point),
     ranked by the size of their index."""
@@ -243,9 +289,16 @@ def describe_config(config: Config) -> str:
         lines.append(f"varies: {value.path} = {value.describe()}{stream}")
     for facility in config.facilities.values():
         resources = ", ".join(f"{name} {count:g}" for name, count in facility.resources.items())
+        life = ""
+        if facility.opens_day >= config.horizon_days:
+            life = "; does not open within the run"
+        elif facility.opens_day:
+            life = f"; opens day {facility.opens_day}"
+        if facility.closes_day is not None:
+            life += f"; closed for good from day {facility.closes_day}"
         lines.append(
             f"facility {facility.name} ({facility.label}): population {facility.population:,.0f}; "
-            f"resources: {resources}"
+            f"resources: {resources}{life}"
         )
         for service in facility.services.values():
             needs = ", ".join(f"{r} {w:g}" for r, w in service.needs.items()) or "nothing"
@@ -258,6 +311,11 @@ def describe_config(config: Config) -> str:
             lines.append(
                 f"  displacement: {move.share:.0%} of the population from day {move.start_day}, "
                 f"{move.curve.describe()}"
+            )
+        for resource, recovery in facility.recovery.items():
+            lines.append(
+                f"  recovery of {resource} here: {recovery.curve.describe()}, "
+                f"recoverable {recovery.recoverable_share:.0%}"
             )
     for index, strike in enumerate(config.strikes):
         damage = ", ".join(f"{r} {d:.0%}" for r, d in strike.damage.items()) or "none"
@@ -278,6 +336,17 @@ def describe_config(config: Config) -> str:
             f"indicative outcome {outcome.name} ({outcome.label}): {outcome.per_forgone_patient:g} "
             f"per forgone {outcome.service} patient; source: {outcome.source}"
         )
+    if config.network is not None:
+        network = config.network
+        kind = "symmetric" if network.symmetric else "from row to column"
+        lines.append(f"network distances [km] ({kind}):")
+        for origin in network.facilities:
+            distances = ", ".join(
+                f"{destination} {network.distance(origin, destination):g}"
+                for destination in network.facilities
+                if destination != origin
+            )
+            lines.append(f"  {origin}: {distances or 'no other facility'}")
     for alternative in config.alternatives:
         spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
         distances = sorted(set(alternative.distance_km.values()))

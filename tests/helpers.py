@@ -88,6 +88,48 @@ def minimal_config(
     return config
 
 
+def facility(services: dict[str, dict[str, Any]] | None = None, **keys: Any) -> dict[str, Any]:
+    """One facility table like the minimal clinic: 10,000 people, staff 10, building 1,
+    outpatient 600 a month unless ``services`` says otherwise."""
+    table: dict[str, Any] = {
+        "population": POPULATION,
+        "resources": dict(RESOURCES),
+        "services": {"outpatient": service()} if services is None else copy.deepcopy(services),
+    }
+    table.update(keys)
+    return table
+
+
+def network_config(
+    facilities: dict[str, dict[str, Any]],
+    distance_km: list[list[float]],
+    *,
+    strikes: list[dict[str, Any]] | None = None,
+    recovery: dict[str, dict[str, Any]] | None = None,
+    alternatives: list[dict[str, Any]] | None = None,
+    horizon_days: int = 30,
+    **network_keys: Any,
+) -> dict[str, Any]:
+    """A mapping configuration of several facilities; ``distance_km`` rows and columns
+    follow the order of ``facilities``. Strikes must name their facility."""
+    config: dict[str, Any] = {
+        "run": {"horizon_days": horizon_days},
+        "facility": copy.deepcopy(facilities),
+        "network": {
+            "facilities": list(facilities),
+            "distance_km": copy.deepcopy(distance_km),
+            **network_keys,
+        },
+    }
+    if strikes:
+        config["strike"] = copy.deepcopy(strikes)
+    if recovery:
+        config["recovery"] = copy.deepcopy(recovery)
+    if alternatives:
+        config["alternative"] = copy.deepcopy(alternatives)
+    return config
+
+
 # --------------------------------------------------------------------------- ensembles
 
 FLOW_VARIABLES = (

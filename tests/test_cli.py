@@ -24,6 +24,7 @@ from facility_impact.io import atomic_path
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "configs" / "maarat_al_numan.toml"
+REGION = REPO / "configs" / "idlib_region.toml"
 STEM = REFERENCE.stem
 FACILITY = "maarat_al_numan"
 SERVICES = ("outpatient", "emergency", "inpatient", "surgery")
@@ -230,6 +231,21 @@ def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
         assert path.is_file() and path.stat().st_size > 0
 
 
+def test_plot_draws_the_load_figure_only_for_a_network(reference_run, tmp_path, capsys):
+    pytest.importorskip("facility_impact.figures")
+    _, out = reference_run
+    figures = tmp_path / "figures"
+    assert main(["plot", str(out / f"{STEM}.nc"), "--out", str(figures)]) == 0
+    assert _files(figures) == [f"{STEM}-capacity.png", f"{STEM}-capacity.svg"]
+    assert main(["run", str(REGION), "--out", str(tmp_path / "region")]) == 0
+    printed = capsys.readouterr().out
+    assert "Patients from other facilities, first 365 days after the first strike" in printed
+    assert "field_hospital: does not open within the run" in printed
+    assert main(["plot", str(tmp_path / "region" / "idlib_region.nc"), "--out", str(figures)]) == 0
+    assert "wrote " + str(figures / "idlib_region-load.png") in capsys.readouterr().out
+    assert (figures / "idlib_region-load.svg").is_file()
+
+
 def test_plot_missing_results_is_one_line_error(tmp_path, capsys):
     pytest.importorskip("facility_impact.figures")
     missing = tmp_path / "absent.nc"
@@ -248,9 +264,9 @@ def _edit(*replacements: tuple[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def _case_text(case: BadCase) -> str:
-    """The reference configuration with each ``old`` replaced by ``new``; ``old`` must occur
+    """The case's configuration with each ``old`` replaced by ``new``; ``old`` must occur
     exactly once, so a change to the reference file fails the case loudly."""
-    text = REFERENCE.read_text(encoding="utf-8")
+    text = case.config.read_text(encoding="utf-8")
     for old, new in case.edits or ():
         assert text.count(old) == 1, f"{old!r} should occur once in {REFERENCE.name}"
         text = text.replace(old, new)
@@ -264,6 +280,7 @@ class BadCase:
     expected: tuple[str, ...]  # key path, value and what is allowed
     horizon: int | None = None
     options: tuple[str, ...] = field(default=())
+    config: Path = REFERENCE  # the file the edits apply to
 
 
 OUTPATIENT = "facility.maarat_al_numan.services.outpatient"
@@ -356,6 +373,47 @@ BAD_CASES = [
         _edit(("volume_per_month = 183\n", "")),
         ("facility.maarat_al_numan.services.inpatient.volume_per_month: missing", "required"),
     ),
+    BadCase(
+        "asymmetric_network",
+        _edit(("  [   25,      0,     30,", "  [   26,      0,     30,")),
+        (
+            "network.distance_km[0][1] = 25",
+            "must equal network.distance_km[1][0] (26)",
+            "maarat_al_numan to district_hospital and back",
+            "network.symmetric = true",
+        ),
+        config=REGION,
+    ),
+    BadCase(
+        "network_diagonal_not_zero",
+        _edit(("  [  150,    130,    155,     0,", "  [  150,    130,    155,     3,")),
+        ("network.distance_km[3][3] = 3", "must be 0", "azaz to itself"),
+        config=REGION,
+    ),
+    BadCase(
+        "network_row_too_short",
+        _edit(("  [    5,     27,     10,   150,     140,     0],", "  [    5,     27,     10],")),
+        ("network.distance_km[5] = [5, 27, 10]", "must hold 6 distances [km]"),
+        config=REGION,
+    ),
+    BadCase(
+        "network_unknown_facility",
+        _edit(('  "health_centre",\n', '  "health_center",\n')),
+        ('network.facilities[2] = "health_center"', "unknown facility", "known: "),
+        config=REGION,
+    ),
+    BadCase(
+        "network_negative_distance",
+        _edit(("  [    0,     25,      8,", "  [    0,    -25,      8,")),
+        ("network.distance_km[0][1] = -25", "not negative"),
+        config=REGION,
+    ),
+    BadCase(
+        "closes_before_it_opens",
+        _edit(("opens_day = 365\n", "opens_day = 14\ncloses_day = 7\n")),
+        ("facility.field_hospital.closes_day = 7", "must be > opens_day (14)"),
+        config=REGION,
+    ),
 ]
 BY_ID = {case.id: case for case in BAD_CASES}
 
@@ -408,7 +466,14 @@ def test_api_raises_config_error_with_the_cli_message(case, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "case_id", ["malformed_toml", "damage_above_one", "missing_file", "string_for_number"]
+    "case_id",
+    [
+        "malformed_toml",
+        "damage_above_one",
+        "missing_file",
+        "string_for_number",
+        "asymmetric_network",
+    ],
 )
 def test_bad_input_through_a_real_interpreter(case_id, tmp_path):
     case = BY_ID[case_id]

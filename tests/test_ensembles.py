@@ -313,7 +313,12 @@ DEFERRABLE = (
     "deferrable_share",
     {"facility": CLINIC, "service": "outpatient"},
 )
-RECOVERY_TIME = ("recovery.building.time_days", "recovery_time_days", {"resource": "building"})
+# Recovery parameters are per facility and resource (a network may differ by facility).
+RECOVERY_TIME = (
+    "recovery.building.time_days",
+    "recovery_time_days",
+    {"facility": CLINIC, "resource": "building"},
+)
 DAMAGE = ("strike.0.damage.building", "strike_damage", {"strike": 0, "resource": "building"})
 
 

@@ -17,10 +17,13 @@ import xarray as xr
 import facility_impact as fi
 from facility_impact.figures import (
     capacity_figure,
+    has_load,
     label_from_attrs,
+    load_figure,
     representative,
     save_figure,
     write_capacity_figure,
+    write_load_figure,
 )
 from facility_impact.io import read_netcdf, write_netcdf
 
@@ -230,3 +233,173 @@ def test_figure_rebuilds_from_netcdf(reference: xr.Dataset, tmp_path: Path) -> N
 def test_import_does_not_import_matplotlib() -> None:
     code = "import sys, facility_impact; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- network
+
+_TRAVEL = {"willingness_to_travel": 0.9, "distance_decay_km": 10.0}
+
+
+def _network_facility(label: str, demand_ratio: float, **keys: Any) -> dict[str, Any]:
+    return {
+        "label": label,
+        "population": 1000,
+        "resources": {"staff": 10, "building": 1},
+        "services": {
+            "outpatient": {
+                "volume_per_month": 300,
+                "needs": {"staff": 1.0},
+                "demand_ratio": demand_ratio,
+                **_TRAVEL,
+            },
+            "emergency": {
+                "volume_per_month": 100,
+                "needs": {"staff": 1.0},
+                "demand_ratio": demand_ratio,
+                **_TRAVEL,
+            },
+        },
+        **keys,
+    }
+
+
+# a is closed on days 5-14 and sends its patients to b (near) and c (out of reach,
+# but its capacity counts in the split: MODEL.md's rule); the field hospital never
+# opens. Of a's 0.6 (of the daily volume) seeking care, 0.9 · 1/2 = 0.27 reach b,
+# which has 0.1 spare: b runs full.
+NETWORK_CONFIG: dict[str, Any] = {
+    "title": "small network",
+    "run": {"horizon_days": 40, "seed": 3},
+    "facility": {
+        "a": _network_facility("Struck clinic", 0.6),
+        "b": _network_facility("Receiving clinic", 0.9),
+        "c": _network_facility("Far clinic", 0.6),
+        "field": _network_facility("Field hospital", 0.0, opens_day=40),
+    },
+    "network": {
+        "facilities": ["a", "b", "c", "field"],
+        "distance_km": [
+            [0, 0, "inf", 1],
+            [0, 0, "inf", 1],
+            ["inf", "inf", 0, "inf"],
+            [1, 1, "inf", 0],
+        ],
+    },
+    "strike": [{"facility": "a", "day": 5, "closure_days": 10, "damage": {}}],
+}
+for _row in NETWORK_CONFIG["network"]["distance_km"]:
+    _row[:] = [float(km) for km in _row]
+
+
+@pytest.fixture(scope="module")
+def network() -> xr.Dataset:
+    return fi.simulate(fi.load_config(NETWORK_CONFIG))
+
+
+def _suptitles(figure: Any) -> list[str]:
+    return [sub.get_suptitle() for sub in figure.subfigs if sub.axes]
+
+
+def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr.Dataset) -> None:
+    figure = load_figure(network)
+    assert figure.get_suptitle() == "Load on receiving facilities — Receiving clinic"
+    panels = _panels(figure)
+    assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
+    assert _y_labels(figure) == ["capacity and demand\n[patient d-1]"]
+    assert _x_labels(figure) == ["days since t = 0 [d]"]
+    legend = _legend_texts(figure)
+    for entry in ("capacity", "demand", "arrivals from other facilities"):
+        assert entry in legend
+    # Full on the 10 closed days: one span from day 5 to day 15 along the bottom.
+    assert "at full capacity with arrivals" in legend
+    outpatient = panels[0]
+    strips = [patch.get_x() for patch in outpatient.patches if patch.get_height() < 0.1]
+    assert strips == [5]
+    # The band's top edge is demand + arrivals: 0.9 + 0.27 of the daily volume.
+    (band,) = outpatient.collections
+    top = band.get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(1.17 * 300 / 30.4375, rel=1e-9)
+    assert _caption(figure).startswith("configuration: configuration · seed 3")
+
+
+def test_load_figure_labels_come_from_attributes(network: xr.Dataset) -> None:
+    renamed = network.copy()
+    renamed["arrivals"] = renamed["arrivals"].copy()
+    renamed["arrivals"].attrs["long_name"] = "diverted patients"
+    assert "diverted patients" in _legend_texts(load_figure(renamed))
+    assert network["arrivals"].attrs["long_name"] == "arrivals from other facilities"
+
+
+def test_load_figure_needs_a_receiving_facility(reference: xr.Dataset, small: xr.Dataset) -> None:
+    assert not has_load(reference)
+    assert not has_load(small)
+    with pytest.raises(ValueError, match="nothing to draw"):
+        load_figure(reference)
+
+
+def test_has_load_ignores_arrivals_below_the_drawn_share(network: xr.Dataset) -> None:
+    assert has_load(network)
+    tiny = network.copy()
+    tiny["arrivals"] = network["arrivals"] * 1e-6
+    assert not has_load(tiny)
+
+
+def test_capacity_figure_draws_the_facilities_that_lose_capacity(network: xr.Dataset) -> None:
+    figure = capacity_figure(network)
+    assert figure.get_suptitle() == "Capacity and demand after the strike — Struck clinic"
+    assert len(_panels(figure)) == 2
+    caption = _caption(figure).splitlines()
+    assert caption[1] == "not drawn: b, c (capacity at baseline); field (not open)"
+
+
+def test_write_load_figure_is_reproducible_and_leaves_no_figure_open(
+    network: xr.Dataset, tmp_path: Path
+) -> None:
+    paths = write_load_figure(network, tmp_path)
+    assert [path.name for path in paths] == ["configuration-load.png", "configuration-load.svg"]
+    first = [path.read_bytes() for path in paths]
+    write_load_figure(network, tmp_path)
+    assert [path.read_bytes() for path in paths] == first
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_load_figure_rebuilds_from_netcdf(network: xr.Dataset, tmp_path: Path) -> None:
+    stored = read_netcdf(write_netcdf(network, tmp_path / "network.nc"))
+    assert has_load(stored)
+    original, rebuilt = load_figure(network), load_figure(stored)
+    assert _suptitles(rebuilt) == _suptitles(original)
+    assert _legend_texts(rebuilt) == _legend_texts(original)
+
+
+def test_capacity_figure_draws_a_facility_that_offers_nothing() -> None:
+    idle = {
+        "run": {"horizon_days": 10},
+        "facility": {
+            "post": {
+                "population": 10,
+                "resources": {},
+                "services": {"outpatient": {"volume_per_month": 0, "needs": {}}},
+            }
+        },
+    }
+    panels = _panels(capacity_figure(fi.simulate(idle)))
+    assert [axis.get_title(loc="left") for axis in panels] == ["outpatient"]
+
+
+def test_layout_positions_are_rounded_so_files_do_not_depend_on_the_process(
+    network: xr.Dataset,
+) -> None:
+    """The layout solver's last bits vary between processes; the layout is rounded."""
+    from facility_impact.style import apply_style
+
+    figure = load_figure(network)
+    with apply_style():
+        figure.draw_without_rendering()
+    boxes = [axis.get_position().get_points() for axis in figure.get_axes()]
+    boxes += [sub.bbox_relative.get_points() for sub in figure.subfigs]
+    for points in boxes:
+        np.testing.assert_array_equal(points, np.round(points, 9))
+    labels = [text.get_position() for sub in figure.subfigs for text in sub.texts]
+    assert labels
+    for position in labels:
+        np.testing.assert_array_equal(position, np.round(position, 9))

@@ -123,3 +123,48 @@ def test_headline_numbers_match_the_baseline(results):
         + "\nIf the change is intended, re-run `python tests/update_baseline.py` "
         "and commit the new baseline with the reason."
     )
+
+
+# --------------------------------------------------------------------------- the region
+
+REGION = REPO / "configs" / "idlib_region.toml"
+
+
+def test_region_keeps_the_reference_hospital_as_it_is():
+    """configs/idlib_region.toml holds the Ma'arat al-Numan hospital of the reference
+    configuration unchanged: same facility, same strike, same recovery."""
+    reference = facility_impact.load_config(CONFIG)
+    region = facility_impact.load_config(REGION)
+    assert region.facilities[FACILITY] == reference.facilities[FACILITY]
+    (strike,) = reference.strikes
+    in_region = [s for s in region.strikes if s.facility == FACILITY]
+    assert len(in_region) == 1
+    assert {k: v for k, v in vars(in_region[0]).items() if k != "label"} == {
+        k: v for k, v in vars(strike).items() if k != "label"
+    }
+    for resource in reference.facilities[FACILITY].resources:
+        assert region.recovery_for(resource, FACILITY) == reference.recovery_for(resource)
+
+
+def test_region_azaz_strike_carries_the_reported_injured():
+    with SEED.open("rb") as stream:
+        azaz = tomllib.load(stream)["context"]["azaz_hospital"]
+    region = facility_impact.load_config(REGION)
+    (strike,) = [s for s in region.strikes if s.facility == "azaz"]
+    assert strike.casualties == azaz["injured"]["value"]
+    assert strike.casualty_service == "emergency"
+    assert azaz["struck_in_same_wave"]["value"] is True
+    # Base case: both strikes in the same week; the field hospital never opens.
+    assert max(s.day for s in region.strikes) - min(s.day for s in region.strikes) < 7
+    assert region.facilities["field_hospital"].opens_day >= region.horizon_days
+
+
+def test_region_conserves_patients_across_the_network():
+    results = facility_impact.simulate(REGION)
+    received = results["received"].sum("facility") + results["received_by_alternative"].sum(
+        "alternative"
+    )
+    elsewhere = results["served_elsewhere"].sum("facility")
+    assert float(results["received"].sum()) > 0
+    scale = float(results["demand"].max())
+    assert float(abs(received - elsewhere).max()) <= 1e-12 * scale

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import curves, fraction
 
 from facility_impact import simulate
 
@@ -28,26 +29,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-fraction = st.floats(0.0, 1.0)
-days = st.floats(0.0, 150.0)
-
-
-@st.composite
-def curves(draw, *, allow_none=True):
-    families = ["step", "linear", "exponential", "normal"] + (["none"] if allow_none else [])
-    family = draw(st.sampled_from(families))
-    table: dict = {"curve": family}
-    if family in ("step", "linear"):
-        table["time_days"] = draw(days)
-    elif family == "exponential":
-        table["time_days"] = draw(st.floats(0.5, 150.0))
-    elif family == "normal":
-        table["mean_days"] = draw(days)
-        table["sd_days"] = draw(st.floats(0.0, 40.0))
-    if draw(st.booleans()):
-        table["delay_days"] = draw(st.floats(0.0, 30.0))
-    return table
 
 
 @st.composite
