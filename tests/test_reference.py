@@ -168,3 +168,27 @@ def test_region_conserves_patients_across_the_network():
     assert float(results["received"].sum()) > 0
     scale = float(results["demand"].max())
     assert float(abs(received - elsewhere).max()) <= 1e-12 * scale
+
+
+def test_region_scenarios_switch_strikes_and_open_the_field_hospital():
+    """The issue's three region cases: both strikes (base), only one, field hospital on day 14."""
+    summary = facility_impact.summarize(facility_impact.simulate(REGION))
+    forgone = summary["forgone_care"].sel(period=365.0).sum("service")
+    assert summary["scenario"].values.tolist() == [
+        "base",
+        "only_maarat",
+        "only_azaz",
+        "field_hospital_day_14",
+    ]
+    # A facility that is not struck loses none of its own patients' care.
+    assert float(forgone.sel(scenario="only_maarat", facility="azaz")) == 0
+    assert float(forgone.sel(scenario="only_azaz", facility=FACILITY)) == 0
+    assert float(forgone.sel(scenario="only_maarat", facility=FACILITY)) > 0
+    # The field hospital receives patients only where it opens, and less care is lost.
+    received = summary["received_total"].sel(period=365.0, facility="field_hospital").sum("service")
+    assert float(received.sel(scenario="base")) == 0
+    assert float(received.sel(scenario="field_hospital_day_14")) > 0
+    region_forgone = forgone.sum("facility")
+    assert float(region_forgone.sel(scenario="field_hospital_day_14")) < float(
+        region_forgone.sel(scenario="base")
+    )
