@@ -6,7 +6,8 @@ A yardstick for the vectorised kernel (``facility_impact.model.run_model``)
 and a second, independent statement of the equations of MODEL.md as
 implemented per ``docs/model.md``. It deliberately shares no code with the
 kernel: every quantity is a Python float, and the loops over days,
-facilities, services, resources, strikes and alternatives are written out.
+facilities, services, resources, strikes and destinations (the other
+modelled facilities and the external alternatives) are written out.
 ``tests/test_loop_model.py`` checks that both give the same numbers.
 
 Units throughout: patients per day for flows, patients for the backlog,
@@ -46,11 +47,55 @@ SERVICE_OUTPUTS = (
     "unmet",
     "abandoned",
     "backlog",
+    "arrivals",
+    "received",
 )
 """Outputs shaped ``[time][facility][service]``, in patients per day (backlog: patients)."""
 
 OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "open", "received_by_alternative")
 """Every output of :func:`run_one`: the same names as ``run_model`` returns."""
+
+MODEL_INPUTS = (
+    "population_baseline",
+    "facility_opens_day",
+    "facility_closes_day",
+    "network_distance_km",
+    "baseline_capacity",
+    "demand_ratio",
+    "dependency_weight",
+    "deferrable_share",
+    "backlog_attrition",
+    "willingness_to_travel",
+    "distance_decay_km",
+    "demand_multiplier",
+    "displacement_share",
+    "displacement_curve",
+    "displacement_time_days",
+    "displacement_mean_days",
+    "displacement_sd_days",
+    "displacement_start_day",
+    "strike_day",
+    "strike_closure_days",
+    "strike_damage",
+    "strike_casualties",
+    "strike_target",
+    "strike_casualty_service",
+    "recovery_curve",
+    "recovery_time_days",
+    "recovery_mean_days",
+    "recovery_sd_days",
+    "recovery_delay_days",
+    "recoverable_share",
+    "alternative_distance_km",
+    "alternative_spare_capacity",
+    "alternative_capacity",
+    "alternative_opens_day",
+)
+"""The parameters :func:`run_one` reads; their dims come from ``PARAMETER_METADATA``.
+
+The parameter Dataset holds more (``baseline_quantity``, ``outcome_rate``,
+``outcome_service``, ``input_quantile``): they describe the system or the
+ensemble but take no part in the daily flows."""
 
 
 # ------------------------------------------------------------------ parameters
@@ -61,16 +106,18 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
 
     ``index`` picks one position along every ensemble dim (``draw=3``,
     ``closure_days=0``, …) as :meth:`xarray.Dataset.isel` does. Each variable
-    comes back with all the structural dims that ``PARAMETER_METADATA`` lists
-    for it, in that order, so a parameter stored without a dim it does not
-    vary along is repeated over it. Units are those of the Dataset.
+    of :data:`MODEL_INPUTS` comes back with all the structural dims that
+    ``PARAMETER_METADATA`` lists for it, in that order, so a parameter stored
+    without a dim it does not vary along is repeated over it. Units are those
+    of the Dataset.
     """
     point = params.isel(index) if index else params
     left_over = sorted({d for d in point.dims if d not in STRUCTURAL_DIMS})
     if left_over:
         raise ValueError(f"give a position along every ensemble dim; missing: {left_over}")
     lists: dict[str, Any] = {}
-    for name, (dims, _units, _long_name) in PARAMETER_METADATA.items():
+    for name in MODEL_INPUTS:
+        dims = PARAMETER_METADATA[name][0]
         variable = point[name]
         absent = {d: point.sizes[d] for d in dims if d not in variable.dims}
         if absent:
@@ -134,21 +181,38 @@ def ones(rows: range, columns: range) -> list[list[float]]:
     return [[1.0 for _ in columns] for _ in rows]
 
 
+def travel_decay(distance_km: float, decay_km: float) -> float:
+    """``exp(-d/λ)`` [1]; 0 for a destination out of reach (``d = inf``).
+
+    ``λ = inf`` (no decay) gives 1 at any finite distance.
+    """
+    if math.isinf(distance_km):
+        return 0.0
+    return math.exp(-distance_km / decay_km)
+
+
 def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     """Simulate one draw given as plain lists (see :func:`draw_parameters`).
 
     Returns nested lists indexed by day first: ``[time][facility][service]``
     for the flows of :data:`SERVICE_OUTPUTS` (patients per day; ``backlog`` in
-    patients waiting at the end of the day), ``available``
-    ``[time][facility][resource]`` (fraction), ``population``
+    patients waiting at the end of the day; ``arrivals`` and ``received`` are
+    what other facilities' patients brought to and got served at this one),
+    ``available`` ``[time][facility][resource]`` (fraction), ``population``
     ``[time][facility]`` (persons), ``open`` ``[time][facility]`` (1 or 0) and
     ``received_by_alternative`` ``[time][alternative][service]`` (patients
     per day). Needs at least one facility and one service.
+
+    Each day: every facility serves its own new patients, then its own
+    backlog; the patients who seek care elsewhere head for the other open
+    modelled facilities and the open alternatives (one destination list per
+    sender: itself excluded); every destination serves what arrives from all
+    senders pro rata, up to the capacity its own patients left spare. One hop.
     """
     p = parameters
     facilities = range(len(p["population_baseline"]))
     services = range(len(p["baseline_capacity"][0]))
-    resources = range(len(p["recovery_curve"]))
+    resources = range(len(p["recovery_curve"][0]))
     strikes = range(len(p["strike_day"]))
     alternatives = range(len(p["alternative_opens_day"]))
     horizon = len(p["demand_multiplier"][0][0])
@@ -156,6 +220,9 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     strike_day = p["strike_day"]
     closure_days = p["strike_closure_days"]
     hits = [[k for k in strikes if p["strike_target"][k][f] > 0] for f in facilities]
+    opens_day = p["facility_opens_day"]
+    closes_day = p["facility_closes_day"]
+    baseline = p["baseline_capacity"]
 
     # State carried from one day to the next, per facility.
     anchor = ones(facilities, resources)  # a^k: availability just after the latest strike
@@ -175,6 +242,7 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
         for f in facilities:
             # Availability: the strikes of the day multiply what was left
             # yesterday; the recovery clock restarts after the latest closure.
+            # A strike before the facility opens damages it all the same.
             strikes_today = [k for k in hits[f] if strike_day[k] == t]
             if strikes_today:
                 for r in resources:
@@ -186,19 +254,24 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
             availability = []
             for r in resources:
                 restored = restored_share(
-                    t - recovery_start[f] - p["recovery_delay_days"][r],
-                    p["recovery_curve"][r],
-                    p["recovery_time_days"][r],
-                    p["recovery_mean_days"][r],
-                    p["recovery_sd_days"][r],
+                    t - recovery_start[f] - p["recovery_delay_days"][f][r],
+                    p["recovery_curve"][f][r],
+                    p["recovery_time_days"][f][r],
+                    p["recovery_mean_days"][f][r],
+                    p["recovery_sd_days"][f][r],
                 )
                 lost = 1.0 - anchor[f][r]
-                availability.append(anchor[f][r] + p["recoverable_share"][r] * lost * restored)
+                availability.append(anchor[f][r] + p["recoverable_share"][f][r] * lost * restored)
             available_today.append(availability)
 
-            # Closed while any strike's closure window covers the day.
-            is_closed = any(strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits[f])
-            is_open = 0.0 if is_closed else 1.0
+            # Open once it exists, until it closes for good, and outside the
+            # closure window of every strike on it.
+            exists = t >= opens_day[f]
+            gone = t >= closes_day[f]
+            struck_closed = any(
+                strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits[f]
+            )
+            is_open = 1.0 if exists and not gone and not struck_closed else 0.0
             open_today.append(is_open)
 
             displaced = p["displacement_share"][f] * restored_share(
@@ -220,18 +293,22 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
                 for r in resources:
                     weight = p["dependency_weight"][f][s][r]
                     limit = min(limit, 1.0 - weight * (1.0 - availability[r]))
-                baseline = p["baseline_capacity"][f][s]
-                capacity_f.append(baseline * is_open * limit)
+                capacity_f.append(baseline[f][s] * is_open * limit)
 
-                need = (
-                    baseline
-                    * p["demand_ratio"][f][s]
-                    * population_ratio
-                    * p["demand_multiplier"][f][s][t]
-                )
-                for k in strikes_today:
-                    if p["strike_casualty_service"][k][s] > 0:
-                        need += p["strike_casualties"][k]
+                # Before it opens a facility has no patients of its own, not
+                # even a strike's casualties; after it closes for good its
+                # population still needs care.
+                need = 0.0
+                if exists:
+                    need = (
+                        baseline[f][s]
+                        * p["demand_ratio"][f][s]
+                        * population_ratio
+                        * p["demand_multiplier"][f][s][t]
+                    )
+                    for k in strikes_today:
+                        if p["strike_casualty_service"][k][s] > 0:
+                            need += p["strike_casualties"][k]
                 demand_f.append(need)
             capacity.append(capacity_f)
             demand.append(demand_f)
@@ -240,67 +317,94 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
         served = zeros(facilities, services)
         abandoned = zeros(facilities, services)
         seeking = zeros(facilities, services)
+        spare = zeros(facilities, services)  # capacity left after the facility's own patients
         for f in facilities:
+            # Nobody waits for a facility closed for good: on its closing day
+            # the queue gives up, and from then on nobody joins one.
+            gone = t >= closes_day[f]
             for s in services:
-                abandoned[f][s] = p["backlog_attrition"][f][s] * backlog[f][s]
+                attrition = 1.0 if gone else p["backlog_attrition"][f][s]
+                deferrable = 0.0 if gone else p["deferrable_share"][f][s]
+                abandoned[f][s] = attrition * backlog[f][s]
                 still_waiting = backlog[f][s] - abandoned[f][s]
                 new_served = min(capacity[f][s], demand[f][s])
                 backlog_served = min(capacity[f][s] - new_served, still_waiting)
                 served[f][s] = new_served + backlog_served
+                spare[f][s] = max(0.0, capacity[f][s] - served[f][s])
                 not_served = demand[f][s] - new_served
                 # Deferrable care waits at home (never diverts); the rest
                 # looks for another facility today.
-                waits = p["deferrable_share"][f][s] * not_served
+                waits = deferrable * not_served
                 seeking[f][s] = not_served - waits
                 backlog[f][s] = still_waiting - backlog_served + waits
 
-        # Diversion, one hop. An alternative attracts in proportion to its
-        # capacity among those open today; distance decays the flow.
+        # Diversion, one hop. A destination attracts in proportion to its
+        # baseline capacity while it is open (a modelled facility: opened, not
+        # closed by a strike, not closed for good; an alternative: from its
+        # opening day); distance decays the flow. A sender is not its own
+        # destination.
         is_open_alternative = [t >= p["alternative_opens_day"][j] for j in alternatives]
-        heading = [zeros(services, alternatives) for _ in facilities]  # [f][s][j]
-        received = []  # [j][s]
+        arrivals = zeros(facilities, services)  # [g][s], from all senders
+        received = zeros(facilities, services)  # [g][s]
+        received_by_alternative = zeros(alternatives, services)  # [j][s]
+        served_elsewhere = zeros(facilities, services)
+        unmet = zeros(facilities, services)
         for s in services:
-            attraction = [
+            facility_attraction = [baseline[g][s] if open_today[g] > 0 else 0.0 for g in facilities]
+            alternative_attraction = [
                 p["alternative_capacity"][j][s] if is_open_alternative[j] else 0.0
                 for j in alternatives
             ]
-            total_attraction = sum(attraction)
-            if total_attraction <= 0:
-                continue  # no alternative for this service open today
+            # heading_to_*[f][destination]: sender f's patients heading there.
+            heading_to_facility = zeros(facilities, facilities)
+            heading_to_alternative = zeros(facilities, alternatives)
             for f in facilities:
+                total = sum(facility_attraction[g] for g in facilities if g != f)
+                total += sum(alternative_attraction)
+                if total <= 0 or seeking[f][s] == 0:
+                    continue  # nowhere open to go, or nobody going
+                travelling = seeking[f][s] * p["willingness_to_travel"][f][s]
+                decay_km = p["distance_decay_km"][f][s]
+                for g in facilities:
+                    if g == f or facility_attraction[g] <= 0:
+                        continue
+                    decay = travel_decay(p["network_distance_km"][f][g], decay_km)
+                    share = facility_attraction[g] / total  # its part of the attraction
+                    heading_to_facility[f][g] = travelling * decay * share
                 for j in alternatives:
-                    distance = p["alternative_distance_km"][f][j]
-                    if math.isinf(distance):
-                        continue  # out of reach: nobody arrives
-                    decay = math.exp(-distance / p["distance_decay_km"][f][s])
-                    share = (
-                        p["willingness_to_travel"][f][s] * decay * attraction[j] / total_attraction
-                    )
-                    heading[f][s][j] = seeking[f][s] * share
-        # Each alternative serves all arrivals pro rata, up to its spare capacity.
-        absorbed_fraction = zeros(alternatives, services)
-        for j in alternatives:
-            received_j = []
-            for s in services:
-                arriving = sum(heading[f][s][j] for f in facilities)
-                spare = p["alternative_spare_capacity"][j][s] if is_open_alternative[j] else 0.0
-                absorbed = min(arriving, spare)
-                received_j.append(absorbed)
-                if arriving > 0:
-                    absorbed_fraction[j][s] = absorbed / arriving
-            received.append(received_j)
+                    if alternative_attraction[j] <= 0:
+                        continue
+                    decay = travel_decay(p["alternative_distance_km"][f][j], decay_km)
+                    share = alternative_attraction[j] / total
+                    heading_to_alternative[f][j] = travelling * decay * share
 
-        served_elsewhere = []
-        unmet = []
-        for f in facilities:
-            elsewhere_f = []
-            unmet_f = []
-            for s in services:
-                elsewhere = sum(heading[f][s][j] * absorbed_fraction[j][s] for j in alternatives)
-                elsewhere_f.append(elsewhere)
-                unmet_f.append(seeking[f][s] - elsewhere)
-            served_elsewhere.append(elsewhere_f)
-            unmet.append(unmet_f)
+            # Each destination serves the arrivals from all senders pro rata,
+            # up to its spare capacity; every sender gets the same fraction.
+            facility_fraction = [0.0 for _ in facilities]
+            for g in facilities:
+                arriving = sum(heading_to_facility[f][g] for f in facilities)
+                absorbed = min(arriving, spare[g][s])
+                arrivals[g][s] = arriving
+                received[g][s] = absorbed
+                if arriving > 0:
+                    facility_fraction[g] = absorbed / arriving
+            alternative_fraction = [0.0 for _ in alternatives]
+            for j in alternatives:
+                arriving = sum(heading_to_alternative[f][j] for f in facilities)
+                room = p["alternative_spare_capacity"][j][s] if is_open_alternative[j] else 0.0
+                absorbed = min(arriving, room)
+                received_by_alternative[j][s] = absorbed
+                if arriving > 0:
+                    alternative_fraction[j] = absorbed / arriving
+
+            for f in facilities:
+                elsewhere = 0.0
+                for g in facilities:
+                    elsewhere += heading_to_facility[f][g] * facility_fraction[g]
+                for j in alternatives:
+                    elsewhere += heading_to_alternative[f][j] * alternative_fraction[j]
+                served_elsewhere[f][s] = elsewhere
+                unmet[f][s] = seeking[f][s] - elsewhere
 
         out["capacity"].append(capacity)
         out["demand"].append(demand)
@@ -309,10 +413,12 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
         out["unmet"].append(unmet)
         out["abandoned"].append(abandoned)
         out["backlog"].append([list(row) for row in backlog])
+        out["arrivals"].append(arrivals)
+        out["received"].append(received)
         out["available"].append(available_today)
         out["population"].append(population_today)
         out["open"].append(open_today)
-        out["received_by_alternative"].append(received)
+        out["received_by_alternative"].append(received_by_alternative)
         available_yesterday = available_today
     return out
 

@@ -2,12 +2,13 @@
 
 The two implementations share no code: ``run_model`` broadcasts numpy arrays
 over every dim but time, ``run_one`` walks days, facilities, services,
-resources, strikes and alternatives with Python floats. Every output of both
-must agree to a relative 1e-9 on the reference configuration, on small
-configurations that each exercise one part of MODEL.md, on an ensemble with
-two extra dims, and on random configurations of one or two facilities. A
-change of behaviour on either side shows up as a disagreement; the hand-worked
-case at the end ties the loop itself to MODEL.md.
+resources, strikes and destinations with Python floats. Every output of both
+must agree to a relative 1e-9 on the two reference configurations (one
+facility; a region of six), on small configurations that each exercise one
+part of MODEL.md or of the network of docs/model.md, on ensembles with extra
+dims, and on random networks of one to three facilities. A change of behaviour
+on either side shows up as a disagreement; the hand-worked cases at the end
+tie the loop itself to docs/model.md.
 """
 
 from __future__ import annotations
@@ -20,17 +21,26 @@ from types import ModuleType
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import DAYS_PER_MONTH, alternative, minimal_config, service, strike
+from helpers import (
+    DAYS_PER_MONTH,
+    alternative,
+    facility,
+    minimal_config,
+    network_config,
+    service,
+    strike,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facility_impact import load_config
 from facility_impact.curves import CURVE_CODES
 from facility_impact.model import ensemble_dims, run_model
-from facility_impact.parameters import build_parameters
+from facility_impact.parameters import PARAMETER_METADATA, build_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"
+REGION_CONFIG = ROOT / "configs" / "idlib_region.toml"
 
 
 def _load_loop_model() -> ModuleType:
@@ -95,6 +105,12 @@ def parameters_of(config) -> xr.Dataset:
     return build_parameters(load_config(config))
 
 
+def total(params: xr.Dataset, name: str) -> float:
+    """The sum of output ``name`` of ``run_model`` over everything: a check that a
+    configuration exercises what it is meant to (arrivals, overflow, ...)."""
+    return float(np.sum(run_model(params)[name]))
+
+
 # ------------------------------------------------------------------ the loop's own constants
 
 
@@ -108,11 +124,29 @@ def test_curve_codes_are_those_of_the_package():
     } == CURVE_CODES
 
 
+def test_model_inputs_are_parameters_and_leave_out_only_non_model_variables():
+    """A new kernel input would be missing from MODEL_INPUTS: this names it."""
+    assert set(loop_model.MODEL_INPUTS) <= set(PARAMETER_METADATA)
+    left_out = set(PARAMETER_METADATA) - set(loop_model.MODEL_INPUTS)
+    # Resource counts describe the facility (standards), outcomes are applied to
+    # the results afterwards: neither enters the daily flows.
+    assert left_out == {"baseline_quantity", "outcome_rate", "outcome_service"}
+
+
 # ------------------------------------------------------------------ reference configuration
 
 
 def test_reference_configuration():
     assert_implementations_agree(parameters_of(REFERENCE_CONFIG))
+
+
+def test_reference_region():
+    """Six facilities on four scenarios: diversion between modelled facilities,
+    a field hospital, per-facility recovery."""
+    params = parameters_of(REGION_CONFIG)
+    assert params.sizes["facility"] > 1 and "scenario" in params.dims
+    assert total(params, "received") > 0
+    assert_implementations_agree(params)
 
 
 # ------------------------------------------------------------------ one feature at a time
@@ -307,6 +341,8 @@ def two_facilities_sharing_alternatives():
         },
         "displacement": {"share": 0.2, "curve": "exponential", "time_days": 15, "start_day": 4},
     }
+    # Both offer emergency: the clinic's emergencies may also go to the hospital.
+    config["network"] = {"facilities": ["clinic", "hospital"], "distance_km": [[0, 12], [12, 0]]}
     return config
 
 
@@ -324,6 +360,207 @@ def two_facilities_sharing_alternatives():
 )
 def test_small_configuration(make_config):
     assert_implementations_agree(parameters_of(make_config()))
+
+
+# ------------------------------------------------------------------ networks of facilities
+
+OUTPATIENT_TRAVEL = {"willingness_to_travel": 0.8, "distance_decay_km": 10.0}
+HOSPITAL_TRAVEL = {"willingness_to_travel": 0.7, "distance_decay_km": 45.0}
+
+
+def two_facilities_diverting_to_each_other_with_overflow():
+    """a is closed 8 days and damaged (back to full by day 18), b is struck on day 20.
+
+    a's seekers crowd b (its spare is smaller than what arrives: overflow), then
+    b's seekers go to a; an alternative opening on day 3 takes a share of both.
+    Waiting, attrition and casualties on the side.
+    """
+    a = facility(
+        {
+            "outpatient": service(
+                900.0,
+                {"staff": 1.0, "building": 0.7},
+                demand_ratio=0.7,
+                deferrable_share=0.3,
+                backlog_attrition_per_day=0.05,
+                **OUTPATIENT_TRAVEL,
+            ),
+            "emergency": service(400.0, demand_ratio=0.8, **HOSPITAL_TRAVEL),
+        }
+    )
+    b = facility(
+        {
+            "outpatient": service(600.0, {"staff": 1.0}, demand_ratio=0.6, **OUTPATIENT_TRAVEL),
+            "emergency": service(300.0, {"staff": 0.8}, demand_ratio=0.5, **HOSPITAL_TRAVEL),
+            "surgery": service(100.0, deferrable_share=0.5, backlog_attrition_per_day=0.02),
+        },
+        population=25_000.0,
+    )
+    return network_config(
+        {"a": a, "b": b},
+        [[0, 4], [4, 0]],
+        strikes=[
+            strike(0, {"building": 0.6}, facility="a", closure_days=8, casualties=30),
+            strike(20, {"staff": 0.5}, facility="b", closure_days=2, casualties=12),
+        ],
+        recovery={
+            "building": {"curve": "linear", "time_days": 10},
+            "staff": {"curve": "exponential", "time_days": 6, "recoverable_share": 0.9},
+        },
+        alternatives=[
+            alternative(
+                "x",
+                {"a": 6.0, "b": 20.0},
+                {"outpatient": 60.0, "emergency": 30.0},
+                opens_day=3,
+                capacity_per_month={"outpatient": 600.0, "emergency": 300.0},
+            )
+        ],
+        horizon_days=30,
+    )
+
+
+def field_hospital_opening_late():
+    """a is closed 15 days; a field hospital (no patients of its own) opens on day 8,
+    after a strike damaged it on day 3 (its casualties find nobody there), and
+    closes for good on day 25. b, farther away, takes what the others cannot."""
+    a = facility(
+        {
+            "outpatient": service(900.0, deferrable_share=0.4, **OUTPATIENT_TRAVEL),
+            "emergency": service(300.0, **HOSPITAL_TRAVEL),
+        }
+    )
+    b = facility(
+        {
+            "outpatient": service(600.0, demand_ratio=0.5, **OUTPATIENT_TRAVEL),
+            "emergency": service(300.0, demand_ratio=0.7, **HOSPITAL_TRAVEL),
+        }
+    )
+    field = facility(
+        {
+            "outpatient": service(450.0, demand_ratio=0.0, **OUTPATIENT_TRAVEL),
+            "emergency": service(200.0, {"staff": 1.0}, demand_ratio=0.0, **HOSPITAL_TRAVEL),
+        },
+        opens_day=8,
+        closes_day=25,
+    )
+    return network_config(
+        {"a": a, "b": b, "field": field},
+        [[0, 15, 2], [15, 0, 14], [2, 14, 0]],
+        strikes=[
+            strike(0, {"building": 1.0}, facility="a", closure_days=15),
+            strike(3, {"staff": 0.4}, facility="field", casualties=10),
+        ],
+        recovery={"staff": {"curve": "linear", "time_days": 12}},
+        horizon_days=30,
+    )
+
+
+def facility_closing_for_good_with_backlog():
+    """b's patients wait while a strike closes it (days 2-9); it closes for good on
+    day 7, inside that closure: its queue gives up and its patients go to a or the
+    alternative from then on. a, struck on day 14, finds b closed for good."""
+    waiting = {"deferrable_share": 0.6, "backlog_attrition_per_day": 0.05}
+    a = facility(
+        {
+            "outpatient": service(600.0, demand_ratio=0.6, **OUTPATIENT_TRAVEL),
+            "surgery": service(120.0, demand_ratio=0.5, **waiting, **HOSPITAL_TRAVEL),
+        }
+    )
+    b = facility(
+        {
+            "outpatient": service(600.0, **waiting, **OUTPATIENT_TRAVEL),
+            "surgery": service(90.0, **waiting, **HOSPITAL_TRAVEL),
+        },
+        closes_day=7,
+    )
+    return network_config(
+        {"a": a, "b": b},
+        [[0, 3], [3, 0]],
+        strikes=[
+            strike(2, {"building": 0.5}, facility="b", closure_days=8),
+            strike(14, {"staff": 0.3}, facility="a", closure_days=3),
+        ],
+        alternatives=[alternative("x", 9.0, {"outpatient": 100.0, "surgery": 20.0})],
+        horizon_days=25,
+    )
+
+
+def per_facility_recovery():
+    """Three facilities recover by different rules: a by the top-level tables, b
+    with its own building table (normal, delayed) and struck twice, c with its own
+    staff table (step, half recoverable)."""
+    services = {
+        "outpatient": service(600.0, {"staff": 1.0, "building": 0.5}, demand_ratio=0.8),
+        "emergency": service(300.0, {"staff": 0.7, "building": 1.0}, demand_ratio=0.6),
+    }
+    for table, travel in zip(services.values(), (OUTPATIENT_TRAVEL, HOSPITAL_TRAVEL), strict=True):
+        table.update(travel)
+    b_recovery = {
+        "building": {
+            "curve": "normal",
+            "mean_days": 8,
+            "sd_days": 3,
+            "delay_days": 2,
+            "recoverable_share": 0.8,
+        }
+    }
+    c_recovery = {"staff": {"curve": "step", "time_days": 6, "recoverable_share": 0.5}}
+    return network_config(
+        {
+            "a": facility(services),
+            "b": facility(services, recovery=b_recovery),
+            "c": facility(services, recovery=c_recovery),
+        },
+        [[0, 5, 9], [5, 0, 7], [9, 7, 0]],
+        strikes=[
+            strike(1, {"building": 0.9, "staff": 0.3}, facility="a", closure_days=2),
+            strike(2, {"building": 0.7}, facility="b"),
+            strike(9, {"building": 0.5, "staff": 0.2}, facility="b", closure_days=1),
+            strike(4, {"staff": 0.8, "building": 0.2}, facility="c", closure_days=3),
+        ],
+        recovery={
+            "building": {"curve": "linear", "time_days": 15},
+            "staff": {"curve": "exponential", "time_days": 5, "delay_days": 1},
+        },
+        horizon_days=35,
+    )
+
+
+def test_two_facilities_diverting_to_each_other_with_overflow():
+    params = parameters_of(two_facilities_diverting_to_each_other_with_overflow())
+    received = run_model(params)["received"]  # (time, facility, service)
+    assert np.all(received.sum(axis=(0, 2)) > 0)  # each receives from the other
+    assert total(params, "arrivals") - total(params, "received") > 1.0  # overflow
+    assert total(params, "received_by_alternative") > 0
+    assert_implementations_agree(params)
+
+
+def test_field_hospital_opening_late():
+    params = parameters_of(field_hospital_opening_late())
+    outputs = run_model(params)
+    arrivals = outputs["arrivals"][:, 2]  # at the field hospital
+    assert np.all(arrivals[:8] == 0) and np.all(arrivals[8:15].sum(axis=-1) > 0)
+    assert np.all(outputs["demand"][:, 2] == 0)  # not even the casualties of day 3
+    assert np.all(outputs["available"][3:8, 2].min(axis=-1) < 1)  # but the strike damaged it
+    assert_implementations_agree(params)
+
+
+def test_facility_closing_for_good_with_backlog():
+    params = parameters_of(facility_closing_for_good_with_backlog())
+    outputs = run_model(params)
+    queue = outputs["backlog"][6, 1]  # b's patients waiting the day before it closes
+    assert np.all(queue > 0)
+    np.testing.assert_allclose(outputs["abandoned"][7, 1], queue, rtol=1e-14)  # all give up
+    assert np.all(outputs["backlog"][7:, 1] == 0)
+    assert_implementations_agree(params)
+
+
+def test_per_facility_recovery():
+    params = parameters_of(per_facility_recovery())
+    curves_by_facility = params["recovery_curve"].values
+    assert len({tuple(row) for row in curves_by_facility}) == 3  # each its own rules
+    assert_implementations_agree(params)
 
 
 # ------------------------------------------------------------------ ensembles
@@ -356,11 +593,57 @@ def test_run_draws_times_every_point():
     assert elapsed > 0.0
 
 
-# ------------------------------------------------------------------ random configurations
+def test_network_parameters_swept_along_ensemble_dims():
+    """Distances, an opening day, a closing day and one facility's recovery time
+    swept on three dims of their own (2 x 2 x 2 points)."""
+    params = parameters_of(field_hospital_opening_late())
+    scale = xr.DataArray([1.0, 3.0], dims="distance_sweep")
+    opens = xr.DataArray([8.0, 0.0], dims="opening")
+    at_field = params["facility"] == "field"
+    params["network_distance_km"] = params["network_distance_km"] * scale
+    params["facility_opens_day"] = xr.where(at_field, opens, params["facility_opens_day"])
+    params["facility_closes_day"] = xr.where(at_field, opens + 12.0, params["facility_closes_day"])
+    params["recovery_time_days"] = params["recovery_time_days"] * xr.where(
+        at_field, xr.DataArray([1.0, 0.25], dims="field_recovery"), 1.0
+    )
+    assert set(ensemble_dims(params)) == {"distance_sweep", "opening", "field_recovery"}
+    assert len(loop_model.ensemble_points(params)) == 8
+    assert_implementations_agree(params)
+
+
+def test_draws_of_a_configuration_with_outcomes():
+    """``input_quantile`` (input, draw) and ``outcome_rate`` (outcome, draw) are not
+    model inputs: draw_parameters leaves them out."""
+    config = two_facilities_diverting_to_each_other_with_overflow()
+    config["run"].update(draws=3, seed=5)
+    config["strike"][0]["closure_days"] = {"dist": "uniform", "low": 2, "high": 12}
+    config["facility"]["b"]["services"]["emergency"]["willingness_to_travel"] = {
+        "dist": "triangular",
+        "low": 0.3,
+        "mode": 0.6,
+        "high": 0.9,
+    }
+    config["outcome"] = {
+        "deaths": {
+            "service": "emergency",
+            "per_forgone_patient": {"dist": "uniform", "low": 0.01, "high": 0.03},
+            "source": "illustrative rate for this test only",
+        }
+    }
+    params = parameters_of(config)
+    assert params["input_quantile"].dims == ("input", "draw")
+    assert "draw" in params["outcome_rate"].dims
+    assert set(loop_model.draw_parameters(params, draw=0)) == set(loop_model.MODEL_INPUTS)
+    assert_implementations_agree(params)
+
+
+# ------------------------------------------------------------------ random networks
 
 RESOURCE_POOL = ("staff", "building", "beds")
 SERVICE_POOL = ("outpatient", "emergency", "surgery")
 fraction = st.floats(0.0, 1.0)
+# Mostly within reach: a pair out of reach exercises less of the network.
+distances = st.one_of(st.floats(0.0, 30.0), st.floats(0.0, 30.0), st.just(math.inf))
 
 
 @st.composite
@@ -381,8 +664,11 @@ def curves(draw) -> dict:
 
 @st.composite
 def facilities(draw, horizon: int) -> dict:
+    """One facility: services, resources, life span, maybe displacement and its own recovery."""
     resources = draw(st.lists(st.sampled_from(RESOURCE_POOL), min_size=1, max_size=3, unique=True))
     names = draw(st.lists(st.sampled_from(SERVICE_POOL), min_size=1, max_size=3, unique=True))
+    if "outpatient" not in names and draw(st.integers(0, 3)) > 0:
+        names.append("outpatient")  # mostly a service in common, so patients can move
     services = {}
     for name in names:
         table = service(
@@ -406,28 +692,47 @@ def facilities(draw, horizon: int) -> dict:
         "services": services,
     }
     if draw(st.booleans()):
+        facility["opens_day"] = draw(st.integers(0, horizon + 3))
+    if draw(st.booleans()):
+        facility["closes_day"] = facility.get("opens_day", 0) + draw(st.integers(1, horizon))
+    if draw(st.booleans()):
         facility["displacement"] = {
             **draw(curves()),
             "share": draw(fraction),
             "start_day": draw(st.integers(0, horizon)),
         }
+    if draw(st.booleans()):
+        own = draw(st.sampled_from(resources))
+        facility["recovery"] = {own: {**draw(curves()), "recoverable_share": draw(fraction)}}
     return facility
 
 
 @st.composite
 def network_configs(draw) -> dict:
-    """One or two facilities, up to three strikes, up to two alternatives."""
+    """One to three facilities in one network (distances symmetric or one-way, some
+    out of reach), up to four strikes on any of them, up to two alternatives."""
     horizon = draw(st.integers(1, 40))
-    network = {f"site_{i}": draw(facilities(horizon)) for i in range(draw(st.integers(1, 2)))}
+    # Two facilities first (what a failure shrinks to): one alone has no network.
+    names = [f"site_{i}" for i in range(draw(st.sampled_from((2, 3, 1))))]
+    network = {name: draw(facilities(horizon)) for name in names}
+    symmetric = draw(st.booleans())
+    matrix = [[0.0 for _ in names] for _ in names]
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if i < j or (i > j and not symmetric):
+                matrix[i][j] = draw(distances)
+            elif i > j:
+                matrix[i][j] = matrix[j][i]
     strikes = []
-    for _ in range(draw(st.integers(0, 3))):
-        target = draw(st.sampled_from(sorted(network)))
+    for _ in range(draw(st.integers(0, 4))):
+        target = draw(st.sampled_from(names))
         struck = network[target]
         table = strike(
             draw(st.integers(0, horizon - 1)),
             {r: draw(fraction) for r in struck["resources"] if draw(st.booleans())},
             facility=target,
-            closure_days=draw(st.floats(0.0, 20.0)),
+            # Damaged but open (no closure) still attracts at baseline capacity.
+            closure_days=draw(st.one_of(st.just(0.0), st.floats(0.0, 20.0))),
         )
         if draw(st.booleans()):
             table["casualties"] = draw(st.floats(0.0, 30.0))
@@ -444,9 +749,7 @@ def network_configs(draw) -> dict:
     for index in range(draw(st.integers(0, 2))):
         offered = draw(st.lists(st.sampled_from(all_services), max_size=3, unique=True))
         spare = {s: draw(st.floats(0.0, 1000.0)) for s in offered}
-        distance = {
-            name: draw(st.one_of(st.floats(0.0, 50.0), st.just(math.inf))) for name in network
-        }
+        distance = {name: draw(distances) for name in names}
         table = alternative(
             f"alternative_{index}", distance, spare, opens_day=draw(st.integers(0, horizon))
         )
@@ -458,6 +761,7 @@ def network_configs(draw) -> dict:
     return {
         "run": {"horizon_days": horizon},
         "facility": network,
+        "network": {"facilities": names, "distance_km": matrix, "symmetric": symmetric},
         "strike": strikes,
         "recovery": recovery,
         "alternative": alternatives,
@@ -470,7 +774,7 @@ def network_configs(draw) -> dict:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(network_configs())
-def test_random_configurations(config):
+def test_random_networks(config):
     assert_implementations_agree(parameters_of(config))
 
 
@@ -496,3 +800,41 @@ def test_loop_loses_sixty_and_a_half_days_after_total_destruction():
     assert demand - served == pytest.approx(60.5 * volume / DAYS_PER_MONTH, rel=1e-12)
     assert unmet == pytest.approx(demand - served, rel=1e-12)
     assert [day[0] for day in results["open"]] == [0.0] * 30 + [1.0] * 90
+
+
+def test_loop_serves_own_patients_first_then_arrivals_up_to_spare():
+    """docs/model.md, "A network of facilities", by hand on the loop model alone.
+
+    a and b, 0 km apart, each with demand 0.6 of its baseline daily volume c0; a is
+    closed 10 days. a's 0.6 c0 seekers, 0.9 of them willing: 0.54 c0 head for b,
+    its only open destination. b serves its own 0.6 c0 first, then 0.4 c0 of the
+    arrivals (its spare); the 0.14 c0 overflow and the 0.06 c0 who do not travel
+    are a's unmet care.
+    """
+    travel = {"willingness_to_travel": 0.9, "distance_decay_km": 10.0}
+    config = network_config(
+        {
+            "a": facility({"outpatient": service(600.0, demand_ratio=0.6, **travel)}),
+            "b": facility({"outpatient": service(600.0, demand_ratio=0.6, **travel)}),
+        },
+        [[0, 0], [0, 0]],
+        strikes=[strike(0, {}, closure_days=10, facility="a")],
+        horizon_days=12,
+    )
+    results = loop_model.run_one(loop_model.draw_parameters(parameters_of(config)))
+    c0 = 600.0 / DAYS_PER_MONTH
+    a, b = 0, 1
+
+    def day(name, t, f):
+        return results[name][t][f][0]
+
+    for t in range(10):
+        assert day("arrivals", t, b) == pytest.approx(0.54 * c0, rel=1e-12)
+        assert day("received", t, b) == pytest.approx(0.4 * c0, rel=1e-12)
+        assert day("served", t, b) == pytest.approx(0.6 * c0, rel=1e-12)
+        assert day("served_elsewhere", t, a) == pytest.approx(0.4 * c0, rel=1e-12)
+        assert day("unmet", t, a) == pytest.approx(0.2 * c0, rel=1e-12)
+        assert day("arrivals", t, a) == 0.0  # a is closed: it attracts nobody
+    for t in (10, 11):
+        assert day("arrivals", t, b) == 0.0
+        assert day("served", t, a) == pytest.approx(0.6 * c0, rel=1e-12)
