@@ -1,7 +1,8 @@
-"""Hypothesis strategies shared by the property tests."""
+"""Hypothesis strategies and checks shared by the property tests."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 fraction = st.floats(0.0, 1.0)
@@ -23,3 +24,13 @@ def curves(draw, *, allow_none=True):
     if draw(st.booleans()):
         table["delay_days"] = draw(st.floats(0.0, 30.0))
     return table
+
+
+def assert_patients_conserved(results, atol: float) -> None:
+    """Per facility and service (and every ensemble point): the demand of the run equals
+    served + served elsewhere + unmet + abandoned + the backlog left on the last day."""
+    demand = results["demand"].sum("time")
+    accounted = (
+        results["served"] + results["served_elsewhere"] + results["unmet"] + results["abandoned"]
+    ).sum("time") + results["backlog"].isel(time=-1)
+    np.testing.assert_allclose(accounted.values, demand.values, rtol=0, atol=atol)

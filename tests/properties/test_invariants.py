@@ -15,7 +15,7 @@ import math
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import curves, fraction
+from strategies import assert_patients_conserved, curves, fraction
 
 from facility_impact import simulate
 
@@ -135,12 +135,7 @@ def spare_per_day(config, service, day):
 @given(configs())
 def test_conservation_per_facility_and_service(config):
     results = simulate(config)
-    demand = results["demand"].sum("time")
-    accounted = (
-        results["served"] + results["served_elsewhere"] + results["unmet"] + results["abandoned"]
-    ).sum("time") + results["backlog"].isel(time=-1)
-    scale = max(1.0, float(results["demand"].sum()))
-    np.testing.assert_allclose(accounted.values, demand.values, rtol=0, atol=1e-9 * scale)
+    assert_patients_conserved(results, atol=1e-9 * max(1.0, float(results["demand"].sum())))
 
 
 @SETTINGS
