@@ -266,10 +266,14 @@ class Config:
         return found
 
     @property
+    def variants(self) -> list[Config]:
+        """This configuration (the base case) and each scenario's, in file order."""
+        return [self, *(scenario.config for scenario in self.scenarios)]
+
+    @property
     def draws(self) -> int:
         """Monte Carlo draws: 0 when no input of any scenario is a distribution."""
-        configs = [self, *(scenario.config for scenario in self.scenarios)]
-        uncertain = any(isinstance(v, Uncertain) for c in configs for v in c.variations())
+        uncertain = any(isinstance(v, Uncertain) for c in self.variants for v in c.variations())
         if not uncertain:
             return 0
         return DEFAULT_DRAWS if self.draws_requested is None else self.draws_requested
@@ -883,7 +887,7 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     # `check` refuses what `run` would (late import: parameters builds on config).
     from facility_impact.parameters import sweep_dims
 
-    sweep_dims([base, *(scenario.config for scenario in scenarios)])
+    sweep_dims(config.variants)
     return config
 
 

@@ -35,8 +35,9 @@ METHODS = ("spearman", "sobol")
 
 def uncertain_streams(config: Config) -> list[str]:
     """The random streams (uncertain inputs) of a configuration and its scenarios, sorted."""
-    variants = [config, *(scenario.config for scenario in config.scenarios)]
-    return sorted({v.stream for c in variants for v in c.variations() if isinstance(v, Uncertain)})
+    return sorted(
+        {v.stream for c in config.variants for v in c.variations() if isinstance(v, Uncertain)}
+    )
 
 
 def _output(results: xr.Dataset, period_days: float | None) -> xr.DataArray:
@@ -99,8 +100,10 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
     if not streams:
         raise ConfigError(f"{config.name}: no distribution in the configuration; nothing to rank")
     base = 1 << max(int(np.ceil(np.log2(max(config.draws, 2)))), 1)
-    # The labels of the flattened outputs, kept from the first evaluation.
+    # The labels of the flattened outputs and the parameters' input coordinates,
+    # kept from the first evaluation.
     template: list[xr.DataArray] = []
+    inputs: list[xr.Dataset] = []
 
     def model(quantiles: np.ndarray) -> np.ndarray:
         params = build_parameters(
@@ -110,6 +113,7 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
         stacked = output.stack(point=[d for d in output.dims if d != "draw"])
         if not template:
             template.append(stacked.isel(draw=0, drop=True))
+            inputs.append(params[["input_quantile"]])
         return stacked.transpose("point", "draw").values
 
     if len(streams) == 1:
@@ -150,17 +154,9 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
             "total_order": labelled(total_order, "total Sobol index of forgone care"),
         }
     )
-    keys = {stream: [] for stream in streams}
-    for variant in [config, *(s.config for s in config.scenarios)]:
-        for value in variant.variations():
-            if isinstance(value, Uncertain) and value.path not in keys[value.stream]:
-                keys[value.stream].append(value.path)
-    dataset = dataset.assign_coords(
-        input_keys=("input", [", ".join(keys[stream]) for stream in streams])
-    )
     return _finish(
         dataset,
-        None,
+        inputs[0],
         method="sobol",
         period=float(point["period"]),
         evaluations=base * (len(streams) + 2),
@@ -179,14 +175,14 @@ def _ranks(values: xr.DataArray) -> xr.DataArray:
 
 def _finish(
     dataset: xr.Dataset,
-    results: xr.Dataset | None,
+    labelled_inputs: xr.Dataset,
     *,
     method: str,
     period: float,
     evaluations: int,
 ) -> xr.Dataset:
-    if results is not None and "input_keys" in results.coords:
-        dataset = dataset.assign_coords(input_keys=results["input_keys"])
+    # Which configuration keys use each random stream, as build_parameters named them.
+    dataset = dataset.assign_coords(input_keys=labelled_inputs["input_keys"])
     dataset["input"].attrs = {"long_name": "uncertain input (random stream)"}
     dataset.attrs = {
         "method": method,

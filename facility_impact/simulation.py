@@ -118,11 +118,10 @@ def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
         "source": f"facility_impact {__version__}",
     }
     result.attrs["draws"] = config.draws
-    variants = [config, *(scenario.config for scenario in config.scenarios)]
     facility_labels: dict[str, str] = {}
     alternative_labels: dict[str, str] = {}
     strike_labels: dict[int, str] = {}
-    for variant in variants:
+    for variant in config.variants:
         for facility in variant.facilities.values():
             facility_labels.setdefault(facility.name, facility.label)
         for alternative in variant.alternatives:
@@ -152,7 +151,7 @@ def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
         result["scenario_label"].attrs = {"long_name": "scenario"}
         result["scenario"].attrs = {"long_name": "scenario"}
     if config.outcomes:
-        outcome_of = {o.name: o for v in variants for o in v.outcomes}
+        outcome_of = {o.name: o for v in config.variants for o in v.outcomes}
         names = result["outcome"].values
         result = result.assign_coords(
             outcome_label=("outcome", [f"{outcome_of[n].label} (indicative)" for n in names]),
