@@ -10,6 +10,7 @@ import xarray as xr
 
 from facility_impact.config import Config
 from facility_impact.config import _show as show_value
+from facility_impact.summary import QUANTILES
 
 _COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantile")
 """Dims that become column suffixes of a CSV; every other dim indexes rows."""
@@ -73,7 +74,7 @@ def _cell(values: xr.DataArray, show) -> str:
     """One number, or ``median (5th–95th percentile)`` where there are draws."""
     if "quantile" not in values.dims:
         return show(float(values))
-    low, middle, high = (float(values.sel(quantile=q)) for q in (0.05, 0.5, 0.95))
+    low, middle, high = (float(values.sel(quantile=q)) for q in QUANTILES)
     if show(low) == show(high):
         return show(middle)
     return f"{show(middle)} ({show(low)}–{show(high)})"
