@@ -14,6 +14,8 @@ contiguous block.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xarray as xr
 
@@ -90,6 +92,23 @@ def diversion_shares(
     return willingness * decay * weight
 
 
+@dataclass(frozen=True)
+class ModelState:
+    """What one day hands to the next, so a run can be split into blocks of days.
+
+    Shapes ``(*E, F, R)`` for the availability terms, ``(*E, F, S)`` for ``backlog``.
+    """
+
+    anchor: np.ndarray
+    """Availability just after the latest strike on each facility and resource [1]."""
+    recovery_start: np.ndarray
+    """Day recovery started after that strike (its day plus closure; inf: never struck) [d]."""
+    available: np.ndarray
+    """Availability at the end of the previous day [1]."""
+    backlog: np.ndarray
+    """Patients waiting at the end of the previous day [patient]."""
+
+
 def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     """Simulate all days; return time-first numpy arrays keyed by output variable.
 
@@ -99,8 +118,30 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     :func:`ensemble_dims`. All flows are in patients per day, except ``backlog``
     (patients waiting at the end of the day).
     """
+    return run_days(params)[0]
+
+
+def run_days(
+    params: xr.Dataset,
+    start_day: int = 0,
+    stop_day: int | None = None,
+    state: ModelState | None = None,
+) -> tuple[dict[str, np.ndarray], ModelState]:
+    """Simulate days ``start_day`` to ``stop_day - 1`` from ``state``.
+
+    ``state`` is what the run of the preceding days returned (``None`` only
+    when ``start_day`` is 0). Returns the outputs of these days, shaped as by
+    :func:`run_model` with ``stop_day - start_day`` days, and the state after
+    the last one. Running ``[0, a)`` then ``[a, T)`` gives the same numbers,
+    bit for bit, as running ``[0, T)`` at once.
+    """
     ens = ensemble_dims(params)
-    horizon = params.sizes["time"]
+    stop_day = params.sizes["time"] if stop_day is None else stop_day
+    if not 0 <= start_day <= stop_day <= params.sizes["time"]:
+        raise ValueError(f"days [{start_day}, {stop_day}) outside [0, {params.sizes['time']})")
+    if state is None and start_day > 0:
+        raise ValueError("a run that does not start on day 0 needs the state of the day before")
+    horizon = stop_day - start_day
 
     def get(name: str, *structure: str) -> np.ndarray:
         return _aligned(params[name], (*ens, *structure))
@@ -140,7 +181,7 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     recoverable = get("recoverable_share", "facility", "resource")
 
     # Population: P(t) = P0 · (1 - share · g(t - start)); broadcast over time at once.
-    days = np.arange(horizon, dtype=float).reshape((horizon,) + (1,) * (len(ens) + 1))
+    days = np.arange(start_day, stop_day, dtype=float).reshape((horizon,) + (1,) * (len(ens) + 1))
     population0 = get("population_baseline", "facility")
     displaced = get("displacement_share", "facility") * recovery_fraction(
         days - get("displacement_start_day", "facility"),
@@ -196,12 +237,16 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
     attraction = np.zeros((*ensemble_shape, n_services, n_destinations))
     spare = np.zeros_like(attraction)
 
-    anchor = np.ones(available_shape)  # a^k: availability just after the latest strike
-    recovery_start = np.full(available_shape, np.inf)  # t_k + c_k of the latest strike
-    available_previous = np.ones(available_shape)
-    backlog = np.zeros(flow_shape)
+    if state is None:
+        anchor = np.ones(available_shape)  # a^k: availability just after the latest strike
+        recovery_start = np.full(available_shape, np.inf)  # t_k + c_k of the latest strike
+        available_previous = np.ones(available_shape)
+        backlog = np.zeros(flow_shape)
+    else:
+        anchor, recovery_start = state.anchor, state.recovery_start
+        available_previous, backlog = state.available, state.backlog
 
-    for t in range(horizon):
+    for i, t in enumerate(range(start_day, stop_day)):
         # Availability (MODEL.md): a strike on day t multiplies what was left
         # yesterday; recovery then runs from the end of its closure.
         hit_today = strike_day == t  # (K, *E, 1)
@@ -223,22 +268,22 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
             recovery["sd_days"],
         )
         available = anchor + recoverable * (1.0 - anchor) * restored
-        outputs["available"][t] = available
+        outputs["available"][i] = available
         available_previous = available
 
         # Capacity: the scarcest needed resource limits each service.
         limit = np.min(1.0 - weight * (1.0 - available[..., :, None, :]), axis=-1, initial=1.0)
-        open_today = is_open[t][..., None]  # (*E, F, 1)
+        open_today = is_open[i][..., None]  # (*E, F, 1)
         capacity = capacity0 * open_today * limit
 
         # Before it opens a facility has no patients of its own.
         demand = (
-            demand0 * population_ratio[t] * multiplier[t]
+            demand0 * population_ratio[i] * multiplier[t]
             + np.sum(np.where(hit_today[..., None], casualty_load, 0.0), axis=0)
-        ) * opened[t][..., None]
+        ) * opened[i][..., None]
         # Nobody waits for a facility closed for good: its waiting patients give
         # up on the closing day and new ones seek care elsewhere or go unmet.
-        gone = closed_for_good[t][..., None]
+        gone = closed_for_good[i][..., None]
         attrition_today = np.where(gone, 1.0, attrition)
         deferrable_today = np.where(gone, 0.0, deferrable)
 
@@ -271,17 +316,17 @@ def run_model(params: xr.Dataset) -> dict[str, np.ndarray]:
         served_elsewhere = np.sum(heading * absorbed_share[..., None, :, :], axis=-1)
 
         backlog = backlog_kept - served_backlog + waiting
-        outputs["capacity"][t] = capacity
-        outputs["demand"][t] = demand
-        outputs["served"][t] = served
-        outputs["served_elsewhere"][t] = served_elsewhere
-        outputs["unmet"][t] = seeking - served_elsewhere
-        outputs["abandoned"][t] = abandoned
-        outputs["backlog"][t] = backlog
-        outputs["arrivals"][t] = np.swapaxes(arriving[..., :n_facilities], -1, -2)
-        outputs["received"][t] = np.swapaxes(absorbed[..., :n_facilities], -1, -2)
-        outputs["received_by_alternative"][t] = np.swapaxes(absorbed[..., n_facilities:], -1, -2)
+        outputs["capacity"][i] = capacity
+        outputs["demand"][i] = demand
+        outputs["served"][i] = served
+        outputs["served_elsewhere"][i] = served_elsewhere
+        outputs["unmet"][i] = seeking - served_elsewhere
+        outputs["abandoned"][i] = abandoned
+        outputs["backlog"][i] = backlog
+        outputs["arrivals"][i] = np.swapaxes(arriving[..., :n_facilities], -1, -2)
+        outputs["received"][i] = np.swapaxes(absorbed[..., :n_facilities], -1, -2)
+        outputs["received_by_alternative"][i] = np.swapaxes(absorbed[..., n_facilities:], -1, -2)
 
     outputs["population"] = np.broadcast_to(population, (horizon, *flow_shape[:-1])).copy()
     outputs["open"] = np.broadcast_to(is_open, (horizon, *flow_shape[:-1])).copy()
-    return outputs
+    return outputs, ModelState(anchor, recovery_start, available_previous, backlog)
