@@ -1,7 +1,8 @@
 """The ``facility-impact`` command line: wires configuration, simulation, files and figures.
 
-Bad input of any kind prints one line to stderr and exits with status 2; no
-output file is created or overwritten.
+Bad input of any kind prints one line to stderr and exits with status 2; a run
+that fails for another reason (a dask cluster that lost its workers) exits with
+status 1. Either way no output file is created or overwritten.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import NoReturn
 from facility_impact.errors import ConfigError
 
 EXIT_BAD_INPUT = 2
+EXIT_RUN_FAILED = 1
+
+DEFAULT_CHUNK_DRAWS = 50_000
+"""Draws per chunk of a chunked run when ``--chunk-draws`` is not given."""
 
 
 def _whole_number(minimum: int) -> Callable[[str], int]:
@@ -74,15 +79,76 @@ def _command_run(args: argparse.Namespace) -> int:
     from facility_impact.summary import summarize
     from facility_impact.tables import format_summary
 
+    chunked = _chunked_options(args)
     config = _load(args)
     _note_unused_draws(args, config)
     out = _output_folder(args.out)
+    if chunked is not None:
+        return _run_chunked(args, config, out, chunked)
     results = simulate(config)
     summary = summarize(results)
     netcdf, table = out / f"{config.name}.nc", out / f"{config.name}-summary.csv"
     _write_together(results, netcdf, summary, table)
     print(format_summary(summary))
     print(f"\nwrote {netcdf} and {table}")
+    return 0
+
+
+def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
+    """The chunks of a chunked run, or ``None`` for the in-memory path.
+
+    Any of --chunk-draws, --chunk-days, --format zarr, --workers or --scheduler
+    asks for the chunked path. Bad combinations are bad input.
+    """
+    cluster = args.workers is not None or args.scheduler is not None
+    if args.workers is not None and args.scheduler is not None:
+        raise ConfigError(
+            f"--workers = {args.workers} and --scheduler = {json.dumps(args.scheduler)}: "
+            "give one (--workers starts a local cluster, --scheduler uses an existing one)"
+        )
+    if cluster and args.format != "zarr":
+        option = "--workers" if args.workers is not None else "--scheduler"
+        raise ConfigError(
+            f"{option} needs --format zarr: the workers write the chunks of a Zarr store "
+            f"in parallel; --format = {json.dumps(args.format)} cannot be written that way"
+        )
+    wanted = (
+        args.chunk_draws is not None
+        or args.chunk_days is not None
+        or args.format == "zarr"
+        or cluster
+    )
+    if not wanted:
+        return None
+    from facility_impact.chunked import MissingDaskError, require_dask
+
+    try:
+        require_dask()
+    except MissingDaskError as error:
+        raise ConfigError(str(error)) from None
+    chunks = {"draw": args.chunk_draws or DEFAULT_CHUNK_DRAWS, "scenario": 1}
+    if args.chunk_days is not None:
+        chunks["time"] = args.chunk_days
+    return chunks
+
+
+def _run_chunked(args: argparse.Namespace, config, out: Path, chunks: dict[str, int]) -> int:
+    """Simulate in chunks with dask; write the store and the summary together."""
+    from facility_impact.scale import RunFailed, dask_client, result_path, write_chunked
+    from facility_impact.simulation import simulate
+    from facility_impact.tables import format_summary
+
+    target = result_path(out, config.name, args.format)
+    table = out / f"{config.name}-summary.csv"
+    results = simulate(config, chunks=chunks)
+    try:
+        with dask_client(workers=args.workers, address=args.scheduler) as client:
+            summary = write_chunked(results, target, table, args.format, client)
+    except RunFailed as error:
+        print(f"facility-impact: error: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print(format_summary(summary))
+    print(f"\nwrote {target} and {table}")
     return 0
 
 
@@ -185,6 +251,42 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
     _add_ensemble_options(run)
+    scale = run.add_argument_group(
+        "large ensembles (chunked, out of core; needs the 'scale' extra)",
+        "Any of these runs the simulation in chunks with dask, streaming the results to "
+        "disk: the same numbers, bit for bit, as the in-memory run.",
+    )
+    scale.add_argument(
+        "--format",
+        choices=("netcdf", "zarr"),
+        default="netcdf",
+        help="results file: DIR/<config>.nc (netcdf, default) or the folder "
+        "DIR/<config>.zarr (zarr, for large or cluster runs)",
+    )
+    scale.add_argument(
+        "--chunk-draws",
+        type=_whole_number(1),
+        metavar="N",
+        help=f"draws per chunk [{DEFAULT_CHUNK_DRAWS:,}]; scenarios are chunked one by one",
+    )
+    scale.add_argument(
+        "--chunk-days",
+        type=_whole_number(1),
+        metavar="DAYS",
+        help="days simulated per task [as many as fit in 128 MiB of outputs]",
+    )
+    scale.add_argument(
+        "--workers",
+        type=_whole_number(1),
+        metavar="N",
+        help="start a local dask.distributed cluster of N worker processes for the run",
+    )
+    scale.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
+        "(its workers must see DIR)",
+    )
     run.set_defaults(handler=_command_run)
 
     check = commands.add_parser(

@@ -1,12 +1,13 @@
-"""Files: results to NetCDF, tables to CSV. Every write goes to a temporary name
-in the target folder and is moved into place only when complete, so a failed
-run never leaves a half-written or overwritten output behind."""
+"""Files: results to NetCDF or Zarr, tables to CSV. Every write goes to a
+temporary name in the target folder and is moved into place only when complete,
+so a failed run never leaves a half-written or overwritten output behind."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +17,11 @@ import xarray as xr
 from facility_impact.errors import ConfigError
 
 NETCDF_ENGINE = "h5netcdf"
+
+ZARR_FORMAT = 2
+"""Zarr format version written. Version 3 has no stable encoding yet for the
+fixed-width strings of the label coordinates (zarr-python warns that such
+stores may become unreadable); version 2 is read by every Zarr library."""
 
 
 @contextlib.contextmanager
@@ -33,23 +39,64 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     temporary_path = Path(temporary)
     try:
         yield temporary_path
-        # mkstemp makes the file private; give it the permissions a plain write would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary_path, 0o666 & ~umask)
+        _default_permissions(temporary_path, 0o666)
         os.replace(temporary_path, target)
     finally:
         temporary_path.unlink(missing_ok=True)
 
 
-def save_netcdf(results: xr.Dataset, path: str | Path) -> None:
-    """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`)."""
+def _default_permissions(path: Path, mode: int) -> None:
+    """Give ``path`` the permissions a plain write would (``mode`` less the umask):
+    mkstemp and mkdtemp make private ones."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; put it at ``target`` on success.
+
+    For outputs that are folders (a Zarr store). On any exception the temporary
+    folder is removed and ``target`` is untouched. A ``target`` that exists is
+    replaced only once the new folder is complete.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        yield temporary
+        _default_permissions(temporary, 0o777)
+        if target.exists() or target.is_symlink():
+            # A folder cannot be renamed onto a non-empty one: move the old one
+            # aside first, then remove it once the new one is in place.
+            aside = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+            )
+            old = aside / target.name
+            os.replace(target, old)
+            os.replace(temporary, target)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(temporary, target)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def save_netcdf(results: xr.Dataset, path: str | Path, *, compute: bool = True):
+    """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`).
+
+    ``compute=False`` (dask-backed results) sets the file up and returns the
+    delayed write of the dask variables, to compute together with other work.
+    """
     encoding = {
         name: {"zlib": True, "complevel": 4}
         for name, variable in results.data_vars.items()
         if variable.dtype.kind == "f"
     }
-    results.to_netcdf(path, mode="w", engine=NETCDF_ENGINE, encoding=encoding)
+    return results.to_netcdf(
+        path, mode="w", engine=NETCDF_ENGINE, encoding=encoding, compute=compute
+    )
 
 
 @contextlib.contextmanager
@@ -95,3 +142,23 @@ def write_csv(header: Sequence[str], rows: Sequence[Sequence[object]], target: s
     with atomic_path(target) as temporary:
         save_csv(header, rows, temporary)
     return Path(target)
+
+
+def zarr_store(results: xr.Dataset, path: str | Path):
+    """Set up a Zarr store of ``results`` at ``path`` and return the delayed write
+    of its dask-backed variables (compute it, maybe together with other work).
+
+    Not atomic on its own: write into :func:`atomic_directory`. Float variables
+    are compressed with Zarr's default codec.
+    """
+    return results.to_zarr(
+        path, mode="w", compute=False, zarr_format=ZARR_FORMAT, consolidated=True
+    )
+
+
+def read_zarr(source: str | Path, chunks: dict | str | None = "auto") -> xr.Dataset:
+    """Open a Zarr results store lazily (dask-backed); a missing store is a ConfigError."""
+    path = Path(source)
+    if not path.is_dir():
+        raise ConfigError(f"{path}: Zarr results store not found")
+    return xr.open_zarr(path, chunks=chunks)

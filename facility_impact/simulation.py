@@ -32,20 +32,45 @@ _KERNEL_LAYOUT = {
 }
 
 
-def simulate_parameters(params: xr.Dataset) -> xr.Dataset:
+def simulate_parameters(params: xr.Dataset, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
     """Run the model on a parameter Dataset; return the result Dataset with metadata.
 
     Every output carries ``units`` and ``long_name`` from the variable registry
     (``data/variables.toml``). Ensemble dims of the parameters (sweeps,
     ``draw``, ``scenario``) come first, then the structural dims, then ``time``.
+
+    ``chunks`` (e.g. ``{"draw": 50_000}``, with ``"scenario"`` and ``"time"``
+    [d] also allowed) returns the same Dataset backed by dask arrays, computed
+    block by block when asked (:mod:`facility_impact.chunked`); ``None`` runs
+    the kernel now, in memory.
     """
     ens = ensemble_dims(params)
-    arrays = run_model(params)
-    data_vars = {}
-    for kernel_name, (name, structure) in _KERNEL_LAYOUT.items():
-        values = arrays[kernel_name]
-        variable = xr.DataArray(values, dims=("time", *ens, *structure))
-        data_vars[name] = variable.transpose(*ens, *structure, "time")
+    if chunks is None:
+        arrays = run_model(params)
+        outputs = {
+            kernel_name: xr.DataArray(
+                arrays[kernel_name], dims=("time", *ens, *structure)
+            ).transpose(*ens, *structure, "time")
+            for kernel_name, (_, structure) in _KERNEL_LAYOUT.items()
+        }
+    else:
+        from facility_impact.chunked import lazy_outputs
+
+        structures = {
+            kernel_name: structure for kernel_name, (_, structure) in _KERNEL_LAYOUT.items()
+        }
+        outputs = lazy_outputs(params, structures, chunks)
+    return _label_results(params, outputs)
+
+
+def _label_results(params: xr.Dataset, outputs: Mapping[str, xr.DataArray]) -> xr.Dataset:
+    """The result Dataset from the kernel's outputs, each dims ``(*ensemble, *structure, time)``.
+
+    Shared by the in-memory and the chunked path, so both give the same names,
+    coordinates, attributes and dtypes.
+    """
+    ens = ensemble_dims(params)
+    data_vars = {name: outputs[kernel_name] for kernel_name, (name, _) in _KERNEL_LAYOUT.items()}
     data_vars["baseline_capacity"] = params["baseline_capacity"]
     data_vars["baseline_quantity"] = params["baseline_quantity"]
     # Carried into the results so that summaries and sensitivity need only the file.
@@ -93,18 +118,29 @@ def simulate_parameters(params: xr.Dataset) -> xr.Dataset:
     return result
 
 
-def simulate(config: Config | str | Path | Mapping[str, Any]) -> xr.Dataset:
+def simulate(
+    config: Config | str | Path | Mapping[str, Any],
+    chunks: Mapping[str, int] | None = None,
+) -> xr.Dataset:
     """Simulate a configuration (a :class:`Config`, a TOML path or a mapping).
 
     Returns the result Dataset of MODEL.md's data contract. Its attributes hold
     the configuration text, the seed and the package version, so the file alone
     says what produced it.
+
+    ``chunks`` makes the result lazy and out of core: ``{"draw": 50_000}`` (also
+    ``"scenario"`` and ``"time"`` [d]) returns the same Dataset backed by dask
+    arrays, simulated block by block when computed or written (for example with
+    ``to_zarr``). Every parameter is drawn before simulating, so the numbers are
+    the same, bit for bit, whatever the chunks. Compute all variables in one call
+    (``.compute()``, ``dask.compute`` or a write): each block of days is then
+    simulated once for all of them.
     """
     from facility_impact import __version__
 
     if not isinstance(config, Config):
         config = load_config(config)
-    result = simulate_parameters(build_parameters(config))
+    result = simulate_parameters(build_parameters(config), chunks)
     result.attrs = {
         "title": config.title,
         "configuration_name": config.name,

@@ -63,7 +63,8 @@ def _windows(results: xr.Dataset, t0: xr.DataArray) -> tuple[xr.DataArray, xr.Da
 
 
 def _total(flow: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray) -> xr.DataArray:
-    return flow.where(inside, 0.0).sum("time").where(complete)
+    # Daily outputs may be float32; a year of days adds up in float64.
+    return flow.where(inside, 0.0).sum("time", dtype="float64").where(complete)
 
 
 def _opened(results: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
@@ -140,10 +141,51 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     Days before a facility opens are not a loss of capacity; a facility that does
     not open within the run has NaN capacity indicators.
     """
-    summary = _per_run(results)
+    summary = per_run(results)
+    if is_lazy(summary):
+        # Chunked (dask-backed) results: the daily data stream through block by
+        # block; what comes back per run is small (no time dim).
+        (summary,) = compute_datasets(summary)
     if quantiles is None or "draw" not in summary.dims:
         return summary
     return over_draws(summary, quantiles)
+
+
+def is_lazy(dataset: xr.Dataset) -> bool:
+    """Whether any variable of ``dataset`` is a dask array (not yet computed)."""
+    return any(hasattr(variable.data, "dask") for variable in dataset.variables.values())
+
+
+def compute_datasets(*datasets: xr.Dataset, others: Sequence[object] = (), **options) -> tuple:
+    """Compute the dask-backed ``datasets`` and any ``others`` (dask collections) in one pass.
+
+    Returns the computed datasets, then the computed ``others``. ``options`` go
+    to ``dask.compute`` (e.g. ``scheduler``). One pass means shared work, such
+    as the simulation of a block of days, is done once.
+
+    The datasets' variables are handed to dask as plain arrays: dask 2026.8's
+    graph optimisation drops tasks when it is given a whole Dataset built on
+    the chunked simulation's graph ("Missing dependency ... transpose"), while
+    the same arrays compute correctly on their own.
+    """
+    import dask
+
+    lazy = [
+        [name for name, variable in dataset.variables.items() if hasattr(variable.data, "dask")]
+        for dataset in datasets
+    ]
+    arrays = [
+        [dataset.variables[name].data for name in names]
+        for dataset, names in zip(datasets, lazy, strict=True)
+    ]
+    computed_arrays, *computed_others = dask.compute(arrays, *others, **options)
+    results = []
+    for dataset, names, values in zip(datasets, lazy, computed_arrays, strict=True):
+        result = dataset.copy(deep=False)
+        for name, value in zip(names, values, strict=True):
+            result.variables[name].data = value
+        results.append(result)
+    return (*results, *computed_others)
 
 
 def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> xr.Dataset:
@@ -175,8 +217,10 @@ def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> x
     return result
 
 
-def _per_run(results: xr.Dataset) -> xr.Dataset:
-    """:func:`summarize` before any reduction over draws."""
+def per_run(results: xr.Dataset) -> xr.Dataset:
+    """:func:`summarize` before any reduction over draws (and, for chunked
+    results, still lazy: compute it together with a write of the results so
+    that the blocks are simulated once for both)."""
     t0 = first_strike_day(results)
     inside, complete = _windows(results, t0)
     after_strike = results["day"] >= t0
@@ -194,8 +238,8 @@ def _per_run(results: xr.Dataset) -> xr.Dataset:
     with np.errstate(divide="ignore", invalid="ignore"):
         daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
     daily_coverage = daily_coverage.clip(0.0, 1.0)
-    demand_after = results["demand"].where(after_strike, 0.0).sum("time")
-    received_after = care_received.where(after_strike, 0.0).sum("time")
+    demand_after = results["demand"].where(after_strike, 0.0).sum("time", dtype="float64")
+    received_after = care_received.where(after_strike, 0.0).sum("time", dtype="float64")
 
     summary = xr.Dataset(
         {
@@ -223,7 +267,7 @@ def _per_run(results: xr.Dataset) -> xr.Dataset:
             "person_days_without_access": (
                 (results["population"] * (1.0 - daily_coverage)).where(after_strike, 0.0)
             )
-            .sum("time")
+            .sum("time", dtype="float64")
             .where(offered)
             .assign_attrs(units="person d", long_name="person-days without access"),
             "days_to_capacity": xr.concat(

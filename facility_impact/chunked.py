@@ -1,0 +1,226 @@
+"""The out-of-core path: the kernel's outputs as dask arrays, simulated block by block.
+
+A block is one chunk of scenarios × one chunk of draws × one run of days. The
+days of one (scenario chunk, draw chunk) form a chain of tasks: each block
+starts from the :class:`~facility_impact.model.ModelState` the block before it
+left, so no task ever holds more than one block of days, and the chain gives
+the same numbers, bit for bit, as one run over all days
+(:func:`~facility_impact.model.run_days`). Parameters are drawn in full before
+any of this (the caller's parameter Dataset), and every block gets an exact
+slice of them, so the chunking cannot change a number.
+
+One kernel task feeds every output variable of its block: the variables'
+chunks are cheap tasks that pick one array from the kernel task's result, so
+computing all variables together (``Dataset.compute``, ``dask.compute``, a
+write) simulates each block once.
+
+Pure: builds a task graph, runs nothing, reads and writes no file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from facility_impact.model import ModelState, ensemble_dims, run_days
+
+CHUNKED_DIMS = ("scenario", "draw", "time")
+"""Dims the results can be chunked along; sweep and structural dims stay whole."""
+
+DEFAULT_BLOCK_BYTES = 128 * 2**20
+"""Outputs of one block [B] when the run of days per block is not given.
+
+A block's outputs live in memory while its variables are written and
+summarised, with a few blocks in flight per worker; 128 MiB keeps a run on a
+2-core machine well under 3 GiB while making blocks long enough that the
+per-day cost of the kernel's Python loop stays small against the numpy work."""
+
+BLOCK_TASK_PREFIX = "facility-impact-block"
+"""Name prefix of the kernel tasks in the graph (one per block); used to count progress."""
+
+
+class MissingDaskError(ImportError):
+    """dask is not installed: the out-of-core path needs the ``scale`` extra."""
+
+
+def require_dask() -> None:
+    try:
+        import dask.array  # noqa: F401
+    except ImportError:
+        raise MissingDaskError(
+            "the chunked (out-of-core) path needs dask: "
+            "pip install 'facility-impact[scale]' (dask[array], distributed, zarr)"
+        ) from None
+
+
+def _chunk_sizes(total: int, size: int) -> tuple[int, ...]:
+    """Chunks of ``size`` along a dim of ``total``, the last one shorter if need be."""
+    if total == 0:
+        return (0,)
+    full, rest = divmod(total, size)
+    return (size,) * full + ((rest,) if rest else ())
+
+
+def _bounds(sizes: tuple[int, ...]) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each chunk."""
+    stops = np.cumsum(sizes).tolist()
+    return [(stop - size, stop) for size, stop in zip(sizes, stops, strict=True)]
+
+
+def check_chunks(chunks: Mapping[str, int]) -> dict[str, int]:
+    """``chunks`` as a plain dict; a dim other than scenario, draw or time, or a
+    size that is not a whole number of at least 1, is a ValueError."""
+    unknown = sorted(set(chunks) - set(CHUNKED_DIMS))
+    if unknown:
+        raise ValueError(
+            f"chunks: cannot chunk along {', '.join(unknown)}; only along {', '.join(CHUNKED_DIMS)}"
+        )
+    checked = {}
+    for dim, size in chunks.items():
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(f"chunks[{dim!r}] = {size!r}: must be a whole number of at least 1")
+        checked[dim] = int(size)
+    return checked
+
+
+def plan_chunks(
+    params: xr.Dataset,
+    bytes_per_point_day: int,
+    chunks: Mapping[str, int],
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> dict[str, tuple[int, ...]]:
+    """Chunk sizes along each ensemble dim and ``time``.
+
+    ``bytes_per_point_day`` [B] is what the kernel outputs for one ensemble point
+    and one day (all variables). ``scenario`` and ``draw`` take the sizes in
+    ``chunks`` (whole when absent); sweep dims stay whole. Without a ``time``
+    entry, a block runs as many days as keep its outputs within ``block_bytes``
+    (at least one day).
+    """
+    chunks = check_chunks(chunks)
+    plan: dict[str, tuple[int, ...]] = {}
+    points = 1
+    for dim in ensemble_dims(params):
+        total = params.sizes[dim]
+        size = min(chunks.get(dim, total), total) if dim in chunks else total
+        plan[dim] = _chunk_sizes(total, max(size, 1))
+        points *= max(plan[dim])
+    horizon = params.sizes["time"]
+    if "time" in chunks:
+        days = chunks["time"]
+    else:
+        days = block_bytes // max(points * bytes_per_point_day, 1)
+    plan["time"] = _chunk_sizes(horizon, int(min(max(days, 1), max(horizon, 1))))
+    return plan
+
+
+def _run_block(
+    params: xr.Dataset, start_day: int, stop_day: int, state: ModelState | None
+) -> tuple[dict[str, np.ndarray], ModelState]:
+    return run_days(params, start_day, stop_day, state)
+
+
+def _state_of(block: tuple[dict[str, np.ndarray], ModelState]) -> ModelState:
+    # Its own task, so the next block (maybe on another worker) receives the
+    # small state and not this block's outputs.
+    return block[1]
+
+
+def _output_of(block: tuple[dict[str, np.ndarray], ModelState], name: str) -> np.ndarray:
+    # Kernel arrays are time-first; results put time last (a view, not a copy).
+    return np.moveaxis(block[0][name], 0, -1)
+
+
+def lazy_outputs(
+    params: xr.Dataset,
+    structures: Mapping[str, tuple[str, ...]],
+    chunks: Mapping[str, int],
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> dict[str, xr.DataArray]:
+    """The kernel's outputs as dask-backed DataArrays, dims ``(*ensemble, *structure, time)``.
+
+    ``structures`` maps each kernel output name to its structural dims (as
+    :func:`~facility_impact.model.run_days` lays them out after the ensemble
+    dims). ``chunks``: sizes along ``scenario``, ``draw`` and ``time`` [d]; see
+    :func:`plan_chunks`. Dtypes follow what the kernel returns.
+    """
+    require_dask()
+    import dask.array as da
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    ens = ensemble_dims(params)
+    # One day of one ensemble point tells the dtypes without assuming them.
+    probe, _ = run_days(
+        params.isel({dim: slice(0, 1) for dim in ens}), 0, min(1, params.sizes["time"])
+    )
+    dtypes = {name: probe[name].dtype for name in structures}
+    per_point_day = sum(
+        int(np.prod([params.sizes[d] for d in structure], dtype=np.int64)) * dtypes[name].itemsize
+        for name, structure in structures.items()
+    )
+    plan = plan_chunks(params, per_point_day, chunks, block_bytes)
+
+    token = tokenize(params, plan)
+    block_name = f"{BLOCK_TASK_PREFIX}-{token}"
+    state_name = f"facility-impact-state-{token}"
+    params_name = f"facility-impact-parameters-{token}"
+    split = [dim for dim in ens if dim in ("scenario", "draw")]
+    time_bounds = _bounds(plan["time"])
+
+    kernel_graph: dict = {}
+    for combination in itertools.product(*(enumerate(_bounds(plan[dim])) for dim in split)):
+        index = tuple(i for i, _ in combination)
+        selection = {
+            dim: slice(*bounds) for dim, (_, bounds) in zip(split, combination, strict=True)
+        }
+        kernel_graph[(params_name, *index)] = params.isel(selection)
+        previous = None
+        for t, (start, stop) in enumerate(time_bounds):
+            key = (block_name, *index, t)
+            kernel_graph[key] = (_run_block, (params_name, *index), start, stop, previous)
+            kernel_graph[(state_name, *index, t)] = (_state_of, key)
+            previous = (state_name, *index, t)
+
+    def chunk_index(block_index: tuple[int, ...], structure: tuple[str, ...], t: int):
+        by_dim = dict(zip(split, block_index, strict=True))
+        return (*(by_dim.get(dim, 0) for dim in ens), *(0 for _ in structure), t)
+
+    outputs = {}
+    for name, structure in structures.items():
+        array_name = f"facility-impact-{name}-{token}"
+        layer = {
+            (array_name, *chunk_index(key[1:-1], structure, key[-1])): (_output_of, key, name)
+            for key in kernel_graph
+            if key[0] == block_name
+        }
+        graph = HighLevelGraph(
+            {block_name: kernel_graph, array_name: layer},
+            {block_name: set(), array_name: {block_name}},
+        )
+        array_chunks = (
+            *(plan[dim] for dim in ens),
+            *((params.sizes[dim],) for dim in structure),
+            plan["time"],
+        )
+        array = da.Array(graph, array_name, chunks=array_chunks, dtype=dtypes[name])
+        outputs[name] = xr.DataArray(array, dims=(*ens, *structure, "time"))
+    return outputs
+
+
+def block_count(results: xr.Dataset) -> int:
+    """Kernel tasks (blocks) behind a chunked result Dataset; 0 for an in-memory one."""
+    keys = set()
+    for variable in results.variables.values():
+        graph = getattr(variable.data, "dask", None)
+        if graph is None:
+            continue
+        keys.update(
+            key
+            for key in graph
+            if isinstance(key, tuple) and str(key[0]).startswith(BLOCK_TASK_PREFIX)
+        )
+    return len(keys)

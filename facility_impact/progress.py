@@ -1,0 +1,156 @@
+"""A progress line for long chunked runs: blocks simulated out of all, on stderr.
+
+Shown only when the stream is a terminal, so logs and pipes stay clean. Works
+with dask's local schedulers (through a dask callback) and with a
+dask.distributed cluster (by asking the scheduler how many of the run's kernel
+tasks are done).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from facility_impact.chunked import BLOCK_TASK_PREFIX
+
+REFRESH_SECONDS = 0.5
+"""Shortest time between two redraws of the line [s]."""
+
+
+class ProgressLine:
+    """Draws ``simulated k/N blocks (p %), elapsed m:ss`` on ``stream``, in place."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.started = time.monotonic()
+        self._drawn_at = -float("inf")
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def update(self, done: int, *, force: bool = False) -> None:
+        """Record ``done`` blocks; redraw at most every :data:`REFRESH_SECONDS`."""
+        with self._lock:
+            self._done = max(self._done, min(done, self.total))
+            now = time.monotonic()
+            if not force and now - self._drawn_at < REFRESH_SECONDS:
+                return
+            self._drawn_at = now
+            elapsed = int(now - self.started)
+            share = 100 * self._done // max(self.total, 1)
+            self.stream.write(
+                f"\rsimulated {self._done:,}/{self.total:,} blocks ({share} %), "
+                f"elapsed {elapsed // 60}:{elapsed % 60:02d}"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Draw the final count and end the line."""
+        self.update(self._done, force=True)
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is an interactive terminal (a closed or odd stream is not)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _is_block_key(key: object) -> bool:
+    name = key[0] if isinstance(key, tuple) else key
+    return str(name).startswith(BLOCK_TASK_PREFIX)
+
+
+@contextmanager
+def local_progress(total: int, stream: TextIO | None = None) -> Iterator[ProgressLine | None]:
+    """While active, count kernel tasks finished by dask's local schedulers.
+
+    Yields the line, or ``None`` (and does nothing) when ``stream`` (stderr by
+    default) is not a terminal or there is nothing to count.
+    """
+    stream = sys.stderr if stream is None else stream
+    if total <= 0 or not is_terminal(stream):
+        yield None
+        return
+    from dask.callbacks import Callback
+
+    line = ProgressLine(total, stream)
+    counter = {"done": 0}
+
+    def finished(key, result, dsk, state, worker_id) -> None:
+        if _is_block_key(key):
+            counter["done"] += 1
+            line.update(counter["done"])
+
+    with Callback(posttask=finished):
+        try:
+            yield line
+        finally:
+            line.close()
+
+
+def _blocks_done(dask_scheduler, names: list[str]) -> int:
+    """On the scheduler: kernel tasks of the run that have finished."""
+    done = 0
+    for name in names:
+        group = dask_scheduler.task_groups.get(name)
+        if group is None:
+            continue
+        counts = group.states
+        # Tasks leave "memory" for "released" and "forgotten" once used; all
+        # three mean the block was simulated.
+        done += counts.get("memory", 0) + counts.get("released", 0) + counts.get("forgotten", 0)
+    return done
+
+
+@contextmanager
+def cluster_progress(
+    client, names: list[str], total: int, stream: TextIO | None = None
+) -> Iterator[ProgressLine | None]:
+    """While active, poll a dask.distributed scheduler for finished kernel tasks.
+
+    ``names`` are the kernel task group names (see :func:`block_group_names`).
+    Off when ``stream`` is not a terminal.
+    """
+    stream = sys.stderr if stream is None else stream
+    if total <= 0 or not is_terminal(stream):
+        yield None
+        return
+    line = ProgressLine(total, stream)
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(REFRESH_SECONDS):
+            try:
+                line.update(client.run_on_scheduler(_blocks_done, names=names))
+            except Exception:  # a progress line must never break the run
+                return
+
+    thread = threading.Thread(target=poll, name="facility-impact-progress", daemon=True)
+    thread.start()
+    try:
+        yield line
+        # The scheduler forgets finished tasks: the last poll may miss some.
+        line.update(total, force=True)
+    finally:
+        stop.set()
+        thread.join()
+        line.close()
+
+
+def block_group_names(results) -> list[str]:
+    """Names of the kernel task groups behind a chunked result Dataset."""
+    names = set()
+    for variable in results.variables.values():
+        graph = getattr(variable.data, "dask", None)
+        if graph is None:
+            continue
+        names.update(name for name in graph.layers if str(name).startswith(BLOCK_TASK_PREFIX))
+    return sorted(names)
