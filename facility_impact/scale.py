@@ -76,7 +76,7 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Itera
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never clash with a running dashboard
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,

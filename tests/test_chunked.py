@@ -29,8 +29,8 @@ DRAW_AND_STRUCTURE = {"draw", "facility", "service", "time"}
 
 @pytest.fixture(scope="module")
 def options():
-    """Five scenarios × 13 draws × 90 days: small, but every ensemble dim is there."""
-    config = load_config(OPTIONS, draws=13, horizon_days=90)
+    """Five scenarios × 9 draws × 60 days: small, but every ensemble dim is there."""
+    config = load_config(OPTIONS, draws=9, horizon_days=60)
     return config, simulate(config)
 
 
@@ -39,8 +39,8 @@ def options():
     [
         {"draw": 4, "time": 30},  # uneven draw chunks, even day blocks
         {"draw": 5, "scenario": 2, "time": 7},  # uneven everywhere
-        {"draw": 1, "scenario": 1, "time": 90},  # one point, all days
-        {"draw": 13},  # days from the memory budget
+        {"draw": 1, "scenario": 5, "time": 60},  # one draw, all days
+        {"draw": 9},  # days from the memory budget
     ],
 )
 def test_chunked_equals_in_memory_bit_for_bit(options, chunks):
@@ -82,14 +82,14 @@ def test_one_kernel_task_per_block_feeds_every_variable(options, monkeypatch):
         return run_days(params, start_day, stop_day, state)
 
     monkeypatch.setattr(chunked, "run_days", counting)
-    lazy = simulate(config, chunks={"draw": 5, "time": 30})
+    lazy = simulate(config, chunks={"draw": 5, "time": 20})
     calls.clear()  # the dtype probe at graph building
     lazy.compute(scheduler="sync")
     blocks = chunked.block_count(lazy)
-    # 5 scenarios (unchunked: one chunk) × 3 draw chunks × 3 day blocks.
-    assert blocks == 1 * 3 * 3
+    # 5 scenarios (unchunked: one chunk) × 2 draw chunks × 3 day blocks.
+    assert blocks == 1 * 2 * 3
     assert len(calls) == blocks
-    assert sorted(set(calls)) == [(0, 30), (30, 60), (60, 90)]
+    assert sorted(set(calls)) == [(0, 20), (20, 40), (40, 60)]
 
 
 def test_days_per_block_follow_the_memory_budget():
@@ -130,7 +130,7 @@ def test_dtypes_follow_the_kernel(options, monkeypatch):
         return {name: values.astype(np.float32) for name, values in outputs.items()}, state
 
     monkeypatch.setattr(chunked, "run_days", single_precision)
-    lazy = simulate(config, chunks={"draw": 5, "time": 45})
+    lazy = simulate(config, chunks={"draw": 5, "time": 45})  # blocks of 45 and 15 days
     assert lazy["served"].dtype == np.float32
     assert lazy["available"].dtype == np.float32
     computed = lazy.compute()
@@ -146,7 +146,7 @@ def test_summaries_add_float32_days_in_float64(options):
     got = summarize(single)
     for name in ("demand_total", "forgone_care", "person_days_without_access", "coverage"):
         assert got[name].dtype == np.float64, name
-        # float32 inputs carry ~6e-8 relative rounding; a float32 sum of 90 days
+        # float32 inputs carry ~6e-8 relative rounding; a float32 sum of 60 days
         # would add up to ~1e-5 on top.
         xr.testing.assert_allclose(got[name], expected[name], rtol=2e-6)
 

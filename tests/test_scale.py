@@ -1,0 +1,308 @@
+"""Chunked runs from the command line: Zarr, local and existing clusters, faults, progress.
+
+The cluster tests start a small dask.distributed ``LocalCluster`` (two
+single-threaded worker processes), as CI can. Every result is compared bit for
+bit with the in-memory simulation of the same configuration and seed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from facility_impact import chunked, load_config, progress, simulate
+from facility_impact.cli import main
+from facility_impact.io import atomic_directory
+
+REPO = Path(__file__).resolve().parents[1]
+UNCERTAIN = REPO / "configs" / "maarat_al_numan_uncertain.toml"
+STEM = UNCERTAIN.stem
+SMALL = ["--draws", "12", "--horizon", "60"]
+ERROR_PREFIX = "facility-impact: error: "
+
+
+def _files(folder: Path) -> list[str]:
+    """Everything in ``folder``, hidden temporary names included; [] if absent."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _in_memory(draws: int, horizon: int) -> xr.Dataset:
+    return simulate(load_config(UNCERTAIN, draws=draws, horizon_days=horizon))
+
+
+def _assert_same_values(store: Path, expected: xr.Dataset) -> None:
+    """The Zarr store holds exactly the in-memory results (values, coords, attrs)."""
+    with xr.open_zarr(store) as opened:
+        got = opened.load()
+    xr.testing.assert_identical(got, expected)
+    for name in expected.data_vars:
+        np.testing.assert_array_equal(got[name].values, expected[name].values, err_msg=name)
+
+
+class FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+# ------------------------------------------------------------------ local scheduler
+
+
+def test_zarr_run_equals_in_memory_run(tmp_path, capsys):
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out)]
+    assert main([*args, "--format", "zarr", "--chunk-draws", "5", "--chunk-days", "25"]) == 0
+    chunked_printed = capsys.readouterr().out
+    assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.zarr"]
+    _assert_same_values(out / f"{STEM}.zarr", _in_memory(12, 60))
+
+    reference = tmp_path / "reference"
+    assert main(["run", str(UNCERTAIN), *SMALL, "--out", str(reference)]) == 0
+    in_memory_printed = capsys.readouterr().out
+    # The summary table: same numbers to the printed precision.
+    csv_chunked = (out / f"{STEM}-summary.csv").read_text()
+    assert csv_chunked == (reference / f"{STEM}-summary.csv").read_text()
+    assert chunked_printed.split("\nwrote")[0] == in_memory_printed.split("\nwrote")[0]
+
+
+def test_chunked_netcdf_equals_in_memory(tmp_path):
+    out = tmp_path / "results"
+    assert main(["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--chunk-draws", "7"]) == 0
+    assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.nc"]
+    with xr.open_dataset(out / f"{STEM}.nc", engine="h5netcdf") as opened:
+        xr.testing.assert_identical(opened.load(), _in_memory(12, 60))
+
+
+def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    assert main([*args, "--chunk-draws", "6"]) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    calls = []
+
+    def failing(params, start_day=0, stop_day=None, state=None):
+        calls.append(start_day)
+        if len(calls) > 3:  # the probe and a few blocks, then the machine "fails"
+            raise MemoryError("simulated failure")
+        return chunked.run_days(params, start_day, stop_day, state)
+
+    monkeypatch.setattr(chunked, "_run_block", failing)
+    with pytest.raises(MemoryError):
+        main([*args, "--chunk-draws", "3", "--chunk-days", "10"])
+    # The earlier store and table are untouched, and no temporary name is left.
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.zarr"]
+
+
+def test_atomic_directory_replaces_only_when_complete(tmp_path):
+    target = tmp_path / "store.zarr"
+    with atomic_directory(target) as part:
+        (part / "a").write_text("first")
+    assert (target / "a").read_text() == "first"
+    with pytest.raises(RuntimeError), atomic_directory(target) as part:
+        (part / "b").write_text("second")
+        raise RuntimeError("interrupted")
+    assert _files(target) == ["a"]
+    assert _files(tmp_path) == ["store.zarr"]
+    with atomic_directory(target) as part:
+        (part / "c").write_text("third")
+    assert _files(target) == ["c"]
+    assert _files(tmp_path) == ["store.zarr"]
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--chunk-draws", "0"], ["--chunk-draws", "'0'", "at least 1"]),
+        (["--chunk-days", "x"], ["--chunk-days", "'x'", "whole number"]),
+        (["--format", "parquet"], ["--format", "'parquet'", "netcdf", "zarr"]),
+        (["--workers", "0"], ["--workers", "'0'", "at least 1"]),
+        (["--workers", "2", "--format", "zarr", "--scheduler", "tcp://x:1"], ["give one"]),
+        (["--workers", "2"], ["--workers needs --format zarr", '"netcdf"']),
+        (["--scheduler", "tcp://127.0.0.1:9"], ["--scheduler needs --format zarr"]),
+    ],
+)
+def test_bad_scale_options_are_one_line_and_status_2(tmp_path, capsys, options, words):
+    out = tmp_path / "results"
+    try:
+        status = main(["run", str(UNCERTAIN), *SMALL, "--out", str(out), *options])
+    except SystemExit as exit_:  # argparse refuses option values itself
+        status = exit_.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    for word in words:
+        assert word in err
+    assert not out.exists()
+
+
+def test_unreachable_scheduler_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("facility_impact.scale.CONNECT_TIMEOUT_SECONDS", 1)
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(ERROR_PREFIX) and "tcp://127.0.0.1:9" in err
+    assert _files(out) == []
+
+
+def test_missing_dask_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    def no_dask() -> None:
+        raise chunked.MissingDaskError("the chunked (out-of-core) path needs dask: pip install")
+
+    monkeypatch.setattr(chunked, "require_dask", no_dask)
+    status = main(["run", str(UNCERTAIN), *SMALL, "--out", str(tmp_path), "--format", "zarr"])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        ERROR_PREFIX + "the chunked (out-of-core) path needs dask: pip install\n"
+    )
+
+
+# ------------------------------------------------------------------ progress
+
+
+def test_progress_line_counts_blocks_on_a_terminal():
+    config = load_config(UNCERTAIN, draws=6, horizon_days=30)
+    results = simulate(config, chunks={"draw": 3, "time": 10})
+    blocks = chunked.block_count(results)
+    assert blocks == 2 * 3
+    stream = FakeTerminal()
+    with progress.local_progress(blocks, stream):
+        results.compute(scheduler="sync")
+    text = stream.getvalue()
+    assert text.startswith("\rsimulated ")
+    assert f"simulated {blocks}/{blocks} blocks (100 %)" in text
+    assert text.endswith("\n")
+
+
+def test_progress_is_off_when_not_a_terminal():
+    stream = io.StringIO()
+    with progress.local_progress(10, stream) as line:
+        assert line is None
+    assert stream.getvalue() == ""
+
+
+def test_progress_line_format():
+    stream = FakeTerminal()
+    line = progress.ProgressLine(200, stream)
+    line.update(50, force=True)
+    assert stream.getvalue() == "\rsimulated 50/200 blocks (25 %), elapsed 0:00"
+    line.close()
+    assert stream.getvalue().endswith("(25 %), elapsed 0:00\n")
+
+
+# ------------------------------------------------------------------ clusters
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes, as ``--workers 2`` starts; shared by the
+    tests below (starting one takes seconds). The fault test, last, kills a worker:
+    the cluster's nanny starts a new one."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=50,
+        ) as local,
+        Client(local, set_as_default=False) as client,
+    ):
+        yield local, client
+
+
+def test_existing_cluster_gives_the_in_memory_results(tmp_path, cluster, capsys):
+    local, client = cluster
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    assert main([*args, "--chunk-draws", "5", "--scheduler", local.scheduler_address]) == 0
+    _assert_same_values(out / f"{STEM}.zarr", _in_memory(12, 60))
+    assert "wrote" in capsys.readouterr().out
+    # Both workers took part.
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_workers_option_starts_a_local_cluster(tmp_path, cluster, monkeypatch):
+    """--workers N asks for N single-threaded worker processes (here the shared
+    test cluster stands in for the one it would start)."""
+    import distributed
+
+    local, _ = cluster
+    asked = {}
+
+    class Started:
+        def __init__(self, **options):
+            asked.update(options)
+
+        def __enter__(self):
+            return local
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(distributed, "LocalCluster", Started)
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), "--draws", "4", "--horizon", "20", "--out", str(out)]
+    assert main([*args, "--format", "zarr", "--chunk-draws", "2", "--workers", "2"]) == 0
+    assert asked["n_workers"] == 2
+    assert asked["threads_per_worker"] == 1
+    assert asked["processes"] is True
+    _assert_same_values(out / f"{STEM}.zarr", _in_memory(4, 20))
+
+
+def _blocks_started(dask_scheduler) -> int:
+    return sum(
+        count
+        for name, group in dask_scheduler.task_groups.items()
+        if str(name).startswith(chunked.BLOCK_TASK_PREFIX)
+        for state, count in group.states.items()
+        if state in ("memory", "released", "forgotten")
+    )
+
+
+def test_killed_worker_gives_the_full_result_or_a_clean_failure(tmp_path, cluster, capsys):
+    """Kill one worker process mid-run: dask recomputes what it lost (the result is
+    complete and identical) or the run fails with one clear line; never a partial
+    store at the output path."""
+    local, client = cluster
+    out = tmp_path / "results"
+    draws, horizon = 300, 100
+    args = ["run", str(UNCERTAIN), "--draws", str(draws), "--horizon", str(horizon)]
+    args += ["--out", str(out), "--format", "zarr", "--chunk-draws", "100", "--chunk-days", "10"]
+    args += ["--scheduler", local.scheduler_address]
+    total = 3 * 10
+    status: list[int] = []
+    runner = threading.Thread(target=lambda: status.append(main(args)))
+    runner.start()
+    deadline = time.monotonic() + 60
+    done = 0
+    while done < 2 and time.monotonic() < deadline and runner.is_alive():
+        time.sleep(0.05)
+        done = client.run_on_scheduler(_blocks_started)
+    assert 0 < done < total, f"the kill must land mid-run ({done}/{total} blocks done)"
+    pids = client.run(os.getpid)
+    os.kill(next(iter(pids.values())), signal.SIGKILL)
+    runner.join(timeout=120)
+    assert not runner.is_alive()
+    err = capsys.readouterr().err
+    if status == [0]:
+        _assert_same_values(out / f"{STEM}.zarr", _in_memory(draws, horizon))
+    else:
+        assert status == [1]
+        assert err.startswith(ERROR_PREFIX) and err.count("\n") == 1
+        assert "worker" in err
+        assert _files(out) == []
+    assert not [name for name in _files(out) if name.startswith(".")]
