@@ -30,13 +30,13 @@ from facility_impact.model import ModelState, ensemble_dims, run_days
 CHUNKED_DIMS = ("scenario", "draw", "time")
 """Dims the results can be chunked along; sweep and structural dims stay whole."""
 
-DEFAULT_BLOCK_BYTES = 128 * 2**20
+DEFAULT_BLOCK_BYTES = 256 * 2**20
 """Outputs of one block [B] when the run of days per block is not given.
 
-A block's outputs live in memory while its variables are written and
-summarised, with a few blocks in flight per worker; 128 MiB keeps a run on a
-2-core machine well under 3 GiB while making blocks long enough that the
-per-day cost of the kernel's Python loop stays small against the numpy work."""
+A block's outputs live in memory while it is written, one block per running
+task; 256 MiB keeps a run on a 2-core machine well under 3 GiB, while making
+blocks long enough (13 days of 50,000 draws of the reference hospital in
+float64) that the kernel's per-call set-up and the store's chunk count stay small."""
 
 BLOCK_TASK_PREFIX = "facility-impact-block"
 """Name prefix of the kernel tasks in the graph (one per block); used to count progress."""
@@ -134,6 +134,29 @@ def _output_of(block: tuple[dict[str, np.ndarray], ModelState], name: str) -> np
     return np.moveaxis(block[0][name], 0, -1)
 
 
+def block_plan(
+    params: xr.Dataset,
+    structures: Mapping[str, tuple[str, ...]],
+    chunks: Mapping[str, int],
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> tuple[dict[str, tuple[int, ...]], dict[str, np.dtype]]:
+    """The chunk plan (:func:`plan_chunks`) and the dtype of each kernel output.
+
+    The dtypes come from running one day of one ensemble point, so nothing here
+    assumes what the kernel returns (float64 or float32).
+    """
+    ens = ensemble_dims(params)
+    probe, _ = run_days(
+        params.isel({dim: slice(0, 1) for dim in ens}), 0, min(1, params.sizes["time"])
+    )
+    dtypes = {name: probe[name].dtype for name in structures}
+    per_point_day = sum(
+        int(np.prod([params.sizes[d] for d in structure], dtype=np.int64)) * dtypes[name].itemsize
+        for name, structure in structures.items()
+    )
+    return plan_chunks(params, per_point_day, chunks, block_bytes), dtypes
+
+
 def lazy_outputs(
     params: xr.Dataset,
     structures: Mapping[str, tuple[str, ...]],
@@ -153,16 +176,7 @@ def lazy_outputs(
     from dask.highlevelgraph import HighLevelGraph
 
     ens = ensemble_dims(params)
-    # One day of one ensemble point tells the dtypes without assuming them.
-    probe, _ = run_days(
-        params.isel({dim: slice(0, 1) for dim in ens}), 0, min(1, params.sizes["time"])
-    )
-    dtypes = {name: probe[name].dtype for name in structures}
-    per_point_day = sum(
-        int(np.prod([params.sizes[d] for d in structure], dtype=np.int64)) * dtypes[name].itemsize
-        for name, structure in structures.items()
-    )
-    plan = plan_chunks(params, per_point_day, chunks, block_bytes)
+    plan, dtypes = block_plan(params, structures, chunks, block_bytes)
 
     token = tokenize(params, plan)
     block_name = f"{BLOCK_TASK_PREFIX}-{token}"
@@ -211,16 +225,70 @@ def lazy_outputs(
     return outputs
 
 
-def block_count(results: xr.Dataset) -> int:
-    """Kernel tasks (blocks) behind a chunked result Dataset; 0 for an in-memory one."""
-    keys = set()
-    for variable in results.variables.values():
-        graph = getattr(variable.data, "dask", None)
-        if graph is None:
-            continue
-        keys.update(
-            key
-            for key in graph
-            if isinstance(key, tuple) and str(key[0]).startswith(BLOCK_TASK_PREFIX)
-        )
-    return len(keys)
+def _run_and_consume(
+    params: xr.Dataset,
+    start_day: int,
+    stop_day: int,
+    state: ModelState | None,
+    consume,
+    where: dict[str, slice],
+) -> ModelState:
+    outputs, state = run_days(params, start_day, stop_day, state)
+    consume(outputs, {**where, "time": slice(start_day, stop_day)})
+    return state
+
+
+def _finished(*states: ModelState) -> int:
+    return len(states)
+
+
+def consumed_blocks(
+    params: xr.Dataset,
+    consume,
+    plan: Mapping[str, tuple[int, ...]],
+):
+    """A dask Delayed that simulates every block and hands its outputs to ``consume``.
+
+    ``consume(outputs, where)`` gets the kernel's time-first outputs of one block
+    and ``where``: the slices of the ensemble dims and of ``time`` the block
+    covers. Each task of a chain simulates its block, consumes it and passes on
+    only the small :class:`~facility_impact.model.ModelState`, so at most one
+    block per running task is in memory, whatever order dask runs them in
+    (unlike a graph in which the outputs are separate tasks: dask's ordering
+    then runs a whole chain of days before its outputs are used). ``consume``
+    must be picklable for a dask.distributed cluster and safe to rerun (a lost
+    worker's blocks are simulated again). ``plan``: see :func:`plan_chunks`.
+    """
+    require_dask()
+    from dask.base import tokenize
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    ens = ensemble_dims(params)
+    token = tokenize(params, dict(plan), consume)
+    block_name = f"{BLOCK_TASK_PREFIX}-{token}"
+    params_name = f"facility-impact-parameters-{token}"
+    final = f"facility-impact-finished-{token}"
+    split = [dim for dim in ens if dim in ("scenario", "draw")]
+    graph: dict = {}
+    last = []
+    for combination in itertools.product(*(enumerate(_bounds(plan[dim])) for dim in split)):
+        index = tuple(i for i, _ in combination)
+        where = {dim: slice(*bounds) for dim, (_, bounds) in zip(split, combination, strict=True)}
+        graph[(params_name, *index)] = params.isel(where)
+        previous = None
+        for t, (start, stop) in enumerate(_bounds(plan["time"])):
+            key = (block_name, *index, t)
+            graph[key] = (
+                _run_and_consume,
+                (params_name, *index),
+                start,
+                stop,
+                previous,
+                consume,
+                where,
+            )
+            previous = key
+        last.append(previous)
+    graph[final] = (_finished, *last)
+    return Delayed(final, HighLevelGraph.from_collections(final, graph, dependencies=()))

@@ -97,27 +97,30 @@ def _command_run(args: argparse.Namespace) -> int:
 def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
     """The chunks of a chunked run, or ``None`` for the in-memory path.
 
-    Any of --chunk-draws, --chunk-days, --format zarr, --workers or --scheduler
-    asks for the chunked path. Bad combinations are bad input.
+    --format zarr asks for the chunked path; --chunk-draws, --chunk-days,
+    --workers and --scheduler tune it and need it. Bad combinations are bad input.
     """
-    cluster = args.workers is not None or args.scheduler is not None
     if args.workers is not None and args.scheduler is not None:
         raise ConfigError(
             f"--workers = {args.workers} and --scheduler = {json.dumps(args.scheduler)}: "
             "give one (--workers starts a local cluster, --scheduler uses an existing one)"
         )
-    if cluster and args.format != "zarr":
-        option = "--workers" if args.workers is not None else "--scheduler"
-        raise ConfigError(
-            f"{option} needs --format zarr: the workers write the chunks of a Zarr store "
-            f"in parallel; --format = {json.dumps(args.format)} cannot be written that way"
+    asked = [
+        option
+        for option, given in (
+            ("--chunk-draws", args.chunk_draws is not None),
+            ("--chunk-days", args.chunk_days is not None),
+            ("--workers", args.workers is not None),
+            ("--scheduler", args.scheduler is not None),
         )
-    wanted = (
-        args.chunk_draws is not None
-        or args.chunk_days is not None
-        or args.format == "zarr"
-        or cluster
-    )
+        if given
+    ]
+    if asked and args.format != "zarr":
+        raise ConfigError(
+            f"{asked[0]} needs --format zarr: chunked runs stream their blocks into a "
+            f"Zarr store; --format = {json.dumps(args.format)} is written in memory"
+        )
+    wanted = args.format == "zarr"
     if not wanted:
         return None
     from facility_impact.chunked import MissingDaskError, require_dask
@@ -135,17 +138,15 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
 def _run_chunked(args: argparse.Namespace, config, out: Path, chunks: dict[str, int]) -> int:
     """Simulate in chunks with dask; write the store and the summary together."""
     from facility_impact.scale import RunFailed, dask_client, result_path, write_chunked
-    from facility_impact.simulation import simulate
     from facility_impact.tables import format_summary
 
     target = result_path(out, config.name, args.format)
     table = out / f"{config.name}-summary.csv"
-    results = simulate(config, chunks=chunks)
     try:
         with dask_client(workers=args.workers, address=args.scheduler) as client:
-            summary = write_chunked(results, target, table, args.format, client)
+            summary = write_chunked(config, target, table, chunks, client)
     except RunFailed as error:
-        print(f"facility-impact: error: {error}", file=sys.stderr)
+        print(f"facility-impact: error: {error}; nothing was written", file=sys.stderr)
         return EXIT_RUN_FAILED
     print(format_summary(summary))
     print(f"\nwrote {target} and {table}")
@@ -253,15 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ensemble_options(run)
     scale = run.add_argument_group(
         "large ensembles (chunked, out of core; needs the 'scale' extra)",
-        "Any of these runs the simulation in chunks with dask, streaming the results to "
-        "disk: the same numbers, bit for bit, as the in-memory run.",
+        "--format zarr runs the simulation in chunks with dask, streaming the results "
+        "into a Zarr store: the same numbers, bit for bit, as the in-memory run. The "
+        "other options tune it and need it.",
     )
     scale.add_argument(
         "--format",
         choices=("netcdf", "zarr"),
         default="netcdf",
-        help="results file: DIR/<config>.nc (netcdf, default) or the folder "
-        "DIR/<config>.zarr (zarr, for large or cluster runs)",
+        help="results: the file DIR/<config>.nc, simulated in memory (netcdf, default), "
+        "or the folder DIR/<config>.zarr, simulated in chunks (zarr)",
     )
     scale.add_argument(
         "--chunk-draws",
@@ -273,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk-days",
         type=_whole_number(1),
         metavar="DAYS",
-        help="days simulated per task [as many as fit in 128 MiB of outputs]",
+        help="days simulated per task [as many as fit in 256 MiB of outputs]",
     )
     scale.add_argument(
         "--workers",

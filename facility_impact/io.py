@@ -83,20 +83,14 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def save_netcdf(results: xr.Dataset, path: str | Path, *, compute: bool = True):
-    """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`).
-
-    ``compute=False`` (dask-backed results) sets the file up and returns the
-    delayed write of the dask variables, to compute together with other work.
-    """
+def save_netcdf(results: xr.Dataset, path: str | Path) -> None:
+    """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`)."""
     encoding = {
         name: {"zlib": True, "complevel": 4}
         for name, variable in results.data_vars.items()
         if variable.dtype.kind == "f"
     }
-    return results.to_netcdf(
-        path, mode="w", engine=NETCDF_ENGINE, encoding=encoding, compute=compute
-    )
+    results.to_netcdf(path, mode="w", engine=NETCDF_ENGINE, encoding=encoding)
 
 
 @contextlib.contextmanager
@@ -144,21 +138,24 @@ def write_csv(header: Sequence[str], rows: Sequence[Sequence[object]], target: s
     return Path(target)
 
 
-def zarr_store(results: xr.Dataset, path: str | Path):
-    """Set up a Zarr store of ``results`` at ``path`` and return the delayed write
-    of its dask-backed variables (compute it, maybe together with other work).
+def zarr_store(
+    results: xr.Dataset, path: str | Path, encoding: dict[str, dict] | None = None
+) -> None:
+    """Lay out a Zarr store for ``results`` at ``path``: every name, coordinate,
+    attribute and in-memory variable, and empty arrays chunked as the dask-backed
+    variables, to be filled block by block (``scale.fill_zarr_store``).
 
-    Not atomic on its own: write into :func:`atomic_directory`. Float variables
-    are compressed with Zarr's default codec.
+    Not atomic on its own: write into :func:`atomic_directory`. Float arrays are
+    compressed with Zarr's default codec. ``encoding``: per variable, e.g. the
+    store's ``chunks`` when they differ from the dask chunks.
     """
-    return results.to_zarr(
-        path, mode="w", compute=False, zarr_format=ZARR_FORMAT, consolidated=True
+    # compute=False: the dask variables' chunks are written by the block tasks,
+    # so the delayed write xarray returns is dropped.
+    results.to_zarr(
+        path,
+        mode="w",
+        compute=False,
+        zarr_format=ZARR_FORMAT,
+        consolidated=True,
+        encoding=encoding or {},
     )
-
-
-def read_zarr(source: str | Path, chunks: dict | str | None = "auto") -> xr.Dataset:
-    """Open a Zarr results store lazily (dask-backed); a missing store is a ConfigError."""
-    path = Path(source)
-    if not path.is_dir():
-        raise ConfigError(f"{path}: Zarr results store not found")
-    return xr.open_zarr(path, chunks=chunks)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+import xarray as xr
+
 from facility_impact.chunked import BLOCK_TASK_PREFIX
 
 REFRESH_SECONDS = 0.5
@@ -145,12 +147,29 @@ def cluster_progress(
         line.close()
 
 
-def block_group_names(results) -> list[str]:
-    """Names of the kernel task groups behind a chunked result Dataset."""
+def _graphs(collection) -> list:
+    """The task graphs behind a dask collection or a Dataset's dask variables."""
+    if isinstance(collection, xr.Dataset):
+        return [
+            variable.data.__dask_graph__()
+            for variable in collection.variables.values()
+            if hasattr(variable.data, "dask")
+        ]
+    return [collection.__dask_graph__()]
+
+
+def block_group_names(collection) -> list[str]:
+    """Names of the kernel task groups (one per run) behind ``collection``."""
     names = set()
-    for variable in results.variables.values():
-        graph = getattr(variable.data, "dask", None)
-        if graph is None:
-            continue
+    for graph in _graphs(collection):
         names.update(name for name in graph.layers if str(name).startswith(BLOCK_TASK_PREFIX))
+        names.update(key[0] for key in graph if isinstance(key, tuple) and _is_block_key(key))
     return sorted(names)
+
+
+def block_count(collection) -> int:
+    """Kernel tasks (blocks of days) behind ``collection``; 0 for in-memory data."""
+    keys = set()
+    for graph in _graphs(collection):
+        keys.update(key for key in graph if isinstance(key, tuple) and _is_block_key(key))
+    return len(keys)

@@ -30,6 +30,16 @@ FORMATS = ("netcdf", "zarr")
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
 
+LOCAL_SCHEDULER = "processes"
+"""dask's scheduler without a cluster: a pool of worker processes, one per core.
+The kernel holds the GIL between its many small numpy operations, so threads
+would use little more than one core; the tasks return only small states and
+summaries, so little crosses between processes."""
+
+SUMMARY_BYTES = 192 * 2**20
+"""Daily outputs [B] one task of the summary pass reads at once (all days of some
+draws); its in-memory summary needs a few times that."""
+
 
 class RunFailed(RuntimeError):
     """The run could not finish (a worker lost more often than dask retries, the
@@ -94,56 +104,236 @@ def _lost_work(error: BaseException) -> bool:
     return isinstance(error, KilledWorker | CommClosedError)
 
 
+class ZarrBlockWriter:
+    """Writes one block of kernel outputs into its region of a Zarr store.
+
+    Picklable (it holds a path and names), so dask.distributed workers can run
+    it; each block's region is a whole set of the store's chunks (the store is
+    chunked as the blocks are), so blocks never write the same chunk, and a
+    block simulated again after a lost worker writes the same bytes again.
+    """
+
+    def __init__(self, path: str | Path, layout: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        self.path = str(path)
+        self.layout = layout
+        """Kernel output name → (result variable, its dims)."""
+
+    def __call__(self, outputs: dict, where: dict[str, slice]) -> None:
+        import numpy as np
+        import zarr
+
+        group = zarr.open_group(self.path, mode="r+", use_consolidated=False)
+        for kernel_name, (name, dims) in self.layout.items():
+            region = tuple(where.get(dim, slice(None)) for dim in dims)
+            group[name][region] = np.moveaxis(outputs[kernel_name], 0, -1)
+
+    def __dask_tokenize__(self) -> tuple:
+        return (type(self).__name__, self.path, sorted(self.layout))
+
+
+def fill_zarr_store(
+    config,
+    path: Path,
+    chunks: dict[str, int],
+    client: Any = None,
+    progress_stream: TextIO | None = None,
+) -> None:
+    """Simulate ``config`` block by block into a new Zarr store at ``path`` (not atomic).
+
+    The store is laid out (names, coordinates, attributes, chunks) from the
+    lazy result Dataset of :func:`facility_impact.simulation.simulate`, so it
+    reads back as the same Dataset; then each block is simulated and written
+    by one task (:func:`facility_impact.chunked.consumed_blocks`).
+    """
+    from facility_impact import io, progress
+    from facility_impact.chunked import consumed_blocks
+    from facility_impact.model import ensemble_dims
+    from facility_impact.parameters import build_parameters
+    from facility_impact.simulation import (
+        KERNEL_LAYOUT,
+        simulate_parameters,
+        with_configuration,
+    )
+
+    params = build_parameters(config)
+    lazy = with_configuration(simulate_parameters(params, chunks), config)
+    plan = {dim: lazy.chunksizes[dim] for dim in (*ensemble_dims(params), "time")}
+    # Store chunks: a block's days, and along draw a divisor of the block's draws
+    # small enough that the summary pass can read all days of one store chunk's
+    # draws at once (SUMMARY_BYTES). Each block writes whole store chunks of its own.
+    per_draw = _bytes_per_draw(lazy)
+    draws = _store_draws(max(plan["draw"]), per_draw) if "draw" in plan else None
+    encoding = {}
+    for name, variable in lazy.data_vars.items():
+        if hasattr(variable.data, "dask"):
+            sizes = [max(c) for c in variable.chunks]
+            if draws is not None:
+                sizes[variable.dims.index("draw")] = draws
+            encoding[name] = {"chunks": tuple(sizes)}
+    io.zarr_store(lazy, path, encoding)  # layout and in-memory variables; blocks come next
+    layout = {kernel: (name, lazy[name].dims) for kernel, (name, _) in KERNEL_LAYOUT.items()}
+    job = consumed_blocks(params, ZarrBlockWriter(path, layout), plan)
+    blocks = progress.block_count(job)
+    if client is None:
+        with progress.local_progress(blocks, progress_stream):
+            job.compute(scheduler=LOCAL_SCHEDULER)
+    else:
+        names = progress.block_group_names(job)
+        with progress.cluster_progress(client, names, blocks, progress_stream):
+            _compute_on(client, lambda: job.compute(scheduler=client.get))
+
+
+def _compute_on(client: Any, compute) -> Any:
+    """``compute()`` on a dask.distributed cluster; lost workers that dask gave up
+    on become :class:`RunFailed`."""
+    try:
+        return compute()
+    except Exception as error:
+        if _lost_work(error):
+            raise RunFailed(
+                f"the dask cluster lost workers and gave up ({type(error).__name__}: {error})"
+            ) from error
+        raise
+
+
+def _bytes_per_draw(results: xr.Dataset) -> int:
+    """Bytes of the daily outputs of one draw, all scenarios, sweep points and days [B]."""
+    lazy = [v for v in results.data_vars.values() if hasattr(v.data, "dask")]
+    draws = results.sizes.get("draw", 1)
+    return max(1, sum(v.nbytes for v in lazy) // draws)
+
+
+def _store_draws(block_draws: int, per_draw: int, budget: int = SUMMARY_BYTES) -> int:
+    """Draws per store chunk: the largest divisor of ``block_draws`` whose draws
+    fit ``budget`` [B] with all their days (at least 1)."""
+    parts = max(1, -(-block_draws * per_draw // budget))
+    while block_draws % parts:
+        parts += 1
+    return block_draws // parts
+
+
+def _summarize_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
+    from facility_impact.summary import per_run
+
+    with xr.open_zarr(path, chunks=None) as stored:
+        part = stored if draws is None else stored.isel(draw=draws)
+        return per_run(part.load(), latest_t0=latest_t0)
+
+
+def summarize_store(path: Path, client: Any = None) -> xr.Dataset:
+    """The summary of the results in the Zarr store at ``path``.
+
+    The per-run indicators need all days of a run: each task reads all days of
+    one store chunk's draws (a few hundred MB at most, see :data:`SUMMARY_BYTES`),
+    summarises them in memory and returns the small per-run table; the tables
+    are joined along ``draw`` and reduced to quantiles.
+    """
+    import dask
+
+    from facility_impact.summary import first_strike_day, over_draws
+
+    with xr.open_zarr(path, chunks=None) as stored:
+        t0 = first_strike_day(stored)
+        latest_t0 = float(t0.max()) if t0.size else 0.0
+        first_t0 = float(t0.min())
+        if "draw" in stored.dims:
+            step = stored["served"].encoding["chunks"][stored["served"].dims.index("draw")]
+            total = stored.sizes["draw"]
+            parts = [slice(start, min(start + step, total)) for start in range(0, total, step)]
+        else:
+            parts = [None]
+    tasks = [dask.delayed(_summarize_part)(str(path), part, latest_t0) for part in parts]
+    if client is None:
+        pieces = dask.compute(*tasks, scheduler=LOCAL_SCHEDULER)
+    else:
+        pieces = _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
+    if parts == [None]:
+        summary = pieces[0]
+        summary.attrs["first_strike_day"] = first_t0
+        return over_draws(summary) if "draw" in summary.dims else summary
+    return _join_and_reduce(list(pieces), first_t0)
+
+
+def _join_and_reduce(pieces: list[xr.Dataset], first_t0: float) -> xr.Dataset:
+    """Join per-run tables along ``draw`` and reduce them to quantiles, one
+    indicator at a time: a million draws' indicators are ~1.5 GB, so no second
+    copy of them all is made."""
+    from facility_impact.summary import over_draws
+
+    draws = sum(piece.sizes["draw"] for piece in pieces)
+    attrs = {**pieces[0].attrs, "first_strike_day": first_t0}
+    reduced: dict[str, xr.DataArray] = {}
+    for name in list(pieces[0].data_vars):
+        if "draw" in pieces[0][name].dims:
+            # Indicators without a draw dim (baseline volumes, thresholds) are
+            # the same in every part: the first part's is kept.
+            joined = xr.concat([piece[[name]] for piece in pieces], dim="draw")
+        else:
+            joined = pieces[0][[name]]
+        pieces = [piece.drop_vars(name) for piece in pieces]
+        if "draw" not in joined.dims:
+            reduced[name] = joined[name]
+        elif name == "days_to_capacity":
+            reduced.update(over_draws(joined).data_vars)
+        else:
+            reduced.update(over_draws(joined, with_recovery_share=False).data_vars)
+    # over_draws puts the share of draws not recovered last.
+    reduced["not_recovered_share"] = reduced.pop("not_recovered_share")
+    result = xr.Dataset(reduced, attrs={**attrs, "draws": draws})
+    result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
+    return result
+
+
 def write_chunked(
-    results: xr.Dataset,
+    config,
     target: Path,
     table: Path,
-    output_format: str,
+    chunks: dict[str, int],
     client: Any = None,
     progress_stream: TextIO | None = None,
 ) -> xr.Dataset:
-    """Write chunked ``results`` to ``target`` and their summary to the CSV ``table``.
+    """Simulate ``config`` in chunks into the Zarr store ``target``, its summary into ``table``.
 
-    Returns the summary (quantiles over draws where there are draws). Both
-    files appear together when complete, or neither does: a failure raises
-    (:class:`RunFailed` for lost workers) and leaves the targets untouched.
-    ``progress_stream``: where a progress line is drawn when it is a terminal
-    (stderr by default).
+    Two passes: the blocks are simulated and written to the store; the per-run
+    indicators are then read back from it, chunk by chunk, and reduced over
+    draws. Returns the summary. Both outputs appear together when complete, or
+    neither does: a failure raises (:class:`RunFailed` for lost workers) and
+    leaves the targets untouched.
     """
-    from facility_impact import io, progress
-    from facility_impact.chunked import block_count
-    from facility_impact.summary import compute_datasets, over_draws, per_run
+    from facility_impact import io
     from facility_impact.tables import summary_table
 
-    if output_format not in FORMATS:
-        raise ValueError(f"output_format = {output_format!r}: must be one of {FORMATS}")
-    lazy_summary = per_run(results)
-    blocks = block_count(results)
-    store = io.atomic_directory(target) if output_format == "zarr" else io.atomic_path(target)
-    with store as part, io.atomic_path(table) as table_part:
-        if output_format == "zarr":
-            write = io.zarr_store(results, part)
-        else:
-            write = io.save_netcdf(results, part, compute=False)
-        try:
-            if client is None:
-                with progress.local_progress(blocks, progress_stream):
-                    summary, _ = compute_datasets(lazy_summary, others=[write], scheduler="threads")
-            else:
-                names = progress.block_group_names(results)
-                with progress.cluster_progress(client, names, blocks, progress_stream):
-                    summary, _ = compute_datasets(
-                        lazy_summary, others=[write], scheduler=client.get
-                    )
-        except Exception as error:
-            if _lost_work(error):
-                raise RunFailed(
-                    f"the dask cluster lost workers and gave up ({type(error).__name__}: "
-                    f"{error}); nothing was written to {target}"
-                ) from error
-            raise
-        if "draw" in summary.dims:
-            summary = over_draws(summary)
+    with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
+        fill_zarr_store(config, part, chunks, client, progress_stream)
+        summary = summarize_store(part, client)
         header, rows = summary_table(summary)
         io.save_csv(header, rows, table_part)
     return summary
+
+
+def simulate_to_zarr(
+    config,
+    path: str | Path,
+    chunks: dict[str, int] | None = None,
+    *,
+    client: Any = None,
+    progress_stream: TextIO | None = None,
+) -> xr.Dataset:
+    """Simulate ``config`` out of core into a Zarr store at ``path``; return it, opened lazily.
+
+    For ensembles larger than memory in a notebook: ``chunks`` as for
+    :func:`facility_impact.simulate` (default ``{"draw": 50_000, "scenario": 1}``);
+    ``client``: a ``distributed.Client`` to run on a cluster (its workers must
+    see ``path``), else dask's local threads. The store appears at ``path`` only
+    when complete. The returned Dataset is dask-backed, chunked as the store,
+    and equal bit for bit to ``simulate(config)``.
+    """
+    from facility_impact import io
+    from facility_impact.config import Config, load_config
+
+    if not isinstance(config, Config):
+        config = load_config(config)
+    chunks = {"draw": 50_000, "scenario": 1} if chunks is None else dict(chunks)
+    with io.atomic_directory(path) as part:
+        fill_zarr_store(config, part, chunks, client, progress_stream)
+    return xr.open_zarr(path, chunks={})

@@ -14,8 +14,9 @@ from facility_impact.model import ensemble_dims, run_model
 from facility_impact.parameters import build_parameters
 from facility_impact.variables import OUTPUT_VARIABLES
 
-# Kernel array name → (output variable, structural dims after the ensemble dims).
-_KERNEL_LAYOUT = {
+# Kernel array name → (output variable, structural dims after the ensemble dims);
+# the chunked writer (scale.py) uses it too.
+KERNEL_LAYOUT = {
     "available": ("available", ("facility", "resource")),
     "capacity": ("capacity", ("facility", "service")),
     "demand": ("demand", ("facility", "service")),
@@ -51,13 +52,13 @@ def simulate_parameters(params: xr.Dataset, chunks: Mapping[str, int] | None = N
             kernel_name: xr.DataArray(
                 arrays[kernel_name], dims=("time", *ens, *structure)
             ).transpose(*ens, *structure, "time")
-            for kernel_name, (_, structure) in _KERNEL_LAYOUT.items()
+            for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
     else:
         from facility_impact.chunked import lazy_outputs
 
         structures = {
-            kernel_name: structure for kernel_name, (_, structure) in _KERNEL_LAYOUT.items()
+            kernel_name: structure for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
         outputs = lazy_outputs(params, structures, chunks)
     return _label_results(params, outputs)
@@ -70,7 +71,7 @@ def _label_results(params: xr.Dataset, outputs: Mapping[str, xr.DataArray]) -> x
     coordinates, attributes and dtypes.
     """
     ens = ensemble_dims(params)
-    data_vars = {name: outputs[kernel_name] for kernel_name, (name, _) in _KERNEL_LAYOUT.items()}
+    data_vars = {name: outputs[kernel_name] for kernel_name, (name, _) in KERNEL_LAYOUT.items()}
     data_vars["baseline_capacity"] = params["baseline_capacity"]
     data_vars["baseline_quantity"] = params["baseline_quantity"]
     # Carried into the results so that summaries and sensitivity need only the file.
@@ -136,11 +137,16 @@ def simulate(
     (``.compute()``, ``dask.compute`` or a write): each block of days is then
     simulated once for all of them.
     """
-    from facility_impact import __version__
-
     if not isinstance(config, Config):
         config = load_config(config)
-    result = simulate_parameters(build_parameters(config), chunks)
+    return with_configuration(simulate_parameters(build_parameters(config), chunks), config)
+
+
+def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
+    """``result`` of :func:`simulate_parameters` with what ``config`` says about it:
+    the attributes (configuration text, seed, version) and the label coordinates."""
+    from facility_impact import __version__
+
     result.attrs = {
         "title": config.title,
         "configuration_name": config.name,

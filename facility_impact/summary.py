@@ -45,10 +45,18 @@ def first_strike_day(results: xr.Dataset) -> xr.DataArray:
     return results["strike_day"].min("strike").fillna(0.0)
 
 
-def _windows(results: xr.Dataset, t0: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
-    """Masks of the days inside each window, and whether each window fits the horizon."""
+def _windows(
+    results: xr.Dataset, t0: xr.DataArray, latest_t0: float | None = None
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Masks of the days inside each window, and whether each window fits the horizon.
+
+    ``latest_t0`` [d]: the latest first-strike day of the whole ensemble when
+    ``results`` hold only some of its draws (so every part gets the same windows).
+    """
     horizon = results.sizes["time"]
-    remaining = horizon - int(t0.max()) if t0.size else horizon
+    if latest_t0 is None:
+        latest_t0 = int(t0.max()) if t0.size else 0
+    remaining = horizon - int(latest_t0)
     periods = sorted({*PERIODS_DAYS, remaining})
     period = xr.DataArray(
         np.array(periods, dtype=float),
@@ -188,8 +196,17 @@ def compute_datasets(*datasets: xr.Dataset, others: Sequence[object] = (), **opt
     return (*results, *computed_others)
 
 
-def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> xr.Dataset:
-    """Reduce every indicator with a ``draw`` dim to its ``quantiles`` over draws."""
+def over_draws(
+    summary: xr.Dataset,
+    quantiles: Sequence[float] = QUANTILES,
+    *,
+    with_recovery_share: bool = True,
+) -> xr.Dataset:
+    """Reduce every indicator with a ``draw`` dim to its ``quantiles`` over draws.
+
+    ``with_recovery_share=False`` skips ``not_recovered_share`` (for a summary
+    reduced one indicator at a time, which may lack ``days_to_capacity``).
+    """
     reduced = {}
     for name, variable in summary.data_vars.items():
         if "draw" not in variable.dims:
@@ -206,23 +223,31 @@ def over_draws(summary: xr.Dataset, quantiles: Sequence[float] = QUANTILES) -> x
         reduced[name] = variable.quantile(
             list(quantiles), dim="draw", method=method, keep_attrs=True, skipna=False
         )
-    days = summary["days_to_capacity"]
-    reduced["not_recovered_share"] = (
-        np.isinf(days).mean("draw").where(days.notnull().any("draw"))
-    ).assign_attrs(
-        units="1", long_name="share of draws in which capacity is not back within the horizon"
-    )
+    if with_recovery_share:
+        days = summary["days_to_capacity"]
+        reduced["not_recovered_share"] = (
+            np.isinf(days).mean("draw").where(days.notnull().any("draw"))
+        ).assign_attrs(
+            units="1",
+            long_name="share of draws in which capacity is not back within the horizon",
+        )
     result = xr.Dataset(reduced, attrs={**summary.attrs, "draws": summary.sizes["draw"]})
-    result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
+    if "quantile" in result.coords:
+        result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
     return result
 
 
-def per_run(results: xr.Dataset) -> xr.Dataset:
+def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Dataset:
     """:func:`summarize` before any reduction over draws (and, for chunked
     results, still lazy: compute it together with a write of the results so
-    that the blocks are simulated once for both)."""
+    that the blocks are simulated once for both).
+
+    ``latest_t0`` [d]: for results that hold only some draws of an ensemble, the
+    latest first-strike day over all of them (see :func:`first_strike_day`), so
+    that every part is summarised over the same windows.
+    """
     t0 = first_strike_day(results)
-    inside, complete = _windows(results, t0)
+    inside, complete = _windows(results, t0, latest_t0)
     after_strike = results["day"] >= t0
     baseline = results["baseline_capacity"]
     offered = baseline > 0
