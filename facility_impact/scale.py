@@ -131,12 +131,36 @@ class ZarrBlockWriter:
         return (type(self).__name__, self.path, sorted(self.layout))
 
 
+@contextlib.contextmanager
+def local_pool() -> Iterator[Any]:
+    """A pool of worker processes, one per core, for dask's local ``processes``
+    scheduler; shared by the passes of a run so the workers start once."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, as dask does: forking a process that holds threads is unsafe.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
+        yield pool
+
+
+def _compute_locally(pool: Any, *collections: Any) -> tuple:
+    import dask
+
+    if pool is None:
+        with local_pool() as own:
+            return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=own)
+    return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=pool)
+
+
 def fill_zarr_store(
     config,
     path: Path,
     chunks: dict[str, int],
     client: Any = None,
     progress_stream: TextIO | None = None,
+    pool: Any = None,
 ) -> None:
     """Simulate ``config`` block by block into a new Zarr store at ``path`` (not atomic).
 
@@ -176,7 +200,7 @@ def fill_zarr_store(
     blocks = progress.block_count(job)
     if client is None:
         with progress.local_progress(blocks, progress_stream):
-            job.compute(scheduler=LOCAL_SCHEDULER)
+            _compute_locally(pool, job)
     else:
         names = progress.block_group_names(job)
         with progress.cluster_progress(client, names, blocks, progress_stream):
@@ -220,7 +244,7 @@ def _summarize_part(path: str, draws: slice | None, latest_t0: float) -> xr.Data
         return per_run(part.load(), latest_t0=latest_t0)
 
 
-def summarize_store(path: Path, client: Any = None) -> xr.Dataset:
+def summarize_store(path: Path, client: Any = None, pool: Any = None) -> xr.Dataset:
     """The summary of the results in the Zarr store at ``path``.
 
     The per-run indicators need all days of a run: each task reads all days of
@@ -244,7 +268,7 @@ def summarize_store(path: Path, client: Any = None) -> xr.Dataset:
             parts = [None]
     tasks = [dask.delayed(_summarize_part)(str(path), part, latest_t0) for part in parts]
     if client is None:
-        pieces = dask.compute(*tasks, scheduler=LOCAL_SCHEDULER)
+        pieces = _compute_locally(pool, *tasks)
     else:
         pieces = _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
     if parts == [None]:
@@ -303,9 +327,12 @@ def write_chunked(
     from facility_impact import io
     from facility_impact.tables import summary_table
 
-    with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
-        fill_zarr_store(config, part, chunks, client, progress_stream)
-        summary = summarize_store(part, client)
+    with contextlib.ExitStack() as stack:
+        part = stack.enter_context(io.atomic_directory(target))
+        table_part = stack.enter_context(io.atomic_path(table))
+        pool = stack.enter_context(local_pool()) if client is None else None
+        fill_zarr_store(config, part, chunks, client, progress_stream, pool)
+        summary = summarize_store(part, client, pool)
         header, rows = summary_table(summary)
         io.save_csv(header, rows, table_part)
     return summary

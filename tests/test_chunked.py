@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from facility_impact import chunked, load_config, simulate, summarize
+from facility_impact import chunked, load_config, progress, simulate, summarize
 from facility_impact.config import parse_setting
 from facility_impact.model import run_days
 from facility_impact.parameters import build_parameters
@@ -85,7 +85,7 @@ def test_one_kernel_task_per_block_feeds_every_variable(options, monkeypatch):
     lazy = simulate(config, chunks={"draw": 5, "time": 20})
     calls.clear()  # the dtype probe at graph building
     lazy.compute(scheduler="sync")
-    blocks = chunked.block_count(lazy)
+    blocks = progress.block_count(lazy)
     # 5 scenarios (unchunked: one chunk) × 2 draw chunks × 3 day blocks.
     assert blocks == 1 * 2 * 3
     assert len(calls) == blocks

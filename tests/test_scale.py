@@ -74,12 +74,14 @@ def test_zarr_run_equals_in_memory_run(tmp_path, capsys):
     assert chunked_printed.split("\nwrote")[0] == in_memory_printed.split("\nwrote")[0]
 
 
-def test_chunked_netcdf_equals_in_memory(tmp_path):
-    out = tmp_path / "results"
-    assert main(["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--chunk-draws", "7"]) == 0
-    assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.nc"]
-    with xr.open_dataset(out / f"{STEM}.nc", engine="h5netcdf") as opened:
-        xr.testing.assert_identical(opened.load(), _in_memory(12, 60))
+_REAL_BLOCK = chunked._run_and_consume
+
+
+def _failing_block(params, start_day, stop_day, state, consume, where):
+    """A block task whose days from day 30 on "fail", as a worker running out of memory."""
+    if start_day >= 30:
+        raise MemoryError("simulated failure")
+    return _REAL_BLOCK(params, start_day, stop_day, state, consume, where)
 
 
 def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatch, capsys):
@@ -87,15 +89,8 @@ def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatc
     args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
     assert main([*args, "--chunk-draws", "6"]) == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    calls = []
-
-    def failing(params, start_day=0, stop_day=None, state=None):
-        calls.append(start_day)
-        if len(calls) > 3:  # the probe and a few blocks, then the machine "fails"
-            raise MemoryError("simulated failure")
-        return chunked.run_days(params, start_day, stop_day, state)
-
-    monkeypatch.setattr(chunked, "_run_block", failing)
+    # In the worker processes too (the graph names this module's function).
+    monkeypatch.setattr(chunked, "_run_and_consume", _failing_block)
     with pytest.raises(MemoryError):
         main([*args, "--chunk-draws", "3", "--chunk-days", "10"])
     # The earlier store and table are untouched, and no temporary name is left.
@@ -129,6 +124,8 @@ def test_atomic_directory_replaces_only_when_complete(tmp_path):
         (["--workers", "0"], ["--workers", "'0'", "at least 1"]),
         (["--workers", "2", "--format", "zarr", "--scheduler", "tcp://x:1"], ["give one"]),
         (["--workers", "2"], ["--workers needs --format zarr", '"netcdf"']),
+        (["--chunk-draws", "5"], ["--chunk-draws needs --format zarr"]),
+        (["--chunk-days", "5"], ["--chunk-days needs --format zarr"]),
         (["--scheduler", "tcp://127.0.0.1:9"], ["--scheduler needs --format zarr"]),
     ],
 )
@@ -174,7 +171,7 @@ def test_missing_dask_is_one_clear_line(tmp_path, capsys, monkeypatch):
 def test_progress_line_counts_blocks_on_a_terminal():
     config = load_config(UNCERTAIN, draws=6, horizon_days=30)
     results = simulate(config, chunks={"draw": 3, "time": 10})
-    blocks = chunked.block_count(results)
+    blocks = progress.block_count(results)
     assert blocks == 2 * 3
     stream = FakeTerminal()
     with progress.local_progress(blocks, stream):
