@@ -6,6 +6,9 @@ Public API::
     results = simulate(config)          # xarray.Dataset, MODEL.md's data contract
     table = summarize(results)          # xarray.Dataset of headline indicators
     drivers = sensitivity(config)       # which uncertain inputs drive forgone care
+
+    lazy = simulate(config, chunks={"draw": 10_000})      # dask-backed, same numbers
+    stored = simulate_to_zarr(config, "run.zarr")         # out of core, read back lazily
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -21,6 +24,17 @@ from facility_impact.sensitivity import sensitivity
 from facility_impact.simulation import simulate, simulate_parameters
 from facility_impact.summary import summarize
 
+
+def simulate_to_zarr(*args, **kwargs):
+    """Simulate out of core into a Zarr store; see :func:`facility_impact.scale.simulate_to_zarr`.
+
+    Imported on first use: dask and zarr are the optional ``scale`` extra.
+    """
+    from facility_impact.scale import simulate_to_zarr as run
+
+    return run(*args, **kwargs)
+
+
 __all__ = [
     "Config",
     "ConfigError",
@@ -29,5 +43,6 @@ __all__ = [
     "sensitivity",
     "simulate",
     "simulate_parameters",
+    "simulate_to_zarr",
     "summarize",
 ]

@@ -1,12 +1,15 @@
-"""Running chunked results to files: which dask scheduler, one pass, nothing partial.
+"""Running a chunked simulation into files: which dask scheduler, two passes, nothing partial.
 
-A thin layer between the command line and :mod:`facility_impact.chunked`:
+A thin layer between the command line (or a notebook) and
+:mod:`facility_impact.chunked`:
 
-* the scheduler: dask's local threads (the default), a local dask.distributed
-  cluster of worker processes, or an existing cluster at an address;
-* one pass: the results store (Zarr or NetCDF) and the per-run indicators of
-  the summary are computed in one ``dask.compute``, so each block of days is
-  simulated once and the daily data are never all in memory;
+* the scheduler: a pool of local worker processes (the default), a local
+  dask.distributed cluster, or an existing cluster at an address;
+* two passes: each block task simulates its days and writes them into the Zarr
+  store, handing on only the model state; then the per-run indicators of the
+  summary are read back from the store a store chunk's draws at a time (they
+  need all days of a run) and reduced over draws. The daily data are never
+  all in memory;
 * nothing partial: the store and the summary table are written to temporary
   names beside their targets and moved into place together at the end; a
   failure (a worker lost for good, an interrupt) leaves the targets as they were.
@@ -53,7 +56,7 @@ def result_path(folder: Path, name: str, output_format: str) -> Path:
 
 @contextlib.contextmanager
 def dask_client(workers: int | None = None, address: str | None = None) -> Iterator[Any]:
-    """A dask.distributed client, or ``None`` for dask's local threads.
+    """A dask.distributed client, or ``None`` for dask's local process pool.
 
     ``address``: connect to the scheduler of an existing cluster (its workers
     must see the output folder: a shared file system). ``workers``: start a
@@ -146,12 +149,15 @@ def local_pool() -> Iterator[Any]:
 
 
 def _compute_locally(pool: Any, *collections: Any) -> tuple:
+    # chunksize=1: dask would otherwise send ready tasks to one worker process
+    # in batches of six, which runs the first blocks of several chains one
+    # after another instead of side by side.
     import dask
 
     if pool is None:
         with local_pool() as own:
-            return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=own)
-    return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=pool)
+            return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=own, chunksize=1)
+    return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=pool, chunksize=1)
 
 
 def fill_zarr_store(
@@ -351,7 +357,7 @@ def simulate_to_zarr(
     For ensembles larger than memory in a notebook: ``chunks`` as for
     :func:`facility_impact.simulate` (default ``{"draw": 50_000, "scenario": 1}``);
     ``client``: a ``distributed.Client`` to run on a cluster (its workers must
-    see ``path``), else dask's local threads. The store appears at ``path`` only
+    see ``path``), else a local pool of processes. The store appears at ``path`` only
     when complete. The returned Dataset is dask-backed, chunked as the store,
     and equal bit for bit to ``simulate(config)``.
     """

@@ -18,9 +18,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import facility_impact
 from facility_impact import chunked, load_config, progress, simulate
 from facility_impact.cli import main
 from facility_impact.io import atomic_directory
+from facility_impact.summary import is_lazy
 
 REPO = Path(__file__).resolve().parents[1]
 UNCERTAIN = REPO / "configs" / "maarat_al_numan_uncertain.toml"
@@ -82,6 +84,15 @@ def _failing_block(params, start_day, stop_day, state, consume, where):
     if start_day >= 30:
         raise MemoryError("simulated failure")
     return _REAL_BLOCK(params, start_day, stop_day, state, consume, where)
+
+
+def test_python_api_simulates_into_a_store(tmp_path):
+    config = load_config(UNCERTAIN, draws=6, horizon_days=30)
+    stored = facility_impact.simulate_to_zarr(config, tmp_path / "run.zarr", {"draw": 4})
+    assert is_lazy(stored)
+    assert stored["served"].chunksizes["draw"][0] <= 4
+    xr.testing.assert_identical(stored.load(), simulate(config))
+    assert _files(tmp_path) == ["run.zarr"]
 
 
 def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatch, capsys):
