@@ -242,7 +242,13 @@ def _store_draws(block_draws: int, per_draw: int, budget: int = SUMMARY_BYTES) -
     return block_draws // parts
 
 
-def _summarize_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
+PER_RUN_GROUP = "per_run"
+"""Group of the results store that holds the per-run indicators (before the
+quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
+
+
+def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
+    """Per-run indicators of some draws of the store at ``path``, in memory."""
     from facility_impact.summary import per_run
 
     with xr.open_zarr(path, chunks=None) as stored:
@@ -250,13 +256,52 @@ def _summarize_part(path: str, draws: slice | None, latest_t0: float) -> xr.Data
         return per_run(part.load(), latest_t0=latest_t0)
 
 
+def _write_per_run_part(path: str, draws: slice, latest_t0: float) -> None:
+    """Summarise some draws and write their rows into the store's per-run group."""
+    piece = _per_run_part(path, draws, latest_t0)
+    elsewhere = [name for name, v in piece.variables.items() if "draw" not in v.dims]
+    piece.drop_vars(elsewhere).to_zarr(
+        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=io_zarr_format()
+    )
+
+
+def io_zarr_format() -> int:
+    from facility_impact.io import ZARR_FORMAT
+
+    return ZARR_FORMAT
+
+
+def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
+    """An empty per-run Dataset for all draws, shaped and labelled like ``piece``
+    (the per-run indicators of the first draws), chunked ``step`` draws at a time."""
+    import dask.array as da
+
+    def empty(variable: xr.DataArray) -> xr.DataArray:
+        shape = tuple(draw.size if d == "draw" else variable.sizes[d] for d in variable.dims)
+        chunks = tuple(step if d == "draw" else variable.sizes[d] for d in variable.dims)
+        data = da.zeros(shape, dtype=variable.dtype, chunks=chunks)
+        return xr.DataArray(data, dims=variable.dims, attrs=variable.attrs)
+
+    layout = piece.drop_vars([n for n, v in piece.variables.items() if "draw" in v.dims])
+    layout = layout.assign_coords(draw=draw)
+    for name, variable in piece.variables.items():
+        if "draw" in variable.dims and name != "draw":
+            if name in piece.coords:
+                layout = layout.assign_coords({name: empty(piece[name])})
+            else:
+                layout[name] = empty(piece[name])
+    return layout
+
+
 def summarize_store(path: Path, client: Any = None, pool: Any = None) -> xr.Dataset:
     """The summary of the results in the Zarr store at ``path``.
 
     The per-run indicators need all days of a run: each task reads all days of
     one store chunk's draws (a few hundred MB at most, see :data:`SUMMARY_BYTES`),
-    summarises them in memory and returns the small per-run table; the tables
-    are joined along ``draw`` and reduced to quantiles.
+    summarises them in memory and writes the per-run rows into the store's
+    ``per_run`` group (:data:`PER_RUN_GROUP`). The rows are then reduced to
+    quantiles over draws one indicator at a time, so a million draws' per-run
+    indicators (~1.5 GB) are never all in memory.
     """
     import dask
 
@@ -266,50 +311,37 @@ def summarize_store(path: Path, client: Any = None, pool: Any = None) -> xr.Data
         t0 = first_strike_day(stored)
         latest_t0 = float(t0.max()) if t0.size else 0.0
         first_t0 = float(t0.min())
-        if "draw" in stored.dims:
-            step = stored["served"].encoding["chunks"][stored["served"].dims.index("draw")]
-            total = stored.sizes["draw"]
-            parts = [slice(start, min(start + step, total)) for start in range(0, total, step)]
-        else:
-            parts = [None]
-    tasks = [dask.delayed(_summarize_part)(str(path), part, latest_t0) for part in parts]
+        if "draw" not in stored.dims:
+            summary = _per_run_part(str(path), None, latest_t0)
+            summary.attrs["first_strike_day"] = first_t0
+            return summary
+        step = stored["served"].encoding["chunks"][stored["served"].dims.index("draw")]
+        draw = stored["draw"].load()
+    total = draw.size
+    parts = [slice(start, min(start + step, total)) for start in range(0, total, step)]
+    first = _per_run_part(str(path), parts[0], latest_t0)
+    _per_run_layout(first, draw, step).to_zarr(
+        path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io_zarr_format()
+    )
+    tasks = [dask.delayed(_write_per_run_part)(str(path), part, latest_t0) for part in parts]
     if client is None:
-        pieces = _compute_locally(pool, *tasks)
+        _compute_locally(pool, *tasks)
     else:
-        pieces = _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
-    if parts == [None]:
-        summary = pieces[0]
-        summary.attrs["first_strike_day"] = first_t0
-        return over_draws(summary) if "draw" in summary.dims else summary
-    return _join_and_reduce(list(pieces), first_t0)
+        _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
 
-
-def _join_and_reduce(pieces: list[xr.Dataset], first_t0: float) -> xr.Dataset:
-    """Join per-run tables along ``draw`` and reduce them to quantiles, one
-    indicator at a time: a million draws' indicators are ~1.5 GB, so no second
-    copy of them all is made."""
-    from facility_impact.summary import over_draws
-
-    draws = sum(piece.sizes["draw"] for piece in pieces)
-    attrs = {**pieces[0].attrs, "first_strike_day": first_t0}
     reduced: dict[str, xr.DataArray] = {}
-    for name in list(pieces[0].data_vars):
-        if "draw" in pieces[0][name].dims:
-            # Indicators without a draw dim (baseline volumes, thresholds) are
-            # the same in every part: the first part's is kept.
-            joined = xr.concat([piece[[name]] for piece in pieces], dim="draw")
-        else:
-            joined = pieces[0][[name]]
-        pieces = [piece.drop_vars(name) for piece in pieces]
-        if "draw" not in joined.dims:
-            reduced[name] = joined[name]
-        elif name == "days_to_capacity":
-            reduced.update(over_draws(joined).data_vars)
-        else:
-            reduced.update(over_draws(joined, with_recovery_share=False).data_vars)
+    with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
+        for name in first.data_vars:
+            if "draw" not in first[name].dims:
+                reduced[name] = first[name]
+                continue
+            one = rows[[name]].load()
+            kept = name == "days_to_capacity"  # the share of draws not recovered comes from it
+            reduced.update(over_draws(one, with_recovery_share=kept).data_vars)
     # over_draws puts the share of draws not recovered last.
     reduced["not_recovered_share"] = reduced.pop("not_recovered_share")
-    result = xr.Dataset(reduced, attrs={**attrs, "draws": draws})
+    result = xr.Dataset(reduced, attrs={**first.attrs, "first_strike_day": first_t0})
+    result.attrs["draws"] = total
     result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
     return result
 

@@ -19,7 +19,7 @@ import pytest
 import xarray as xr
 
 import facility_impact
-from facility_impact import chunked, load_config, progress, simulate
+from facility_impact import chunked, load_config, progress, simulate, summarize
 from facility_impact.cli import main
 from facility_impact.io import atomic_directory
 from facility_impact.summary import is_lazy
@@ -65,7 +65,12 @@ def test_zarr_run_equals_in_memory_run(tmp_path, capsys):
     assert main([*args, "--format", "zarr", "--chunk-draws", "5", "--chunk-days", "25"]) == 0
     chunked_printed = capsys.readouterr().out
     assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.zarr"]
-    _assert_same_values(out / f"{STEM}.zarr", _in_memory(12, 60))
+    expected = _in_memory(12, 60)
+    _assert_same_values(out / f"{STEM}.zarr", expected)
+    # The per-run indicators behind the quantiles are kept in the store.
+    with xr.open_zarr(out / f"{STEM}.zarr", group="per_run") as rows:
+        per_run = summarize(expected, quantiles=None)
+        xr.testing.assert_allclose(rows[list(per_run.data_vars)].load(), per_run, rtol=1e-12)
 
     reference = tmp_path / "reference"
     assert main(["run", str(UNCERTAIN), *SMALL, "--out", str(reference)]) == 0
