@@ -46,7 +46,9 @@ def simulate_parameters(params: xr.Dataset) -> xr.Dataset:
         values = arrays[kernel_name]
         variable = xr.DataArray(values, dims=("time", *ens, *structure))
         data_vars[name] = variable.transpose(*ens, *structure, "time")
-    data_vars["baseline_capacity"] = params["baseline_capacity"]
+    # In the results' own type, so that an undamaged day's capacity equals it exactly.
+    results_dtype = arrays["capacity"].dtype
+    data_vars["baseline_capacity"] = params["baseline_capacity"].astype(results_dtype)
     data_vars["baseline_quantity"] = params["baseline_quantity"]
     # Carried into the results so that summaries and sensitivity need only the file.
     for name in ("outcome_rate", "outcome_service", "input_quantile"):
