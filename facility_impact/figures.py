@@ -104,6 +104,8 @@ def draw_bands(results: xr.Dataset, names: tuple[str, ...] = ("capacity", "deman
     low, high = QUANTILES[0], QUANTILES[-1]
     bands = {}
     for name in names:
+        if "draw" not in results[name].dims:
+            continue  # the same in every draw: no band
         variable = results[name].isel({d: 0 for d in others if d in results[name].dims})
         spread = variable.quantile([low, high], dim="draw", keep_attrs=True)
         for suffix, q in (("low", low), ("high", high)):

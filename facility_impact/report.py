@@ -211,7 +211,7 @@ def write_report(results: xr.Dataset, out_dir: str | Path) -> tuple[list[Path], 
 # --------------------------------------------------------------------------- HTML
 
 _STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
+body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 64rem; margin: 2rem auto;
        padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem;
@@ -222,7 +222,10 @@ table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0 1rem; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25rem 0.45rem; vertical-align: top; }
 th { background: #f0f0f0; text-align: left; }
 td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.number .range { color: #505050; font-size: 0.8rem; }
+.wide { overflow-x: auto; }
 tr.assumption td.basis { font-weight: bold; color: #8a3b00; }
+table.assumptions td { overflow-wrap: anywhere; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e0e0e0; }
 figcaption { font-size: 0.9rem; color: #333; }
@@ -346,14 +349,15 @@ def _headline_tables(summary: xr.Dataset) -> list[str]:
                 f'data-{_escape(dim)}="{_escape(value)}"' for dim, value in selection.items()
             )
             lines.append(
-                f'<table class="headline" data-facility="{_escape(facility)}" {attributes}>'
+                f'<div class="wide"><table class="headline" data-facility="{_escape(facility)}" '
+                f"{attributes}>"
             )
             head = ["service", "baseline per month"]
             head += [f"forgone care, first {p} d" for p in periods]
             if whole is not None:
                 head += [
                     f"served elsewhere, first {whole:g} d",
-                    f"person-days without access, first {whole:g} d",
+                    "person-days without access, first strike to horizon",
                 ]
             head += [f"days to {t:.0%} of capacity" for t in RECOVERY_THRESHOLDS]
             lines.append("<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in head) + "</tr>")
@@ -392,15 +396,24 @@ def _headline_tables(summary: xr.Dataset) -> list[str]:
                 lines.append(
                     "<tr>"
                     + "".join(
-                        f'<td class="number" data-variable="{_escape(key)}">{_escape(text)}</td>'
+                        f'<td class="number" data-variable="{_escape(key)}">{_two_lines(text)}</td>'
                         if key
                         else f"<th>{text}</th>"
                         for key, text in cells
                     )
                     + "</tr>"
                 )
-            lines.append("</table>")
+            lines.append("</table></div>")
     return lines
+
+
+def _two_lines(text: str) -> str:
+    """A cell "median (low–high)" with the range on its own line, so that nine
+    columns of ranges fit the page; the text reads the same once joined."""
+    median, bracket, spread = text.partition(" (")
+    if not bracket:
+        return _escape(text)
+    return f'{_escape(median)}<br><span class="range">({_escape(spread)}</span>'
 
 
 _TABLE_DIMS = ("facility", "service", "period", "quantile", "threshold")
