@@ -94,7 +94,9 @@ def parameters(text: str, text_format: str = "toml") -> list[Parameter]:
                 source, basis = comment, ASSUMPTION
             else:
                 source, basis = comment, CITED
-        rows.append(Parameter(".".join(path), describe_value(path, value), source, basis))
+        # A quoted part with dots in it (a key path in a scenario's set) stays quoted.
+        key = ".".join(f'"{part}"' if "." in part else part for part in path)
+        rows.append(Parameter(key, describe_value(path, value), source, basis))
     return rows
 
 

@@ -333,6 +333,8 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     scenarios = data["scenario"].values[order]
     labels = data["scenario_label"].values[order] if "scenario_label" in data.coords else scenarios
     panels = [("all services", total), *((str(s), by_service.sel(service=s)) for s in services)]
+    from matplotlib.ticker import MaxNLocator
+
     columns = 2
     rows = math.ceil(len(panels) / columns)
     caption = _caption_text(
@@ -360,6 +362,8 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
             if whiskers is not None:
                 handles.setdefault("5th–95th percentile over draws", whiskers)
             axis.set_title(title, loc="left")
+            # Few ticks: five-digit labels at half a page width run into each other.
+            axis.xaxis.set_major_locator(MaxNLocator(4))
             axis.xaxis.set_major_formatter(_thousands)
             axis.set_xlim(left=0)
             axis.grid(axis="x", visible=True)
@@ -443,7 +447,7 @@ def sweep_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
             axis.grid(visible=False)
         for axis in axes[len(services) :]:
             axis.remove()
-        figure.suptitle(f"Forgone care across {x_dim} and {y_dim}, first {period:g} days")
+        figure.suptitle(f"Forgone care in the first {period:g} days\nby {x_dim} and {y_dim}")
     return figure
 
 
@@ -556,8 +560,10 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
     moments = [str(m) for m in values["moment"].values]
     moment_names = {"before": "before\nstrike", "worst": "worst\nday", "at_horizon": "at\nhorizon"}
     caption = _caption_text(results, [*notes, _draws_note(summary)])
+    # Facility names are long: with more than two legend entries, two rows.
+    entries = (len(facilities) if len(facilities) > 1 else 0) + 1 + ("quantile" in data.dims)
     with apply_style():
-        figure, legend, body, _ = _framed(2.7, caption, legend_rows=1)
+        figure, legend, body, _ = _framed(2.7, caption, legend_rows=1 if entries <= 2 else 2)
         axes = body.subplots(1, len(indicators), squeeze=False)[0]
         handles: dict[str, Any] = {}
         width = 0.8 / len(facilities)
@@ -613,5 +619,5 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
         if len(facilities) == 1:
             subject += f" — {_facility_label(data, facilities[0])}"
         figure.suptitle(subject)
-        _legend(legend, handles)
+        _legend(legend, handles, rows=1 if entries <= 2 else 2)
     return figure

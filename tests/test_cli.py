@@ -203,12 +203,13 @@ def test_check_describes_the_configuration_and_writes_nothing(tmp_path, monkeypa
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ([], ("run", "check", "plot")),
+        ([], ("run", "check", "plot", "report")),
         (["run"], ("CONFIG", "--out", "--horizon", "--seed")),
         (["check"], ("CONFIG",)),
         (["plot"], ("RESULTS.nc", "--out")),
+        (["report"], ("RESULTS.nc", "--out", "HTML")),
     ],
-    ids=["top", "run", "check", "plot"],
+    ids=["top", "run", "check", "plot", "report"],
 )
 def test_help_works_for_every_subcommand(args, expected, capsys):
     with pytest.raises(SystemExit) as exit_info:

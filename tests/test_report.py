@@ -202,12 +202,12 @@ def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
         assert axis.get_xlabel() == "closure_days"
         assert axis.get_ylabel() == "time_days"
         assert axis.texts, "contour labels"
-    assert figure.get_suptitle().startswith("Forgone care across closure_days and time_days")
+    assert figure.get_suptitle().endswith("\nby closure_days and time_days")
     # The colour is forgone care of the summary over the whole run, summed over facilities.
     mesh = panels[0].collections[0]
     expected = fi.summarize(swept)["forgone_care"].sel(period=120, service="outpatient")
     expected = expected.sum("facility").transpose("time_days", "closure_days")
-    assert figure.get_suptitle().endswith("first 120 days")
+    assert figure.get_suptitle().startswith("Forgone care in the first 120 days")
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), expected.values.ravel())
 
 
