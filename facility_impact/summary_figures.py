@@ -589,6 +589,18 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
                 )
                 if len(facilities) > 1:
                     handles.setdefault(_facility_label(data, facility), bars)
+                # A bar of height zero is invisible: say that it is zero, not missing.
+                for position, value in zip(positions, middle, strict=True):
+                    if value == 0:
+                        axis.annotate(
+                            "0",
+                            xy=(position, 0),
+                            xytext=(0, 2),
+                            textcoords="offset points",
+                            ha="center",
+                            va="bottom",
+                            fontsize=7,
+                        )
                 whiskers = _error_bars(axis, positions, middle, low, high)
                 if whiskers is not None:
                     handles.setdefault("5th–95th percentile over draws", whiskers)

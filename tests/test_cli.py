@@ -207,7 +207,7 @@ def test_check_describes_the_configuration_and_writes_nothing(tmp_path, monkeypa
         (["run"], ("CONFIG", "--out", "--horizon", "--seed")),
         (["check"], ("CONFIG",)),
         (["plot"], ("RESULTS.nc", "--out")),
-        (["report"], ("RESULTS.nc", "--out", "HTML")),
+        (["report"], ("RESULTS.nc", "--out", "report.html")),
     ],
     ids=["top", "run", "check", "plot", "report"],
 )
