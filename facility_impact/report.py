@@ -225,7 +225,8 @@ td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabula
 td.number .range { color: #505050; font-size: 0.8rem; }
 .wide { overflow-x: auto; }
 tr.assumption td.basis { font-weight: bold; color: #8a3b00; }
-table.assumptions td { overflow-wrap: anywhere; }
+table.assumptions td:first-child { overflow-wrap: anywhere; width: 30%; }
+table.assumptions td.basis { white-space: nowrap; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e0e0e0; }
 figcaption { font-size: 0.9rem; color: #333; }
