@@ -101,15 +101,28 @@ DEFAULT_DTYPE = np.float64
 """Precision of the kernel's work arrays and outputs when neither the caller nor the
 parameters (``results_dtype``, from ``run.precision``) say otherwise."""
 
+_WRITTEN_DAILY = (
+    "served",
+    "served_elsewhere",
+    "unmet",
+    "abandoned",
+    "backlog",
+    "arrivals",
+    "received",
+    "received_by_alternative",
+)
+"""Outputs the day loop writes one day at a time (the others are written per window)."""
+
 WINDOW_DAYS = 16
 """Days whose availability, capacity and demand are computed in one step (within a
 window no strike happens). Longer windows cost more memory per block of points."""
 
-POINTS_PER_BLOCK = 4096
+POINTS_PER_BLOCK = 8192
 """Ensemble points simulated together. A day's work arrays for this many points
-(a few × 4096 × facilities × services values) stay in a core's L2 cache, so each
-day's arithmetic runs from cache and only the outputs travel to memory
-(measured: ``benchmarks/ensemble_speed.py --block-points``)."""
+(8192 × facilities × services values, 32 KiB a service in float32) stay in a
+core's cache, so each day's arithmetic runs from cache and only the outputs
+travel to memory; fewer, larger blocks cost less Python per point (measured:
+``benchmarks/memory_floor.py --block-points``)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,12 @@ class ModelState:
     """Patients waiting at the end of the previous day [patient]."""
 
 
-def run_model(params: xr.Dataset, *, dtype: npt.DTypeLike | None = None) -> dict[str, np.ndarray]:
+def run_model(
+    params: xr.Dataset,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    points_per_block: int = POINTS_PER_BLOCK,
+) -> dict[str, np.ndarray]:
     """Simulate all days; return time-first numpy arrays keyed by output variable.
 
     Shapes: flows ``(T, *E, F, S)`` (``received`` and ``arrivals`` included),
@@ -142,7 +160,7 @@ def run_model(params: xr.Dataset, *, dtype: npt.DTypeLike | None = None) -> dict
     laid out ``(T, <structure>, *E)``: one day of one structural cell holds every
     ensemble point together. ``dtype`` is float64 or float32.
     """
-    return run_days(params, dtype=dtype)[0]
+    return run_days(params, dtype=dtype, points_per_block=points_per_block)[0]
 
 
 def _flatten(array: np.ndarray, n_structure: int, ensemble_shape: tuple[int, ...]) -> np.ndarray:
@@ -468,6 +486,9 @@ def _run_block(
     # Spare capacity of every destination, (D, S, n): the modelled facilities'
     # is refreshed each day, the alternatives' when their opening changes.
     spare = np.empty((n_destinations, capacity0.shape[1], points.stop - points.start), dtype)
+    heading_buffer = np.empty((n_destinations, *capacity0.shape[:2], spare.shape[-1]), dtype)
+    arriving_buffer = np.empty_like(spare)
+    absorbed_buffer = np.empty_like(spare)
     # Windows of days end before each strike: inside one, availability, capacity
     # and demand do not depend on yesterday, so they are computed for the whole
     # window at once and the day loop keeps only what does.
@@ -537,12 +558,15 @@ def _run_block(
         else:
             attrition_today, deferrable_today = attrition, deferrable
 
+        # Today's slices of the outputs: results are computed straight into them.
+        out = {name: storage[name][i, ..., points] for name in _WRITTEN_DAILY}
+
         # Local service: new patients first, then the backlog after attrition.
         served_new = np.minimum(capacity, demand_today)
-        abandoned = attrition_today * backlog
+        abandoned = np.multiply(attrition_today, backlog, out=out["abandoned"])
         backlog_kept = backlog - abandoned
         served_backlog = np.minimum(capacity - served_new, backlog_kept)
-        served = served_new + served_backlog
+        served = np.add(served_new, served_backlog, out=out["served"])
         unserved_new = demand_today - served_new
         waiting = deferrable_today * unserved_new
         seeking = unserved_new - waiting
@@ -551,27 +575,27 @@ def _run_block(
         # senders pro rata, up to its spare capacity after its own patients.
         if i in share_days:
             shares, spare[n_facilities:] = shares_on(i)
-        heading = shares * seeking  # (D, F, S, n)
-        arriving = heading.sum(axis=1)  # (D, S, n)
-        np.maximum(capacity - served, 0.0, out=spare[:n_facilities])
-        absorbed = np.minimum(arriving, spare)
+        heading = np.multiply(shares, seeking, out=heading_buffer)  # (D, F, S, n)
+        arriving = np.sum(heading, axis=1, out=arriving_buffer)  # (D, S, n)
+        np.subtract(capacity, served, out=spare[:n_facilities])
+        np.maximum(spare[:n_facilities], 0.0, out=spare[:n_facilities])
+        absorbed = np.minimum(arriving, spare, out=absorbed_buffer)
         absorbed_share = np.divide(
             absorbed, arriving, out=np.zeros_like(absorbed), where=arriving > 0
         )
-        served_elsewhere = np.sum(heading * absorbed_share[:, None], axis=0)
-        backlog = backlog_kept - served_backlog + waiting
-
-        storage["served"][i, ..., points] = served
-        storage["served_elsewhere"][i, ..., points] = served_elsewhere
-        storage["unmet"][i, ..., points] = seeking - served_elsewhere
-        storage["abandoned"][i, ..., points] = abandoned
-        storage["backlog"][i, ..., points] = backlog
-        storage["arrivals"][i, ..., points] = arriving[:n_facilities]
-        storage["received"][i, ..., points] = absorbed[:n_facilities]
-        storage["received_by_alternative"][i, ..., points] = absorbed[n_facilities:]
+        served_elsewhere = np.sum(
+            np.multiply(heading, absorbed_share[:, None], out=heading),
+            axis=0,
+            out=out["served_elsewhere"],
+        )
+        np.subtract(seeking, served_elsewhere, out=out["unmet"])
+        backlog = np.add(backlog_kept - served_backlog, waiting, out=out["backlog"])
+        out["arrivals"][...] = arriving[:n_facilities]
+        out["received"][...] = absorbed[:n_facilities]
+        out["received_by_alternative"][...] = absorbed[n_facilities:]
         yield
 
-    return ModelState(anchor, recovery_start, available, backlog)
+    return ModelState(anchor, recovery_start, available.copy(), backlog.copy())
 
 
 def _broadcast_last(*arrays: np.ndarray) -> list[np.ndarray]:
