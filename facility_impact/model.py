@@ -101,17 +101,11 @@ DEFAULT_DTYPE = np.float64
 """Precision of the kernel's work arrays and outputs when neither the caller nor the
 parameters (``results_dtype``, from ``run.precision``) say otherwise."""
 
-_WRITTEN_DAILY = (
-    "served",
-    "served_elsewhere",
-    "unmet",
-    "abandoned",
-    "backlog",
-    "arrivals",
-    "received",
-    "received_by_alternative",
+_WRITTEN_PER_WINDOW = ("capacity", "demand", "available", "population", "open")
+_WRITTEN_DAILY = tuple(
+    name for name in (*FLOW_VARIABLES, "received_by_alternative") if name not in _WRITTEN_PER_WINDOW
 )
-"""Outputs the day loop writes one day at a time (the others are written per window)."""
+"""Outputs the day loop writes one day at a time (the others, a window of days at once)."""
 
 WINDOW_DAYS = 16
 """Days whose availability, capacity and demand are computed in one step (within a

@@ -273,6 +273,30 @@ def _period_has_values(summary: xr.Dataset, period: float) -> bool:
     return bool(period in periods and summary["forgone_care"].sel(period=period).notnull().any())
 
 
+def _bar_group(
+    axis: Axes,
+    centres: np.ndarray,
+    index: int,
+    count: int,
+    heights: np.ndarray,
+    colour: str,
+    hatch: str,
+) -> tuple[np.ndarray, Any]:
+    """Bar ``index`` of ``count`` side by side around each centre; returns positions and bars."""
+    width = 0.8 / count
+    positions = centres + (index - (count - 1) / 2) * width
+    bars = axis.bar(
+        positions,
+        heights,
+        width=width,
+        color=colour,
+        hatch=hatch,
+        edgecolor=BAR_EDGE,
+        linewidth=0.5,
+    )
+    return positions, bars
+
+
 def _period_bars(
     axis: Axes,
     values: xr.DataArray,
@@ -280,19 +304,17 @@ def _period_bars(
     periods: list[float],
     handles: dict[str, Any],
 ) -> None:
-    width = 0.8 / len(periods)
     centres = np.arange(len(services), dtype=float)
     for index, period in enumerate(periods):
         middle, low, high = (v.sel(service=services, period=period).values for v in _spread(values))
-        positions = centres + (index - (len(periods) - 1) / 2) * width
-        bars = axis.bar(
-            positions,
+        positions, bars = _bar_group(
+            axis,
+            centres,
+            index,
+            len(periods),
             middle,
-            width=width,
-            color=PERIOD_SHADES[index % len(PERIOD_SHADES)],
-            hatch=PERIOD_HATCHES[index % len(PERIOD_HATCHES)],
-            edgecolor=BAR_EDGE,
-            linewidth=0.5,
+            PERIOD_SHADES[index % len(PERIOD_SHADES)],
+            PERIOD_HATCHES[index % len(PERIOD_HATCHES)],
         )
         handles.setdefault(f"first {period:g} days", bars)
         whiskers = _error_bars(axis, positions, middle, low, high)
@@ -566,7 +588,6 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
         figure, legend, body, _ = _framed(2.7, caption, legend_rows=1 if entries <= 2 else 2)
         axes = body.subplots(1, len(indicators), squeeze=False)[0]
         handles: dict[str, Any] = {}
-        width = 0.8 / len(facilities)
         centres = np.arange(len(moments), dtype=float)
         colours = [OKABE_ITO[c] for c in ("blue", "vermillion", "bluish_green", "orange")]
         hatches = ("", "///", "...", "xx")
@@ -577,15 +598,14 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
                 middle, low, high = (
                     v.sel(facility=facility, moment=moments).values for v in _spread(at_indicator)
                 )
-                positions = centres + (index - (len(facilities) - 1) / 2) * width
-                bars = axis.bar(
-                    positions,
+                positions, bars = _bar_group(
+                    axis,
+                    centres,
+                    index,
+                    len(facilities),
                     middle,
-                    width=width,
-                    color=colours[index % len(colours)],
-                    hatch=hatches[index % len(hatches)],
-                    edgecolor=BAR_EDGE,
-                    linewidth=0.5,
+                    colours[index % len(colours)],
+                    hatches[index % len(hatches)],
                 )
                 if len(facilities) > 1:
                     handles.setdefault(_facility_label(data, facility), bars)
@@ -603,7 +623,7 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
                         )
                 whiskers = _error_bars(axis, positions, middle, low, high)
                 if whiskers is not None:
-                    handles.setdefault("5th–95th percentile over draws", whiskers)
+                    handles.setdefault(_WHISKER_LABEL, whiskers)
                 peak = max(peak, float(np.nanmax(np.append(high, 0.0))))
             threshold = float(data["standard_threshold"].sel(indicator=indicator))
             verified = bool(data["threshold_verified"].sel(indicator=indicator))
