@@ -6,13 +6,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := configs/maarat_al_numan.toml
-REFERENCE_CONFIGS := configs/maarat_al_numan.toml configs/idlib_region.toml
+REFERENCE_CONFIGS := configs/maarat_al_numan.toml configs/idlib_region.toml \
+	configs/maarat_al_numan_options.toml configs/maarat_al_numan_sweep.toml
 RESULTS := results
 
 .PHONY: run test figures lint format clean help
 
 help:
-	@echo "make run      set up .venv, simulate $(CONFIG), write $(RESULTS)/ and figures/"
+	@echo "make run      set up .venv, simulate $(CONFIG), write $(RESULTS)/ (with the HTML report) and figures/"
 	@echo "make test     set up .venv with test extras, run the whole test suite"
 	@echo "make figures  regenerate figures/ for the reference configurations"
 	@echo "make lint     ruff check and format check"
@@ -28,6 +29,7 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/facility-impact run $(CONFIG) --out $(RESULTS)
+	$(BIN)/facility-impact report $(RESULTS)/$(basename $(notdir $(CONFIG))).nc --out $(RESULTS)
 	$(BIN)/facility-impact plot $(RESULTS)/$(basename $(notdir $(CONFIG))).nc --out figures
 
 test: $(BIN)/.installed

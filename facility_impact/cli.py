@@ -187,17 +187,38 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-def _command_plot(args: argparse.Namespace) -> int:
-    from facility_impact.figures import has_load, write_capacity_figure, write_load_figure
+def _read_results(args: argparse.Namespace):
+    """The results file named on the command line, checked to be one of ours."""
     from facility_impact.io import read_netcdf
+    from facility_impact.report import check_results
 
     results = read_netcdf(args.results)
-    out = _output_folder(args.out)
-    paths = write_capacity_figure(results, out)
-    if has_load(results):
-        paths += write_load_figure(results, out)
+    check_results(results, args.results)
+    return results
+
+
+def _print_written(paths: list[Path], notes: list[str]) -> None:
+    for note in notes:
+        print(f"facility-impact: note: {note}", file=sys.stderr)
     for path in paths:
         print(f"wrote {path}")
+
+
+def _command_plot(args: argparse.Namespace) -> int:
+    from facility_impact.report import write_figures
+
+    results = _read_results(args)
+    out = _output_folder(args.out)
+    _print_written(*write_figures(results, out))
+    return 0
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    from facility_impact.report import write_report
+
+    results = _read_results(args)
+    out = _output_folder(args.out if args.out is not None else str(Path(args.results).parent))
+    _print_written(*write_report(results, out))
     return 0
 
 
@@ -329,14 +350,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = commands.add_parser(
         "plot",
-        help="draw the capacity (and network load) figures from a results file",
-        description="Draw capacity and demand per service over time from RESULTS.nc alone; "
-        "write DIR/<config>-capacity.png and .svg. When other modelled facilities "
-        "received diverted patients, also draw their load: DIR/<config>-load.png and .svg.",
+        help="draw every figure that applies from a results file (PNG and SVG)",
+        description="Draw from RESULTS.nc alone every report figure that applies (capacity, "
+        "forgone care, scenarios, sweep heatmap, sensitivity, standards, network load) as "
+        "DIR/<config>-<figure>.png and .svg; note on stderr each figure that does not apply.",
     )
     plot.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")
     plot.set_defaults(handler=_command_plot)
+
+    report = commands.add_parser(
+        "report",
+        help="write the figures and a self-contained HTML report from a results file",
+        description="Draw every figure that applies from RESULTS.nc alone and write "
+        "DIR/<config>-report.html: headline numbers, figures (embedded), assumptions with "
+        "their sources, and the configuration. Opens offline in any browser.",
+    )
+    report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
+    report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
+    report.set_defaults(handler=_command_report)
     return parser
 
 

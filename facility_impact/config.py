@@ -238,6 +238,7 @@ class Config:
     network: Network | None = None
     draws_requested: int | None = None
     base_label: str = "base case (as configured)"
+    precision: str = "auto"
     outcomes: tuple[Outcome, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
 
@@ -277,6 +278,21 @@ class Config:
         if not uncertain:
             return 0
         return DEFAULT_DRAWS if self.draws_requested is None else self.draws_requested
+
+    @property
+    def results_dtype(self) -> str:
+        """``"float32"`` or ``"float64"``: the type of the daily results.
+
+        ``run.precision = "auto"`` (the default) stores an ensemble's results as
+        float32 and a single run's as float64. float32 keeps 7 significant
+        digits of a daily flow, far finer than any draw-to-draw spread, and
+        halves memory, disk and the kernel's time (``docs/performance.md``);
+        a single run is small, and keeps the digits that hand calculations
+        check.
+        """
+        if self.precision != "auto":
+            return self.precision
+        return "float32" if self.draws else "float64"
 
     @property
     def resource_names(self) -> list[str]:
@@ -482,7 +498,11 @@ _TOP_KEYS = (
     "outcome",
     "scenario",
 )
-_RUN_KEYS = ("horizon_days", "start_date", "seed", "draws", "base_label")
+_RUN_KEYS = ("horizon_days", "start_date", "seed", "draws", "base_label", "precision")
+
+PRECISIONS = ("auto", "float32", "float64")
+"""Values of ``run.precision``: the floating-point type of the results (see
+:attr:`Config.results_dtype`)."""
 _SCENARIO_KEYS = ("label", "description", "based_on", "set")
 _OUTCOME_KEYS = ("label", "service", "per_forgone_patient", "source")
 MAX_DRAWS = 10_000_000
@@ -528,7 +548,9 @@ _ALTERNATIVE_KEYS = (
 )
 
 
-def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | None, Any]:
+def _read_run(
+    raw: Mapping[str, Any],
+) -> tuple[int, dt.date | None, int, int | None, Any, str]:
     run = _table(raw.get("run", {}), "run")
     _known_keys(run, "run", _RUN_KEYS)
     horizon = _number(
@@ -552,7 +574,10 @@ def _read_run(raw: Mapping[str, Any]) -> tuple[int, dt.date | None, int, int | N
                 run["draws"], "run.draws", minimum=1, maximum=MAX_DRAWS, integer=True, vary=False
             )
         )
-    return int(horizon), start, int(seed), draws, run.get("base_label")
+    precision = run.get("precision", "auto")
+    if precision not in PRECISIONS:
+        raise _fail("run.precision", precision, f"must be one of {', '.join(PRECISIONS)}")
+    return int(horizon), start, int(seed), draws, run.get("base_label"), precision
 
 
 def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
@@ -967,7 +992,7 @@ def _read_outcomes(raw: Mapping[str, Any], services: list[str]) -> tuple[Outcome
 
 
 def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -> Config:
-    horizon, start, seed, draws, base_label = _read_run(raw)
+    horizon, start, seed, draws, base_label, precision = _read_run(raw)
     title = _string(raw.get("title", name), "title")
     facilities_raw = _table(_require(raw, "facility", "(top level)"), "facility")
     if not facilities_raw:
@@ -1015,6 +1040,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         text_format=text_format,
         draws_requested=draws,
         base_label=_string(base_label or Config.base_label, "run.base_label"),
+        precision=precision,
         outcomes=_read_outcomes(raw, service_names),
         network=network,
     )

@@ -21,7 +21,7 @@ import xarray as xr
 
 from facility_impact.io import atomic_path
 from facility_impact.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
-from facility_impact.summary import at_full_capacity
+from facility_impact.summary import QUANTILES, at_full_capacity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -72,7 +72,7 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     """One realisation to draw: the median over ``draw``, the first element of any other extra dim.
 
     Returns the reduced Dataset and a note for the caption ("" if nothing was reduced).
-    Ensemble figures will replace this with bands; until then the caption says what is shown.
+    :func:`capacity_figure` adds the band over draws (:func:`draw_bands`) to the median.
     """
     # Dropping the other variables (rather than selecting these) keeps the strike coordinates.
     data = results.drop_vars([name for name in results.data_vars if name not in _FIGURE_VARIABLES])
@@ -90,15 +90,49 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     return data, "; ".join(notes)
 
 
+def draw_bands(results: xr.Dataset, names: tuple[str, ...] = ("capacity", "demand")) -> xr.Dataset:
+    """The 5th and 95th percentiles over ``draw`` of each variable in ``names``
+    (``<name>_low``, ``<name>_high``, same units), at the first element of every
+    other extra dim, as :func:`representative` selects. Empty without draws.
+
+    The percentiles are :data:`facility_impact.summary.QUANTILES`, the range the
+    summary tables print, so the band and the tabled ranges mean the same thing.
+    """
+    if "draw" not in results["capacity"].dims:
+        return xr.Dataset()
+    others = {dim: 0 for dim in results["capacity"].dims if dim not in (*CORE_DIMS, "draw")}
+    low, high = QUANTILES[0], QUANTILES[-1]
+    bands = {}
+    for name in names:
+        if "draw" not in results[name].dims:
+            continue  # the same in every draw: no band
+        variable = results[name].isel({d: 0 for d in others if d in results[name].dims})
+        spread = variable.quantile([low, high], dim="draw", keep_attrs=True)
+        for suffix, q in (("low", low), ("high", high)):
+            bands[f"{name}_{suffix}"] = spread.sel(quantile=q, drop=True).drop_vars(
+                [d for d in others if d in spread.coords]
+            )
+    return xr.Dataset(bands)
+
+
 def capacity_figure(results: xr.Dataset) -> Figure:
     """Capacity and demand of each service over time [patient d-1], one panel per service.
 
-    Baseline capacity is dotted, closure periods (``is_open`` = 0) are shaded, and
-    strikes are vertical lines. The x axis is the date, or days since t = 0 [d].
-    In a network, only facilities whose capacity departs from baseline are drawn
-    (the caption names the others), each with the services it offers.
+    With draws, each line is the median over draws and a shaded band spans the
+    5th to 95th percentile (:func:`draw_bands`). Baseline capacity is dotted,
+    closure periods (``is_open`` = 0 in the median draw) are shaded, and strikes
+    are vertical lines. The x axis is the date, or days since t = 0 [d]. In a
+    network, only facilities whose capacity departs from baseline are drawn (the
+    caption names the others), each with the services it offers.
     """
     data, note = representative(results)
+    bands = draw_bands(results)
+    if bands.data_vars:
+        data = data.assign(bands.drop_vars([c for c in bands.coords if c in data.coords]))
+        low, high = QUANTILES[0], QUANTILES[-1]
+        note = note.replace(
+            "median of", f"median and {low * 100:.0f}th–{high * 100:.0f}th percentile band of", 1
+        )
     panels, not_drawn = _capacity_panels(data)
     strike_count = len(_strikes_of(data, None))
     subject = "Capacity and demand"
@@ -114,9 +148,12 @@ def capacity_figure(results: xr.Dataset) -> Figure:
         _draw_capacity_series,
         subject=subject,
         y_label=label_from_attrs(capacity, extra=extra),
-        caption=_caption(results, note),
-        second_caption=not_drawn,
-        legend_rows=1,
+        caption=_caption(results, ""),
+        # What is shown on its own line: with draws and scenarios it fills a line.
+        second_caption="\n".join(
+            text for text in (f"shown: {note}" if note else "", not_drawn) if text
+        ),
+        legend_rows=2 if bands.data_vars else 1,
     )
 
 
@@ -232,7 +269,8 @@ def _panel_figure(
         if len(facilities) > 1:
             height += _AXIS_LABEL_HEIGHT_IN  # each facility's own title
         facility_heights.append(height)
-    caption_height = _CAPTION_HEIGHT_IN + (_CAPTION_LINE_HEIGHT_IN if second_caption else 0.0)
+    extra_lines = second_caption.count("\n") + 1 if second_caption else 0
+    caption_height = _CAPTION_HEIGHT_IN + _CAPTION_LINE_HEIGHT_IN * extra_lines
     heights = [_LEGEND_HEIGHT_IN * legend_rows, *facility_heights, caption_height]
 
     with apply_style():
@@ -277,30 +315,36 @@ def _panel_figure(
     return figure
 
 
-def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
-    """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg`` into ``out_dir``, each atomically.
+def render_figure(figure: Figure) -> dict[str, bytes]:
+    """The figure as PNG (200 dpi) and SVG file contents: ``{"png": ..., "svg": ...}``.
 
     Output is byte-reproducible: no dates or software versions in the metadata,
     SVG element ids come from a fixed salt, clip-path ids are renumbered, and the
-    figures of this module round their layout (see ``_snapped_constrained_layout``).
+    figures of this package round their layout (see ``_snapped_constrained_layout``).
     """
     formats: dict[str, dict[str, Any]] = {
         "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
         "svg": {"metadata": {"Date": None, "Creator": None}},
     }
-    paths = []
+    rendered = {}
     with apply_style():
         for extension, options in formats.items():
-            target = Path(out_dir) / f"{stem}.{extension}"
-            with atomic_path(target) as temporary:
-                # The temporary name ends in ".part", so the format cannot be guessed from it.
-                if extension == "svg":
-                    buffer = io.BytesIO()
-                    figure.savefig(buffer, format=extension, **options)
-                    temporary.write_bytes(_renumber_clip_paths(buffer.getvalue()))
-                else:
-                    figure.savefig(temporary, format=extension, **options)
-            paths.append(target)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format=extension, **options)
+            content = buffer.getvalue()
+            rendered[extension] = _renumber_clip_paths(content) if extension == "svg" else content
+    return rendered
+
+
+def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
+    """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg`` into ``out_dir``, each atomically
+    (see :func:`render_figure`)."""
+    paths = []
+    for extension, content in render_figure(figure).items():
+        target = Path(out_dir) / f"{stem}.{extension}"
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(content)
+        paths.append(target)
     return paths
 
 
@@ -449,11 +493,23 @@ def _draw_facility(
 def _draw_capacity_series(
     axis: Axes, at_service: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
 ) -> list[float]:
-    """Capacity and demand lines; returns their peaks [patient d-1]."""
+    """Capacity and demand lines, with their bands over draws where given; returns
+    their peaks [patient d-1]."""
+    peaks = []
     for name in ("capacity", "demand"):
+        if f"{name}_low" in at_service:
+            low, high = at_service[f"{name}_low"].values, at_service[f"{name}_high"].values
+            # A band of zero width (the draws agree) would only add a legend entry.
+            if np.any(high - low > _RELATIVE_TOLERANCE * max(float(np.max(high)), 1.0)):
+                band = axis.fill_between(time.values, low, high, **SERIES[f"{name}_band"])
+                handles.setdefault(
+                    f"{at_service[name].attrs.get('long_name', name)}, 5th–95th percentile", band
+                )
+            peaks.append(float(np.max(high)))
         (line,) = axis.plot(time.values, at_service[name].values, **SERIES[name])
         handles.setdefault(at_service[name].attrs.get("long_name", name), line)
-    return [float(at_service[name].max()) for name in ("capacity", "demand")]
+        peaks.append(float(at_service[name].max()))
+    return peaks
 
 
 def _draw_load_series(

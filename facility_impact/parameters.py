@@ -271,6 +271,8 @@ def build_parameters(
     if "draw" in params.dims:
         params = params.assign_coords(draw=np.arange(params.sizes["draw"]))
         params["draw"].attrs = {"long_name": "Monte Carlo draw"}
+    # The kernel stores its results in this type (run.precision).
+    params.attrs["results_dtype"] = config.results_dtype
     return params
 
 

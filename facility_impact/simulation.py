@@ -72,7 +72,9 @@ def _label_results(params: xr.Dataset, outputs: Mapping[str, xr.DataArray]) -> x
     """
     ens = ensemble_dims(params)
     data_vars = {name: outputs[kernel_name] for kernel_name, (name, _) in KERNEL_LAYOUT.items()}
-    data_vars["baseline_capacity"] = params["baseline_capacity"]
+    # In the results' own type, so that an undamaged day's capacity equals it exactly.
+    results_dtype = outputs["capacity"].dtype
+    data_vars["baseline_capacity"] = params["baseline_capacity"].astype(results_dtype)
     data_vars["baseline_quantity"] = params["baseline_quantity"]
     # Carried into the results so that summaries and sensitivity need only the file.
     for name in ("outcome_rate", "outcome_service", "input_quantile"):

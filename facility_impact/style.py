@@ -51,7 +51,36 @@ SERIES: dict[str, dict[str, Any]] = {
         "linewidth": 0.8,
     },
     "full_capacity": {"color": OKABE_ITO["reddish_purple"], "alpha": 1.0, "linewidth": 0},
+    # 5th-95th percentile bands over draws: light fills of the lines' colours; the
+    # demand band is hatched so the two bands stay apart in greyscale.
+    "capacity_band": {"facecolor": OKABE_ITO["blue"], "alpha": 0.22, "linewidth": 0},
+    "demand_band": {
+        "facecolor": "none",
+        "edgecolor": OKABE_ITO["orange"],
+        "hatch": "////",
+        "alpha": 0.6,
+        "linewidth": 0,
+    },
 }
+
+PERIOD_SHADES: tuple[str, ...] = ("#A6D1F0", OKABE_ITO["sky_blue"], OKABE_ITO["blue"])
+"""Bars of successive windows (e.g. 30, 90, 365 days): one hue, light to dark, so
+their order also reads in greyscale."""
+
+PERIOD_HATCHES: tuple[str, ...] = ("", "..", "")
+"""Hatching of the same bars: the middle shade is dotted so that it differs from its
+neighbours in greyscale by texture as well as tone."""
+
+BAR_EDGE = "#303030"
+"""Edge colour of bars and error bars."""
+
+SEQUENTIAL_COLOURMAP = "cividis"
+"""Colour map for heatmaps: designed for colour-vision deficiencies and monotonic
+in lightness, so it also reads in greyscale (Nuñez et al. 2018, PLoS ONE 13:e0199239)."""
+
+POSITIVE_NEGATIVE: tuple[str, str] = (OKABE_ITO["vermillion"], OKABE_ITO["blue"])
+"""Bars of a quantity that raises (first) or lowers (second) the output, e.g. a rank
+correlation with forgone care. The negative bars are also hatched (see figures)."""
 
 # A fixed salt makes the SVG element ids the same from run to run.
 SVG_HASH_SALT = "facility_impact"

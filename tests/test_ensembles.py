@@ -805,7 +805,8 @@ def test_swept_closure_summary_by_hand():
 
 def _uncertain_closure_results(draws: int = 40):
     config = _closure_config(dist("uniform", low=0, high=90))
-    config["run"]["draws"] = draws
+    # float64 results, so the hand values hold to 1e-12 (float32: test_precision.py).
+    config["run"].update(draws=draws, precision="float64")
     return simulate(config)
 
 
@@ -931,6 +932,7 @@ def test_uncertain_outcome_rate_multiplies_forgone_care_draw_by_draw():
         ),
         draws=20,
     )
+    config["run"]["precision"] = "float64"  # hand values to 1e-12
     results = simulate(config)
     q = results["input_quantile"].sel(input="outcome.deaths.per_forgone_patient").values
     rate = 0.001 + 0.002 * q

@@ -185,7 +185,9 @@ def test_extra_dims_are_reduced_and_said(small: xr.Dataset) -> None:
     assert reduced["capacity"].attrs["long_name"] == "capacity"
     assert note == "median of 3 draws; first scenario (base)"
     caption = _caption(capacity_figure(ensemble))
-    assert caption.endswith("shown: median of 3 draws; first scenario (base)")
+    assert caption.endswith(
+        "\nshown: median and 5th–95th percentile band of 3 draws; first scenario (base)"
+    )
 
 
 def test_write_capacity_figure_is_atomic_and_reproducible(

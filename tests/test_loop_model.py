@@ -75,7 +75,7 @@ def _scale(outputs: dict[str, np.ndarray], name: str) -> float:
 
 def assert_implementations_agree(params: xr.Dataset) -> None:
     """``run_one`` at every ensemble point equals that point of ``run_model``."""
-    vectorised = run_model(params)
+    vectorised = run_model(params, dtype=np.float64)  # the loop computes in float64
     assert set(vectorised) == set(loop_model.OUTPUTS)
     dims = ensemble_dims(params)
     for point in loop_model.ensemble_points(params):

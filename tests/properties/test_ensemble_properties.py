@@ -119,12 +119,15 @@ def test_every_draw_and_sweep_point_conserves_stays_in_bounds_and_is_monotone(co
     assert results.sizes["draw"] == draws
     assert results[SWEEP_DIM].values.tolist() == staff_damage
     scale = max(1.0, float(results["demand"].max()), float(results["baseline_capacity"].max()))
+    # Ensembles are stored as float32 (run.precision "auto"): a few roundings of
+    # a float32 value may separate two quantities that are equal by the equations.
+    assert results["capacity"].dtype == np.float32
+    tiny = 8 * float(np.finfo(np.float32).eps) * scale
 
     # Conservation per facility and service, for every draw and sweep point.
-    assert_patients_conserved(results, atol=1e-9 * scale * results.sizes["time"])
+    assert_patients_conserved(results, atol=tiny * results.sizes["time"])
 
     # Bounds.
-    tiny = 1e-9 * scale
     assert float((results["served"] - results["capacity"]).max()) <= tiny
     assert float((results["capacity"] - results["baseline_capacity"]).max()) <= tiny
     for name in (
@@ -137,7 +140,7 @@ def test_every_draw_and_sweep_point_conserves_stays_in_bounds_and_is_monotone(co
         "capacity",
         "available",
     ):
-        assert float(results[name].min()) >= -1e-9 * max(scale, 1.0), name
+        assert float(results[name].min()) >= -tiny, name
 
     # Monotone along the damage sweep, draw by draw (all sweep points share the draws).
     capacity = results["capacity"].transpose(SWEEP_DIM, ...).values

@@ -1,0 +1,460 @@
+"""The report: every figure that applies for every configuration, the figures that
+do not apply skipped with a note, and an HTML page whose numbers are summarize's.
+
+Figures are checked by their text and artists, the HTML by parsing it with the
+standard library; a real browser renders it where Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import facility_impact as fi
+from facility_impact.cli import main
+from facility_impact.io import write_netcdf
+from facility_impact.report import draw_figures, write_report
+from facility_impact.summary import QUANTILES
+from facility_impact.summary_figures import (
+    forgone_figure,
+    scenario_figure,
+    standards_figure,
+    sweep_figure,
+)
+from facility_impact.tables import _cell, _count
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
+REFERENCE = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
+OPTIONS = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan_options.toml"
+ALL_FIGURES = {"capacity", "forgone", "scenarios", "sweep", "sensitivity", "standards", "load"}
+NOTE_HEADINGS = {
+    "scenarios": "Scenario comparison",
+    "sweep": "Sweep heatmap",
+    "sensitivity": "What drives forgone care",
+    "standards": "Humanitarian minimum standards",
+    "load": "Load on receiving facilities",
+}
+
+# Two sweeps (closure and recovery time) on a small clinic, no draws: the heatmap case.
+SWEEP_CONFIG: dict[str, Any] = {
+    "title": "swept clinic",
+    "run": {"horizon_days": 120, "seed": 5},
+    "facility": {
+        "clinic": {
+            "population": 5000,
+            "resources": {"staff": 10, "building": 1},
+            "services": {
+                "outpatient": {"volume_per_month": 300, "needs": {"staff": 1.0, "building": 1.0}},
+                "emergency": {"volume_per_month": 100, "needs": {"building": 1.0}},
+            },
+        }
+    },
+    "strike": [{"day": 0, "closure_days": [7, 30, 60], "damage": {"building": 1.0}}],
+    "recovery": {"building": {"curve": "linear", "time_days": [20, 40, 80]}},
+}
+
+
+@pytest.fixture(scope="module")
+def reference() -> xr.Dataset:
+    return fi.simulate(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def options() -> xr.Dataset:
+    return fi.simulate(fi.load_config(OPTIONS, draws=20))
+
+
+@pytest.fixture(scope="module")
+def swept() -> xr.Dataset:
+    return fi.simulate(fi.load_config(SWEEP_CONFIG))
+
+
+def _open_pyplot_figures() -> list[int]:
+    from matplotlib import pyplot
+
+    return pyplot.get_fignums()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[path.stem for path in CONFIGS])
+def test_figures_for_every_configuration(config: Path) -> None:
+    results = fi.simulate(fi.load_config(config, draws=12))
+    figures = draw_figures(results)
+    drawn = {item.name for item in figures.drawn}
+    assert {"capacity", "forgone", "standards"} <= drawn
+    # Every figure is either drawn or said not to be, never both.
+    for name, heading in NOTE_HEADINGS.items():
+        noted = any(note.startswith(heading) for note in figures.notes)
+        assert (name in drawn) != noted, name
+    assert ("scenarios" in drawn) == (results.sizes.get("scenario", 0) >= 2)
+    assert ("sensitivity" in drawn) == ("input_quantile" in results)
+    for item in figures.drawn:
+        assert item.figure.get_suptitle(), item.name
+        # Drawing lays the figure out: fails on a layout the engine cannot solve.
+        item.figure.canvas.draw()
+    assert _open_pyplot_figures() == []
+
+
+def test_options_configuration_draws_the_ensemble_figures(options: xr.Dataset) -> None:
+    figures = draw_figures(options)
+    assert [item.name for item in figures.drawn] == [
+        "capacity",
+        "forgone",
+        "scenarios",
+        "sensitivity",
+        "standards",
+    ]
+    assert figures.notes == [
+        "Sweep heatmap: not drawn — the results have fewer than two sweep dims",
+        "Load on receiving facilities: not drawn — no modelled facility received patients "
+        "from another",
+    ]
+
+
+def test_results_without_draws_or_sweeps_skip_with_a_note(reference: xr.Dataset) -> None:
+    figures = draw_figures(reference)
+    assert [item.name for item in figures.drawn] == ["capacity", "forgone", "standards"]
+    notes = "\n".join(figures.notes)
+    assert "no draws in the results" in notes
+    assert "Scenario comparison: not drawn — the results have no scenarios" in notes
+    assert "Sweep heatmap: not drawn — the results have fewer than two sweep dims" in notes
+    assert "What drives forgone care: not drawn — no uncertain inputs" in notes
+    assert "Load on receiving facilities: not drawn" in notes
+
+
+def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
+    from facility_impact.figures import capacity_figure
+
+    figure = capacity_figure(options)
+    outpatient = next(axis for axis in figure.axes if axis.get_title(loc="left") == "outpatient")
+    band = outpatient.collections[0]  # the capacity band, drawn first
+    top = band.get_paths()[0].vertices[:, 1].max()
+    capacity = options["capacity"].isel(scenario=0).sel(service="outpatient")
+    expected = float(capacity.quantile(QUANTILES[-1], dim="draw").max())
+    assert top == pytest.approx(expected, rel=1e-9)
+    legend = [t.get_text() for sub in figure.subfigs for lg in sub.legends for t in lg.get_texts()]
+    assert "capacity, 5th–95th percentile" in legend
+
+
+def test_forgone_figure_bars_are_the_summary_numbers(options: xr.Dataset) -> None:
+    summary = fi.summarize(options)
+    figure = forgone_figure(summary, options)
+    forgone_axis = figure.axes[0]
+    heights = [patch.get_height() for patch in forgone_axis.patches]
+    # Bars go period by period (30, 90, 365 days), one per service.
+    expected = (
+        summary["forgone_care"]
+        .isel(scenario=0, facility=0)
+        .sel(quantile=0.5, period=[30, 90, 365])
+        .transpose("period", "service")
+        .values.ravel()
+    )
+    np.testing.assert_allclose(heights, expected, rtol=1e-12)
+    assert "first scenario (no support)" in _caption(figure)
+
+
+def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
+    summary = fi.summarize(options)
+    renamed = summary.copy()
+    renamed["forgone_care"] = summary["forgone_care"].copy()
+    renamed["forgone_care"].attrs.update(long_name="care not received", units="person")
+    figure = forgone_figure(renamed, options)
+    assert figure.axes[0].get_ylabel() == "care not received\n[person]"
+    per_run = fi.summarize(options, quantiles=None)
+    per_run["forgone_care"].attrs["long_name"] = "care not received"
+    assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
+        "care not received [patient]"
+    )
+    assert summary["forgone_care"].attrs["long_name"] == "forgone care (unmet + abandoned)"
+
+
+def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Dataset) -> None:
+    per_run = fi.summarize(options, quantiles=None)
+    figure = scenario_figure(per_run, options)
+    total_axis = figure.axes[0]
+    assert total_axis.get_title(loc="left") == "all services"
+    widths = [patch.get_width() for patch in total_axis.patches]
+    assert widths == sorted(widths)
+    totals = per_run["forgone_care"].sel(period=365).sum(["facility", "service"]).median("draw")
+    np.testing.assert_allclose(widths, np.sort(totals.values), rtol=1e-12)
+    labels = [label.get_text().replace("\n", " ") for label in total_axis.get_yticklabels()]
+    best = str(totals["scenario_label"].values[int(np.argmin(totals.values))])
+    assert labels[0] == best
+
+
+def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
+    figure = sweep_figure(fi.summarize(swept, quantiles=None), swept)
+    panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
+    assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
+    for axis in panels:
+        assert axis.get_xlabel() == "closure_days"
+        assert axis.get_ylabel() == "time_days"
+        assert axis.texts, "contour labels"
+    assert figure.get_suptitle().endswith("\nby closure_days and time_days")
+    # The colour is forgone care of the summary over the whole run, summed over facilities.
+    mesh = panels[0].collections[0]
+    expected = fi.summarize(swept)["forgone_care"].sel(period=120, service="outpatient")
+    expected = expected.sum("facility").transpose("time_days", "closure_days")
+    assert figure.get_suptitle().startswith("Forgone care in the first 120 days")
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), expected.values.ravel())
+
+
+def test_sweep_figure_needs_two_sweep_dims(reference: xr.Dataset, swept: xr.Dataset) -> None:
+    with pytest.raises(ValueError, match="fewer than two sweep dims"):
+        sweep_figure(fi.summarize(reference), reference)
+    one = swept.isel(time_days=0)
+    with pytest.raises(ValueError, match="fewer than two sweep dims"):
+        sweep_figure(fi.summarize(one), one)
+    assert "sweep" in {item.name for item in draw_figures(swept).drawn}
+
+
+def test_standards_figure_marks_each_threshold(reference: xr.Dataset) -> None:
+    summary = fi.summarize(reference)
+    figure = standards_figure(summary, reference)
+    assert len(figure.axes) == summary.sizes["indicator"]
+    for axis, indicator in zip(figure.axes, summary["indicator"].values, strict=True):
+        threshold = float(summary["standard_threshold"].sel(indicator=indicator))
+        dashed = [line for line in axis.lines if line.get_linestyle() == "--"]
+        assert [float(line.get_ydata()[0]) for line in dashed] == [threshold]
+        heights = [patch.get_height() for patch in axis.patches]
+        expected = summary["standard_value"].sel(indicator=indicator).isel(facility=0)
+        np.testing.assert_allclose(heights, expected.values, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+class _Page(HTMLParser):
+    """Collects what the tests check: images, links, scripts, tables and their cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.external: list[str] = []
+        self.tags: list[str] = []
+        self.tables: list[dict[str, str]] = []
+        self.cells: list[tuple[dict[str, str], str, str]] = []  # table, variable, text
+        self.pre: list[str] = []
+        self._cell: str | None = None
+        self._text: list[str] = []
+        self._in_pre = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attributes.get("src", ""))
+        for key in ("src", "href"):
+            value = attributes.get(key, "")
+            if value and not value.startswith("data:"):
+                self.external.append(value)
+        if tag == "table":
+            self.tables.append(attributes)
+        if tag == "td" and "data-variable" in attributes:
+            self._cell = attributes["data-variable"]
+            self._text = []
+        if tag == "pre":
+            self._in_pre = True
+            self._text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.cells.append((self.tables[-1], self._cell, " ".join("".join(self._text).split())))
+            self._cell = None
+        if tag == "pre":
+            self.pre.append("".join(self._text))
+            self._in_pre = False
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._text.append(data if not data.startswith("(") else " " + data)
+        elif self._in_pre:
+            self._text.append(data)
+
+
+@pytest.fixture(scope="module")
+def options_report(options: xr.Dataset, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("report")
+    from matplotlib import pyplot  # noqa: F401  (so that an open pyplot figure would count)
+
+    paths, notes = write_report(options, out)
+    page = _Page()
+    page.feed(paths[-1].read_text(encoding="utf-8"))
+    page.close()
+    return paths, notes, page
+
+
+def test_report_writes_figures_and_html_together(options_report, options: xr.Dataset) -> None:
+    paths, notes, _ = options_report
+    names = sorted(path.name for path in paths)
+    stem = options.attrs["configuration_name"]
+    assert paths[-1].name == f"{stem}-report.html"
+    for figure in ("capacity", "forgone", "scenarios", "sensitivity", "standards"):
+        assert f"{stem}-{figure}.png" in names and f"{stem}-{figure}.svg" in names
+    assert sorted(path.name for path in paths[0].parent.iterdir()) == names
+    assert _open_pyplot_figures() == []
+    assert len(notes) == 2
+
+
+def test_report_html_is_self_contained(options_report) -> None:
+    paths, _, page = options_report
+    assert page.external == []
+    assert "script" not in page.tags and "link" not in page.tags
+    text = paths[-1].read_text(encoding="utf-8")
+    assert not re.search(r"https?://", text.split("<pre>")[0])
+    assert len(page.images) == 5
+    for source in page.images:
+        prefix = "data:image/png;base64,"
+        assert source.startswith(prefix)
+        assert base64.b64decode(source[len(prefix) :]).startswith(b"\x89PNG")
+    # The images are the PNG files written beside the page.
+    written = paths[0].parent / paths[0].name.replace(".svg", ".png")
+    encoded = base64.b64encode(written.read_bytes()).decode("ascii")
+    assert any(source.endswith(encoded) for source in page.images)
+
+
+def test_report_tables_and_configuration(options_report, options: xr.Dataset) -> None:
+    _, _, page = options_report
+    classes = [table.get("class") for table in page.tables]
+    assert classes.count("headline") == options.sizes["scenario"]
+    assert classes.count("assumptions") == 1
+    assert page.pre == [options.attrs["configuration"]]
+
+
+def test_report_headline_numbers_equal_summarize(options_report, options: xr.Dataset) -> None:
+    _, _, page = options_report
+    summary = fi.summarize(options)
+    checked = 0
+    for table, variable, text in page.cells:
+        point = summary.sel(scenario=table["data-scenario"], facility=table["data-facility"])
+        name, _, where = variable.partition("@")
+        if name not in ("forgone_care", "served_elsewhere_total"):
+            continue
+        service = _row_service(page, table, variable, text, point)
+        values = point[name].sel(service=service, period=float(where))
+        assert text == _cell(values, _count)
+        # And the numbers read back are summarize's, to the rounding shown.
+        numbers = [float(n.replace(",", "")) for n in re.findall(r"[\d,]+(?:\.\d+)?", text)]
+        middle = float(values.sel(quantile=0.5))
+        assert numbers[0] == pytest.approx(middle, abs=0.5)
+        if len(numbers) == 3:
+            assert numbers[1] == pytest.approx(float(values.sel(quantile=0.05)), abs=0.5)
+            assert numbers[2] == pytest.approx(float(values.sel(quantile=0.95)), abs=0.5)
+        checked += 1
+    services = options.sizes["service"]
+    assert checked == options.sizes["scenario"] * services * 4  # 30, 90, 365 d; elsewhere
+
+
+def _row_service(page: _Page, table, variable, text, point) -> str:
+    """The service of a cell: cells come row by row in the order of the summary's services."""
+    same = [cell for cell in page.cells if cell[0] is table and cell[1] == variable]
+    index = same.index((table, variable, text))
+    offered = [
+        s for s in point["service"].values if point["baseline_volume_per_month"].sel(service=s) > 0
+    ]
+    return str(offered[index])
+
+
+def test_report_lists_every_parameter_with_its_basis(options_report, options: xr.Dataset) -> None:
+    paths, _, _ = options_report
+    text = paths[-1].read_text(encoding="utf-8")
+    section = text.split('<section id="assumptions">')[1].split("</section>")[0]
+    assert (
+        "<code>strike.0.closure_days</code></td><td>triangular(low 7, mode 30, high 90)</td>"
+        in (section)
+    )
+    assert html.escape("Moïsi et al. 2011, see above") in section
+    assert (
+        '<tr class="assumption"><td><code>facility.maarat_al_numan.services.outpatient.' in section
+    )
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_report_command_writes_beside_the_results(tmp_path: Path, capsys) -> None:
+    results = fi.simulate(fi.load_config(SWEEP_CONFIG))
+    source = write_netcdf(results, tmp_path / "swept.nc")
+    assert main(["report", str(source)]) == 0
+    captured = capsys.readouterr()
+    assert f"wrote {tmp_path / 'configuration-report.html'}" in captured.out
+    assert "facility-impact: note: Scenario comparison: not drawn" in captured.err
+    assert (tmp_path / "configuration-sweep.png").is_file()
+    assert _open_pyplot_figures() == []
+
+
+@pytest.mark.parametrize("case", ["missing", "folder", "not ours", "out is a file"])
+def test_report_bad_input_is_one_line_and_writes_nothing(
+    case: str, tmp_path: Path, reference: xr.Dataset, capsys
+) -> None:
+    out = tmp_path / "out"
+    source = tmp_path / "results.nc"
+    if case == "folder":
+        source.mkdir()
+    elif case == "not ours":
+        xr.Dataset({"temperature": ("x", [1.0, 2.0])}).to_netcdf(source, engine="h5netcdf")
+    elif case == "out is a file":
+        write_netcdf(reference.isel(time=slice(0, 40)), source)
+        out.write_text("in the way")
+    before = sorted(path.name for path in tmp_path.iterdir())
+    assert main(["report", str(source), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert (str(out) if case == "out is a file" else str(source)) in captured.err
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed")
+def test_report_renders_in_a_browser(options_report, tmp_path: Path) -> None:
+    paths, _, _ = options_report
+    shot = tmp_path / "report.png"
+    profile = tmp_path / "profile"
+    subprocess.run(
+        [
+            str(_chromium()),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1200,3000",
+            paths[-1].as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (3000, 1200)
+    # Rendered: text and figures, not a blank or an error page.
+    dark = (pixels[..., :3].mean(axis=2) < 0.5).mean()
+    assert dark > 0.01
+
+
+def _caption(figure: Any) -> str:
+    return " ".join(text.get_text() for sub in figure.subfigs for text in sub.texts)
