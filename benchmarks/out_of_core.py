@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import psutil
+import xarray as xr
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "configs" / "maarat_al_numan_uncertain.toml"
@@ -119,14 +120,15 @@ def main() -> None:
         workers = args.workers or cores
         rate = args.draws * HORIZON_DAYS / run["wall_s"]
         per_core = rate / workers
-        raw = args.draws * HORIZON_DAYS * 54 * 8  # float64 outputs of the reference hospital
+        with xr.open_zarr(store) as opened:  # what the outputs take in memory, in their dtype
+            raw = opened.nbytes
         print(
             f"  wall {run['wall_s']:.1f} s, cpu {run['cpu_s']:.1f} s, "
             f"peak RSS {run['peak_rss_b'] / 2**30:.2f} GiB (process tree)"
         )
         print(
-            f"  store {size / 2**30:.2f} GiB on disk ({raw / 2**30:.1f} GiB as float64 in "
-            f"memory: {raw / max(size, 1):.1f}x smaller)"
+            f"  store {size / 2**30:.2f} GiB on disk ({raw / 2**30:.1f} GiB in memory: "
+            f"{raw / max(size, 1):.1f}x smaller)"
         )
         print(f"  {rate:,.0f} draw-days/s, {per_core:,.0f} per core ({workers} cores)")
         if not args.keep:

@@ -39,7 +39,7 @@ The kernel holds the GIL between its many small numpy operations, so threads
 would use little more than one core; the tasks return only small states and
 summaries, so little crosses between processes."""
 
-SUMMARY_BYTES = 192 * 2**20
+SUMMARY_BYTES = 96 * 2**20
 """Daily outputs [B] one task of the summary pass reads at once (all days of some
 draws); its in-memory summary needs a few times that."""
 
@@ -294,54 +294,67 @@ def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Data
 
 
 def summarize_store(path: Path, client: Any = None, pool: Any = None) -> xr.Dataset:
-    """The summary of the results in the Zarr store at ``path``.
+    """The summary of the results in the Zarr store at ``path``: the per-run
+    indicators (:func:`write_per_run`) reduced to quantiles over draws
+    (:func:`reduce_per_run`)."""
+    summary = write_per_run(path, client, pool)
+    return summary if summary is not None else reduce_per_run(path)
+
+
+def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Dataset | None:
+    """Compute the per-run indicators of the store at ``path`` into its ``per_run`` group.
 
     The per-run indicators need all days of a run: each task reads all days of
-    one store chunk's draws (a few hundred MB at most, see :data:`SUMMARY_BYTES`),
-    summarises them in memory and writes the per-run rows into the store's
-    ``per_run`` group (:data:`PER_RUN_GROUP`). The rows are then reduced to
-    quantiles over draws one indicator at a time, so a million draws' per-run
-    indicators (~1.5 GB) are never all in memory.
+    one store chunk's draws (at most :data:`SUMMARY_BYTES`), summarises them in
+    memory and writes their rows into the group (:data:`PER_RUN_GROUP`).
+    Results without draws are summarised at once and returned instead.
     """
     import dask
 
-    from facility_impact.summary import first_strike_day, over_draws
+    from facility_impact.summary import first_strike_day
 
     with xr.open_zarr(path, chunks=None) as stored:
         t0 = first_strike_day(stored)
         latest_t0 = float(t0.max()) if t0.size else 0.0
-        first_t0 = float(t0.min())
         if "draw" not in stored.dims:
             summary = _per_run_part(str(path), None, latest_t0)
-            summary.attrs["first_strike_day"] = first_t0
+            summary.attrs["first_strike_day"] = float(t0.min())
             return summary
         step = stored["served"].encoding["chunks"][stored["served"].dims.index("draw")]
         draw = stored["draw"].load()
     total = draw.size
     parts = [slice(start, min(start + step, total)) for start in range(0, total, step)]
     first = _per_run_part(str(path), parts[0], latest_t0)
-    _per_run_layout(first, draw, step).to_zarr(
-        path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io_zarr_format()
-    )
+    layout = _per_run_layout(first, draw, step)
+    layout.attrs["first_strike_day"] = float(t0.min())
+    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io_zarr_format())
     tasks = [dask.delayed(_write_per_run_part)(str(path), part, latest_t0) for part in parts]
     if client is None:
         _compute_locally(pool, *tasks)
     else:
         _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
+    return None
+
+
+def reduce_per_run(path: Path) -> xr.Dataset:
+    """Quantiles over draws of the per-run indicators in the store's ``per_run``
+    group, one indicator at a time, so a million draws' rows (~1.5 GB) are
+    never all in memory."""
+    from facility_impact.summary import over_draws
 
     reduced: dict[str, xr.DataArray] = {}
     with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
-        for name in first.data_vars:
-            if "draw" not in first[name].dims:
-                reduced[name] = first[name]
+        for name, variable in rows.data_vars.items():
+            if "draw" not in variable.dims:
+                reduced[name] = variable.load()
                 continue
             one = rows[[name]].load()
             kept = name == "days_to_capacity"  # the share of draws not recovered comes from it
             reduced.update(over_draws(one, with_recovery_share=kept).data_vars)
+        attrs = {**rows.attrs, "draws": rows.sizes["draw"]}
     # over_draws puts the share of draws not recovered last.
     reduced["not_recovered_share"] = reduced.pop("not_recovered_share")
-    result = xr.Dataset(reduced, attrs={**first.attrs, "first_strike_day": first_t0})
-    result.attrs["draws"] = total
+    result = xr.Dataset(reduced, attrs=attrs)
     result["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
     return result
 
@@ -365,12 +378,14 @@ def write_chunked(
     from facility_impact import io
     from facility_impact.tables import summary_table
 
-    with contextlib.ExitStack() as stack:
-        part = stack.enter_context(io.atomic_directory(target))
-        table_part = stack.enter_context(io.atomic_path(table))
-        pool = stack.enter_context(local_pool()) if client is None else None
-        fill_zarr_store(config, part, chunks, client, progress_stream, pool)
-        summary = summarize_store(part, client, pool)
+    with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
+        with local_pool() if client is None else contextlib.nullcontext() as pool:
+            fill_zarr_store(config, part, chunks, client, progress_stream, pool)
+            summary = write_per_run(part, client, pool)
+        # The worker processes are gone by now: their memory is not added to
+        # the reduction's.
+        if summary is None:
+            summary = reduce_per_run(part)
         header, rows = summary_table(summary)
         io.save_csv(header, rows, table_part)
     return summary
