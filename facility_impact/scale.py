@@ -242,6 +242,8 @@ def _store_draws(block_draws: int, per_draw: int, budget: int = SUMMARY_BYTES) -
     return block_draws // parts
 
 
+_ORDER_ATTR = "indicators"
+
 PER_RUN_GROUP = "per_run"
 """Group of the results store that holds the per-run indicators (before the
 quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
@@ -327,6 +329,8 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     first = _per_run_part(str(path), parts[0], latest_t0)
     layout = _per_run_layout(first, draw, step)
     layout.attrs["first_strike_day"] = float(t0.min())
+    # A store lists its arrays by name; the summary table keeps this order.
+    layout.attrs[_ORDER_ATTR] = list(first.data_vars)
     layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io_zarr_format())
     tasks = [dask.delayed(_write_per_run_part)(str(path), part, latest_t0) for part in parts]
     if client is None:
@@ -344,14 +348,14 @@ def reduce_per_run(path: Path) -> xr.Dataset:
 
     reduced: dict[str, xr.DataArray] = {}
     with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
-        for name, variable in rows.data_vars.items():
-            if "draw" not in variable.dims:
-                reduced[name] = variable.load()
+        attrs = {**rows.attrs, "draws": rows.sizes["draw"]}
+        for name in attrs.pop(_ORDER_ATTR):
+            if "draw" not in rows[name].dims:
+                reduced[name] = rows[name].load()
                 continue
             one = rows[[name]].load()
             kept = name == "days_to_capacity"  # the share of draws not recovered comes from it
             reduced.update(over_draws(one, with_recovery_share=kept).data_vars)
-        attrs = {**rows.attrs, "draws": rows.sizes["draw"]}
     # over_draws puts the share of draws not recovered last.
     reduced["not_recovered_share"] = reduced.pop("not_recovered_share")
     result = xr.Dataset(reduced, attrs=attrs)
