@@ -33,11 +33,10 @@ FORMATS = ("netcdf", "zarr")
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
 
-LOCAL_SCHEDULER = "processes"
-"""dask's scheduler without a cluster: a pool of worker processes, one per core.
-The kernel holds the GIL between its many small numpy operations, so threads
-would use little more than one core; the tasks return only small states and
-summaries, so little crosses between processes."""
+# Without a cluster, dask's process scheduler runs the tasks in a pool of worker
+# processes, one per core: the kernel holds the GIL between its many small numpy
+# operations, so threads would use little more than one core; the tasks return
+# only small states and nothing else, so little crosses between processes.
 
 SUMMARY_BYTES = 96 * 2**20
 """Daily outputs [B] one task of the summary pass reads at once (all days of some
@@ -151,13 +150,19 @@ def local_pool() -> Iterator[Any]:
 def _compute_locally(pool: Any, *collections: Any) -> tuple:
     # chunksize=1: dask would otherwise send ready tasks to one worker process
     # in batches of six, which runs the first blocks of several chains one
-    # after another instead of side by side.
+    # after another instead of side by side. optimize_graph=False: the process
+    # scheduler would fuse each chain of blocks into one task, which hides the
+    # blocks from the progress line. (dask.compute does not pass either on.)
+    from functools import partial
+
     import dask
+    from dask.multiprocessing import get
 
     if pool is None:
         with local_pool() as own:
-            return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=own, chunksize=1)
-    return dask.compute(*collections, scheduler=LOCAL_SCHEDULER, pool=pool, chunksize=1)
+            return _compute_locally(own, *collections)
+    scheduler = partial(get, pool=pool, chunksize=1, optimize_graph=False)
+    return dask.compute(*collections, scheduler=scheduler)
 
 
 def fill_zarr_store(

@@ -137,7 +137,11 @@ def simulate(
     ``to_zarr``). Every parameter is drawn before simulating, so the numbers are
     the same, bit for bit, whatever the chunks. Compute all variables in one call
     (``.compute()``, ``dask.compute`` or a write): each block of days is then
-    simulated once for all of them.
+    simulated once for all of them. dask runs a draw chunk's blocks of days
+    ahead of their use, so a computation holds about all days of the draw
+    chunks in flight: for results larger than memory use
+    :func:`facility_impact.scale.simulate_to_zarr`, which writes each block as
+    it is simulated.
     """
     if not isinstance(config, Config):
         config = load_config(config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import threading
 import time
@@ -19,7 +20,7 @@ import pytest
 import xarray as xr
 
 import facility_impact
-from facility_impact import chunked, load_config, progress, simulate, summarize
+from facility_impact import chunked, load_config, progress, scale, simulate, summarize
 from facility_impact.cli import main
 from facility_impact.io import atomic_directory
 from facility_impact.summary import is_lazy
@@ -196,6 +197,16 @@ def test_progress_line_counts_blocks_on_a_terminal():
     assert text.startswith("\rsimulated ")
     assert f"simulated {blocks}/{blocks} blocks (100 %)" in text
     assert text.endswith("\n")
+
+
+def test_progress_of_a_chunked_run_counts_every_block(tmp_path):
+    config = load_config(UNCERTAIN, draws=6, horizon_days=30)
+    stream = FakeTerminal()
+    target, table = tmp_path / "run.zarr", tmp_path / "run.csv"
+    scale.write_chunked(config, target, table, {"draw": 3, "time": 10}, progress_stream=stream)
+    last = stream.getvalue().split("\r")[-1]
+    assert re.fullmatch(r"simulated 6/6 blocks \(100 %\), elapsed 0:\d\d\n", last)
+    assert _files(tmp_path) == ["run.csv", "run.zarr"]
 
 
 def test_progress_is_off_when_not_a_terminal():
