@@ -26,9 +26,7 @@ from typing import Any, TextIO
 import xarray as xr
 
 from facility_impact.errors import ConfigError
-
-FORMATS = ("netcdf", "zarr")
-"""Output formats of the results; NetCDF is one file, Zarr a folder of chunks."""
+from facility_impact.io import ZARR_FORMAT
 
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
@@ -268,14 +266,8 @@ def _write_per_run_part(path: str, draws: slice, latest_t0: float) -> None:
     piece = _per_run_part(path, draws, latest_t0)
     elsewhere = [name for name, v in piece.variables.items() if "draw" not in v.dims]
     piece.drop_vars(elsewhere).to_zarr(
-        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=io_zarr_format()
+        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=ZARR_FORMAT
     )
-
-
-def io_zarr_format() -> int:
-    from facility_impact.io import ZARR_FORMAT
-
-    return ZARR_FORMAT
 
 
 def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
@@ -336,7 +328,7 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     layout.attrs["first_strike_day"] = float(t0.min())
     # A store lists its arrays by name; the summary table keeps this order.
     layout.attrs[_ORDER_ATTR] = list(first.data_vars)
-    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io_zarr_format())
+    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=ZARR_FORMAT)
     tasks = [dask.delayed(_write_per_run_part)(str(path), part, latest_t0) for part in parts]
     if client is None:
         _compute_locally(pool, *tasks)

@@ -97,8 +97,13 @@ def test_python_api_simulates_into_a_store(tmp_path):
     stored = facility_impact.simulate_to_zarr(config, tmp_path / "run.zarr", {"draw": 4})
     assert is_lazy(stored)
     assert stored["served"].chunksizes["draw"][0] <= 4
-    xr.testing.assert_identical(stored.load(), simulate(config))
+    expected = simulate(config)
+    xr.testing.assert_identical(stored.load(), expected)
     assert _files(tmp_path) == ["run.zarr"]
+    # The summary of a store, read back chunk by chunk, is the in-memory one.
+    xr.testing.assert_allclose(
+        scale.summarize_store(tmp_path / "run.zarr"), summarize(expected), rtol=1e-12
+    )
 
 
 def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatch, capsys):
