@@ -70,9 +70,19 @@ def _windows(
     return inside, complete
 
 
+def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
+    """``Σ_t flow(t) · days(t)`` over ``time`` in float64; ``days`` is a boolean mask.
+
+    A contraction (``xarray.dot``) rather than ``flow.where(days, 0).sum()``: the
+    latter materialises ``flow`` once per period of the mask, which for 20,000
+    draws × 365 days was most of the summary's time and memory. Daily outputs
+    may be float32; the days add up in float64.
+    """
+    return xr.dot(flow, days.astype("float64"), dim="time")
+
+
 def _total(flow: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray) -> xr.DataArray:
-    # Daily outputs may be float32; a year of days adds up in float64.
-    return flow.where(inside, 0.0).sum("time", dtype="float64").where(complete)
+    return _masked_sum(flow, inside).where(complete)
 
 
 def _opened(results: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
@@ -263,8 +273,8 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
     with np.errstate(divide="ignore", invalid="ignore"):
         daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
     daily_coverage = daily_coverage.clip(0.0, 1.0)
-    demand_after = results["demand"].where(after_strike, 0.0).sum("time", dtype="float64")
-    received_after = care_received.where(after_strike, 0.0).sum("time", dtype="float64")
+    demand_after = _masked_sum(results["demand"], after_strike)
+    received_after = _masked_sum(care_received, after_strike)
 
     summary = xr.Dataset(
         {
@@ -289,10 +299,9 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
             "coverage": (received_after / demand_after.where(demand_after > 0)).assign_attrs(
                 units="1", long_name="coverage after the first strike"
             ),
-            "person_days_without_access": (
-                (results["population"] * (1.0 - daily_coverage)).where(after_strike, 0.0)
+            "person_days_without_access": _masked_sum(
+                results["population"] * (1.0 - daily_coverage), after_strike
             )
-            .sum("time", dtype="float64")
             .where(offered)
             .assign_attrs(units="person d", long_name="person-days without access"),
             "days_to_capacity": xr.concat(
