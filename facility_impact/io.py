@@ -85,8 +85,11 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
 
 def save_netcdf(results: xr.Dataset, path: str | Path) -> None:
     """Write ``results`` to NetCDF-4 at ``path`` (not atomic: see :func:`write_netcdf`)."""
+    # Level 1 with the byte shuffle: for 20,000 draws of the reference hospital,
+    # 5.0 s and 100 MiB against 8.5 s and 104 MiB at level 4 without it
+    # (the days of a flow change slowly, so shuffled bytes compress well).
     encoding = {
-        name: {"zlib": True, "complevel": 4}
+        name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name, variable in results.data_vars.items()
         if variable.dtype.kind == "f"
     }
