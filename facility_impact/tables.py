@@ -176,23 +176,26 @@ def _standards_lines(one: xr.Dataset) -> list[str]:
     """Humanitarian-standards indicators of one facility: before, worst, at the horizon."""
     if "standard_value" not in one:
         return []
-    heads = f"{'before':>12}{'worst':>12}{'at horizon':>12}"
-    lines = [f"  {'against minimum standards':<34}{heads}   standard"]
+    moments = ("before", "worst", "at_horizon")
+    rows = []
     for indicator in one["indicator"].values:
         values = one["standard_value"].sel(indicator=indicator)
         if bool(values.isnull().all()):
             continue
-        cells = "".join(
-            f"{_cell(values.sel(moment=moment), lambda v: f'{v:,.1f}'):>12}"
-            for moment in ("before", "worst", "at_horizon")
-        )
+        cells = [_cell(values.sel(moment=moment), lambda v: f"{v:,.1f}") for moment in moments]
+        rows.append((indicator, cells))
+    # With draws a cell is "median (p5–p95)": the columns widen to fit it.
+    width = max([12, *(len(cell) + 2 for _, cells in rows for cell in cells)])
+    heads = "".join(f"{head:>{width}}" for head in ("before", "worst", "at horizon"))
+    lines = [f"  {'against minimum standards':<34}{heads}   standard"]
+    for indicator, cells in rows:
         comparison = str(one["standard_comparison"].sel(indicator=indicator).item())
         threshold = float(one["standard_threshold"].sel(indicator=indicator))
         verified = bool(one["threshold_verified"].sel(indicator=indicator))
         name = str(one["indicator_long_name"].sel(indicator=indicator).item())
         lines.append(
-            f"  {name:<34}{cells}   {comparison} {threshold:g}"
-            + ("" if verified else " (threshold unverified)")
+            f"  {name:<34}{''.join(f'{cell:>{width}}' for cell in cells)}   "
+            f"{comparison} {threshold:g}" + ("" if verified else " (threshold unverified)")
         )
     return lines
 

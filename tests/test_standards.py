@@ -334,3 +334,24 @@ def test_reference_configuration_before_and_at_worst():
         monthly * 12 / population
     )
     assert np.all(indicators["standard_value"].sel(facility=name).notnull())
+
+
+def test_printed_standards_columns_line_up_with_ranges_from_draws():
+    """With draws a cell reads "median (p5–p95)"; the columns widen so cells never run together."""
+    from facility_impact import summarize
+    from facility_impact.tables import format_summary
+
+    config = load_config(
+        Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan_uncertain.toml", draws=40
+    )
+    lines = format_summary(summarize(simulate(config))).splitlines()
+    start = next(i for i, line in enumerate(lines) if "against minimum standards" in line)
+    header, rows = lines[start], lines[start + 1 : start + 4]
+    ends = [header.index(head) + len(head) for head in ("before", "worst", "at horizon")]
+    assert any("–" in row for row in rows)  # ranges are shown
+    for row in rows:
+        cells = row[: ends[-1]]
+        for end in ends:
+            assert cells[end - 1] in "0123456789)", row  # each column ends where its head does
+            assert end == len(cells) or cells[end] == " ", row
+        assert row[ends[-1] :].startswith("   >= "), row
