@@ -5,11 +5,15 @@ implemented. One Python loop runs over days; every other dim (facility,
 service, resource, strike, alternative and any ensemble dim such as ``draw``)
 is broadcast by numpy.
 
-Array layout inside the loop: ``(*ensemble, facility, service)`` for service
-flows, ``(*ensemble, facility, resource)`` for availability. Diversion runs
-along one *destination* axis ``D``: the modelled facilities first, then the
-external alternatives. Results are stored time-first so each day writes one
-contiguous block.
+Array layout inside the loop: structure first, ensemble points last, all
+ensemble dims flattened into one axis ``N`` and simulated in blocks of
+:data:`POINTS_PER_BLOCK` points: ``(facility, service, n)`` for service flows,
+``(facility, resource, n)`` for availability. Diversion runs along one
+*destination* axis ``D`` (leading): the modelled facilities first, then the
+external alternatives. Results are stored ``(time, <structure>, N)``, so each
+day of a block writes contiguous rows; :func:`run_model` returns them as
+``(time, *ensemble, <structure>)`` views. Speed and the choices behind this
+layout: ``docs/performance.md``.
 """
 
 from __future__ import annotations
