@@ -85,7 +85,10 @@ def _command_run(args: argparse.Namespace) -> int:
     out = _output_folder(args.out)
     if chunked is not None:
         return _run_chunked(args, config, out, chunked)
-    results = simulate(config)
+    from facility_impact.progress import day_progress
+
+    with day_progress() as advance:
+        results = simulate(config, progress=advance)
     summary = summarize(results)
     netcdf, table = out / f"{config.name}.nc", out / f"{config.name}-summary.csv"
     _write_together(results, netcdf, summary, table)

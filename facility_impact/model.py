@@ -19,7 +19,7 @@ layout: ``docs/performance.md``.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -147,6 +147,7 @@ def run_model(
     *,
     dtype: npt.DTypeLike | None = None,
     points_per_block: int = POINTS_PER_BLOCK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Simulate all days; return time-first numpy arrays keyed by output variable.
 
@@ -158,7 +159,7 @@ def run_model(
     laid out ``(T, <structure>, *E)``: one day of one structural cell holds every
     ensemble point together. ``dtype`` is float64 or float32.
     """
-    return run_days(params, dtype=dtype, points_per_block=points_per_block)[0]
+    return run_days(params, dtype=dtype, points_per_block=points_per_block, progress=progress)[0]
 
 
 def _flatten(array: np.ndarray, n_structure: int, ensemble_shape: tuple[int, ...]) -> np.ndarray:
@@ -179,6 +180,7 @@ def run_days(
     *,
     dtype: npt.DTypeLike | None = None,
     points_per_block: int = POINTS_PER_BLOCK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], ModelState]:
     """Simulate days ``start_day`` to ``stop_day - 1`` from ``state``.
 
@@ -188,7 +190,8 @@ def run_days(
     the last one. Running ``[0, a)`` then ``[a, T)`` gives the same numbers,
     bit for bit, as running ``[0, T)`` at once, and so does any
     ``points_per_block``: every ensemble point is computed by the same
-    operations whatever else is simulated beside it.
+    operations whatever else is simulated beside it. ``progress(done, total)``,
+    if given, is called after each day with the days simulated so far.
     """
     ens = ensemble_dims(params)
     stop_day = params.sizes["time"] if stop_day is None else stop_day
@@ -269,8 +272,10 @@ def run_days(
         blocks.append(_run_block(inputs, points, start_day, stop_day, block_state, storage, dtype))
     # Day by day across the blocks, so that the outputs fill memory in order:
     # freshly allocated pages written block by block cost several times more.
-    for _ in range(n_days):
+    for done in range(1, n_days + 1):
         _advance(blocks)
+        if progress is not None:
+            progress(done, n_days)
     pieces = [_finish(block) for block in blocks]
     final = ModelState(
         *(np.concatenate(parts, axis=-1) for parts in zip(*map(_state_arrays, pieces), strict=True))

@@ -1,4 +1,4 @@
-"""A progress line for long chunked runs: blocks simulated out of all, on stderr.
+"""A progress line for long runs: blocks (chunked) or days (in memory) simulated, on stderr.
 
 Shown only when the stream is a terminal, so logs and pipes stay clean. Works
 with dask's local schedulers (through a dask callback) and with a
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -24,11 +24,13 @@ REFRESH_SECONDS = 0.5
 
 
 class ProgressLine:
-    """Draws ``simulated k/N blocks (p %), elapsed m:ss`` on ``stream``, in place."""
+    """Draws ``simulated k/N blocks (p %), elapsed m:ss`` on ``stream``, in place
+    (``unit`` names what is counted: blocks of a chunked run, days of one in memory)."""
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    def __init__(self, total: int, stream: TextIO, unit: str = "blocks") -> None:
         self.total = total
         self.stream = stream
+        self.unit = unit
         self.started = time.monotonic()
         self._drawn_at = -float("inf")
         self._done = 0
@@ -45,7 +47,7 @@ class ProgressLine:
             elapsed = int(now - self.started)
             share = 100 * self._done // max(self.total, 1)
             self.stream.write(
-                f"\rsimulated {self._done:,}/{self.total:,} blocks ({share} %), "
+                f"\rsimulated {self._done:,}/{self.total:,} {self.unit} ({share} %), "
                 f"elapsed {elapsed // 60}:{elapsed % 60:02d}"
             )
             self.stream.flush()
@@ -63,6 +65,32 @@ def is_terminal(stream: TextIO) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+@contextmanager
+def day_progress(stream: TextIO | None = None) -> Iterator[Callable[[int, int], None] | None]:
+    """While active, a ``progress(done, total)`` callback for an in-memory run's days.
+
+    Pass it to :func:`facility_impact.simulate`; it draws ``simulated k/N days``
+    on ``stream`` (stderr by default). Yields ``None`` when the stream is not a
+    terminal, so logs and pipes stay clean.
+    """
+    stream = sys.stderr if stream is None else stream
+    if not is_terminal(stream):
+        yield None
+        return
+    lines: list[ProgressLine] = []
+
+    def advance(done: int, total: int) -> None:
+        if not lines:
+            lines.append(ProgressLine(total, stream, unit="days"))
+        lines[0].update(done)
+
+    try:
+        yield advance
+    finally:
+        if lines:
+            lines[0].close()
 
 
 def _is_block_key(key: object) -> bool:

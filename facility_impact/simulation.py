@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,12 @@ KERNEL_LAYOUT = {
 }
 
 
-def simulate_parameters(params: xr.Dataset, chunks: Mapping[str, int] | None = None) -> xr.Dataset:
+def simulate_parameters(
+    params: xr.Dataset,
+    chunks: Mapping[str, int] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
     """Run the model on a parameter Dataset; return the result Dataset with metadata.
 
     Every output carries ``units`` and ``long_name`` from the variable registry
@@ -43,11 +48,12 @@ def simulate_parameters(params: xr.Dataset, chunks: Mapping[str, int] | None = N
     ``chunks`` (e.g. ``{"draw": 50_000}``, with ``"scenario"`` and ``"time"``
     [d] also allowed) returns the same Dataset backed by dask arrays, computed
     block by block when asked (:mod:`facility_impact.chunked`); ``None`` runs
-    the kernel now, in memory.
+    the kernel now, in memory, calling ``progress(days done, days)`` after each
+    day if given.
     """
     ens = ensemble_dims(params)
     if chunks is None:
-        arrays = run_model(params)
+        arrays = run_model(params, progress=progress)
         outputs = {
             kernel_name: xr.DataArray(
                 arrays[kernel_name], dims=("time", *ens, *structure)
@@ -124,6 +130,8 @@ def _label_results(params: xr.Dataset, outputs: Mapping[str, xr.DataArray]) -> x
 def simulate(
     config: Config | str | Path | Mapping[str, Any],
     chunks: Mapping[str, int] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Simulate a configuration (a :class:`Config`, a TOML path or a mapping).
 
@@ -141,11 +149,12 @@ def simulate(
     ahead of their use, so a computation holds about all days of the draw
     chunks in flight: for results larger than memory use
     :func:`facility_impact.scale.simulate_to_zarr`, which writes each block as
-    it is simulated.
+    it is simulated. ``progress``: see :func:`simulate_parameters`.
     """
     if not isinstance(config, Config):
         config = load_config(config)
-    return with_configuration(simulate_parameters(build_parameters(config), chunks), config)
+    result = simulate_parameters(build_parameters(config), chunks, progress=progress)
+    return with_configuration(result, config)
 
 
 def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
