@@ -43,3 +43,12 @@ def test_a_block_after_day_zero_needs_the_state(params):
         run_days(params, 10, 20)
     with pytest.raises(ValueError, match="outside"):
         run_days(params, 0, params.sizes["time"] + 1)
+
+
+@pytest.mark.parametrize("points_per_block", [1, 7])
+def test_any_block_of_points_gives_the_same_numbers(params, points_per_block):
+    """Each ensemble point is computed by the same operations whatever is simulated beside it."""
+    whole = run_model(params)
+    blocked = run_model(params, points_per_block=points_per_block)
+    for name, values in whole.items():
+        np.testing.assert_array_equal(blocked[name], values, err_msg=name)
