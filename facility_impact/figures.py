@@ -25,7 +25,7 @@ from facility_impact.summary import QUANTILES, at_full_capacity
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, FigureBase
+    from matplotlib.figure import Figure, FigureBase, SubFigure
 
 CORE_DIMS = ("facility", "service", "time")
 """The dims a figure panel is drawn over; any other dim is reduced first."""
@@ -295,14 +295,7 @@ def _panel_figure(
         if len(facilities) == 1:
             subject += f" — {_facility_label(data, facilities[0])}"
         figure.suptitle(subject)
-        legend_strip.legend(
-            list(handles.values()),
-            list(handles.keys()),
-            loc="center",
-            ncols=math.ceil(len(handles) / legend_rows),
-            handlelength=2.6,
-            columnspacing=1.4,
-        )
+        draw_legend(legend_strip, handles, rows=legend_rows, handlelength=2.6)
         caption_strip.text(
             0.01,
             0.5,
@@ -334,6 +327,28 @@ def render_figure(figure: Figure) -> dict[str, bytes]:
             content = buffer.getvalue()
             rendered[extension] = _renumber_clip_paths(content) if extension == "svg" else content
     return rendered
+
+
+def draw_legend(
+    strip: SubFigure | None,
+    handles: dict[str, Any],
+    rows: int = 1,
+    handlelength: float = 2.0,
+) -> None:
+    """The figure's legend, centred in its own ``strip`` in ``rows`` rows (none without handles).
+
+    ``handlelength`` [font sizes]: longer where dashed line styles must show.
+    """
+    if strip is None or not handles:
+        return
+    strip.legend(
+        list(handles.values()),
+        list(handles.keys()),
+        loc="center",
+        ncols=math.ceil(len(handles) / rows),
+        handlelength=handlelength,
+        columnspacing=1.4,
+    )
 
 
 def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:

@@ -24,6 +24,7 @@ from facility_impact.figures import (
     _caption,
     _facility_label,
     _snapped_constrained_layout,
+    draw_legend,
     label_from_attrs,
 )
 from facility_impact.style import (
@@ -182,19 +183,6 @@ def _framed(
     return figure, legend, body, caption_strip
 
 
-def _legend(strip: SubFigure | None, handles: dict[str, Any], rows: int = 1) -> None:
-    if strip is None or not handles:
-        return
-    strip.legend(
-        list(handles.values()),
-        list(handles.keys()),
-        loc="center",
-        ncols=math.ceil(len(handles) / rows),
-        handlelength=2.0,
-        columnspacing=1.4,
-    )
-
-
 def _error_bars(
     axis: Axes,
     positions: np.ndarray,
@@ -264,7 +252,7 @@ def forgone_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
         whisker = handles.pop(_WHISKER_LABEL, None)
         if whisker is not None:
             handles[_WHISKER_LABEL] = whisker
-        _legend(legend, handles)
+        draw_legend(legend, handles)
     return figure
 
 
@@ -396,7 +384,7 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
             axis.remove()
         body.supxlabel(label_from_attrs(data["forgone_care"]), fontsize="medium")
         figure.suptitle(f"Forgone care by scenario in the first {period:g} days, least on top")
-        _legend(legend, handles)
+        draw_legend(legend, handles)
     return figure
 
 
@@ -543,7 +531,7 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
             axis.remove()
         body.supxlabel(label_from_attrs(rho), fontsize="medium")
         figure.suptitle("What drives forgone care: rank correlation of each uncertain input")
-        _legend(legend, handles)
+        draw_legend(legend, handles)
     return figure
 
 
@@ -651,5 +639,5 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
         if len(facilities) == 1:
             subject += f" — {_facility_label(data, facilities[0])}"
         figure.suptitle(subject)
-        _legend(legend, handles, rows=1 if entries <= 2 else 2)
+        draw_legend(legend, handles, rows=1 if entries <= 2 else 2)
     return figure
