@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from facility_impact.model import ModelState, ensemble_dims, run_days
+from facility_impact.model import ModelState, ensemble_dims, results_dtype, run_days
 
 CHUNKED_DIMS = ("scenario", "draw", "time")
 """Dims the results can be chunked along; sweep and structural dims stay whole."""
@@ -140,16 +140,9 @@ def block_plan(
     chunks: Mapping[str, int],
     block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, np.dtype]]:
-    """The chunk plan (:func:`plan_chunks`) and the dtype of each kernel output.
-
-    The dtypes come from running one day of one ensemble point, so nothing here
-    assumes what the kernel returns (float64 or float32).
-    """
-    ens = ensemble_dims(params)
-    probe, _ = run_days(
-        params.isel({dim: slice(0, 1) for dim in ens}), 0, min(1, params.sizes["time"])
-    )
-    dtypes = {name: probe[name].dtype for name in structures}
+    """The chunk plan (:func:`plan_chunks`) and the dtype of each kernel output
+    (:func:`~facility_impact.model.results_dtype`: float64 or float32)."""
+    dtypes = dict.fromkeys(structures, results_dtype(params))
     per_point_day = sum(
         int(np.prod([params.sizes[d] for d in structure], dtype=np.int64)) * dtypes[name].itemsize
         for name, structure in structures.items()

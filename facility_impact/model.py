@@ -162,6 +162,12 @@ def run_model(
     return run_days(params, dtype=dtype, points_per_block=points_per_block, progress=progress)[0]
 
 
+def results_dtype(params: xr.Dataset) -> np.dtype:
+    """The type of the kernel's outputs for ``params``: their ``results_dtype``
+    attribute (``run.precision``), else :data:`DEFAULT_DTYPE`. Every output has it."""
+    return np.dtype(params.attrs.get("results_dtype", DEFAULT_DTYPE))
+
+
 def _flatten(array: np.ndarray, n_structure: int, ensemble_shape: tuple[int, ...]) -> np.ndarray:
     """``(*structure, *ensemble)`` → ``(*structure, N)``, or ``(*structure, 1)`` when the
     array does not vary over the ensemble (then it is broadcast, never copied)."""
@@ -199,7 +205,7 @@ def run_days(
         raise ValueError(f"days [{start_day}, {stop_day}) outside [0, {params.sizes['time']})")
     if state is None and start_day > 0:
         raise ValueError("a run that does not start on day 0 needs the state of the day before")
-    dtype = np.dtype(params.attrs.get("results_dtype", DEFAULT_DTYPE) if dtype is None else dtype)
+    dtype = results_dtype(params) if dtype is None else np.dtype(dtype)
     ensemble_shape = tuple(params.sizes[d] for d in ens)
     n_points = math.prod(ensemble_shape)
     n_days = stop_day - start_day
