@@ -50,11 +50,12 @@ import scipy
 import xarray as xr
 
 import facility_impact as fi
-from facility_impact.config import Config
-from facility_impact.model import ensemble_dims, run_model
-from facility_impact.parameters import build_parameters
-from facility_impact.simulation import simulate_parameters
-from facility_impact.uncertainty import Uncertain
+from facility_impact.config.loading import Config
+from facility_impact.config.variation import Uncertain
+from facility_impact.model.kernel import run_model
+from facility_impact.model.parameters import build_parameters
+from facility_impact.run.workflow import simulate_parameters
+from facility_impact.variables import ensemble_dims
 
 REFERENCE = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 FACILITY = "facility.maarat_al_numan.services"

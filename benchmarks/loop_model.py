@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/loop_model.py [--repeat N] [--config PATH]
 
-A yardstick for the vectorised kernel (``facility_impact.model.run_model``)
+A yardstick for the vectorised kernel (``facility_impact.model.kernel.run_model``)
 and a second, independent statement of the equations of MODEL.md as
 implemented per ``docs/model.md``. It deliberately shares no code with the
 kernel: every quantity is a Python float, and the loops over days,
@@ -27,7 +27,7 @@ from typing import Any
 
 import xarray as xr
 
-from facility_impact.parameters import PARAMETER_METADATA, STRUCTURAL_DIMS
+from facility_impact.variables import PARAMETER_METADATA, STRUCTURAL_DIMS
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 
@@ -442,7 +442,7 @@ def run_draws(params: xr.Dataset) -> float:
 def main() -> None:
     """Print the median wall time of one draw of ``--config`` over ``--repeat`` runs."""
     from facility_impact import load_config
-    from facility_impact.parameters import build_parameters
+    from facility_impact.model.parameters import build_parameters
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)

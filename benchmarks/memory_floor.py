@@ -36,8 +36,8 @@ import time
 import numpy as np
 from ensemble_speed import REFERENCE, cpu_description, load_ensemble, peak_rss_gib, time_loop
 
-from facility_impact.model import POINTS_PER_BLOCK, run_model
-from facility_impact.parameters import build_parameters
+from facility_impact.model.kernel import POINTS_PER_BLOCK, run_model
+from facility_impact.model.parameters import build_parameters
 
 
 def floor_seconds(shapes: dict[str, tuple[int, ...]], dtype: np.dtype) -> float:

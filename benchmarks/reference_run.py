@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import facility_impact as fi
-from facility_impact.parameters import build_parameters
-from facility_impact.simulation import simulate_parameters
+from facility_impact.model.parameters import build_parameters
+from facility_impact.run.workflow import simulate_parameters
 
 REFERENCE = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 

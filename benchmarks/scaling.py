@@ -22,11 +22,11 @@ import math
 import time
 from typing import Any
 
-from facility_impact.config import load_config
-from facility_impact.model import run_model
-from facility_impact.parameters import build_parameters
-from facility_impact.simulation import simulate_parameters
-from facility_impact.summary import summarize
+from facility_impact.config.loading import load_config
+from facility_impact.model.kernel import run_model
+from facility_impact.model.parameters import build_parameters
+from facility_impact.results.summary import summarize
+from facility_impact.run.workflow import simulate_parameters
 
 BASE = {"draws": 1000, "days": 365, "services": 4, "facilities": 1}
 SIZES = {

@@ -11,26 +11,20 @@ Public API::
     stored = simulate_to_zarr(config, "run.zarr")         # out of core, read back lazily
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("facility-impact")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
-
-from facility_impact.config import Config, load_config
+from facility_impact.config.loading import Config, load_config
 from facility_impact.errors import ConfigError
-from facility_impact.sensitivity import sensitivity
-from facility_impact.simulation import simulate, simulate_parameters
-from facility_impact.summary import summarize
+from facility_impact.results.summary import summarize
+from facility_impact.run.sensitivity import sensitivity
+from facility_impact.run.workflow import simulate, simulate_parameters
+from facility_impact.version import __version__
 
 
 def simulate_to_zarr(*args, **kwargs):
-    """Simulate out of core into a Zarr store; see :func:`facility_impact.scale.simulate_to_zarr`.
+    """Simulate out of core into a Zarr store (:func:`facility_impact.run.scale.simulate_to_zarr`).
 
     Imported on first use: dask and zarr are the optional ``scale`` extra.
     """
-    from facility_impact.scale import simulate_to_zarr as run
+    from facility_impact.run.scale import simulate_to_zarr as run
 
     return run(*args, **kwargs)
 

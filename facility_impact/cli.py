@@ -75,9 +75,9 @@ def _note_unused_draws(args: argparse.Namespace, config) -> None:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from facility_impact.simulation import simulate
-    from facility_impact.summary import summarize
-    from facility_impact.tables import format_summary
+    from facility_impact.present.tables import format_summary
+    from facility_impact.results.summary import summarize
+    from facility_impact.run.workflow import simulate
 
     chunked = _chunked_options(args)
     config = _load(args)
@@ -85,7 +85,7 @@ def _command_run(args: argparse.Namespace) -> int:
     out = _output_folder(args.out)
     if chunked is not None:
         return _run_chunked(args, config, out, chunked)
-    from facility_impact.progress import day_progress
+    from facility_impact.run.progress import day_progress
 
     with day_progress() as advance:
         results = simulate(config, progress=advance)
@@ -126,7 +126,7 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
     wanted = args.format == "zarr"
     if not wanted:
         return None
-    from facility_impact.chunked import MissingDaskError, require_dask
+    from facility_impact.run.chunked import MissingDaskError, require_dask
 
     try:
         require_dask()
@@ -140,8 +140,8 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
 
 def _run_chunked(args: argparse.Namespace, config, out: Path, chunks: dict[str, int]) -> int:
     """Simulate in chunks with dask; write the store and the summary together."""
-    from facility_impact.scale import RunFailed, dask_client, result_path, write_chunked
-    from facility_impact.tables import format_summary
+    from facility_impact.present.tables import format_summary
+    from facility_impact.run.scale import RunFailed, dask_client, result_path, write_chunked
 
     target = result_path(out, config.name, args.format)
     table = out / f"{config.name}-summary.csv"
@@ -158,8 +158,8 @@ def _run_chunked(args: argparse.Namespace, config, out: Path, chunks: dict[str, 
 
 def _write_together(dataset, netcdf: Path, tabulated, table: Path) -> None:
     """``dataset`` as NetCDF and ``tabulated`` as CSV: both files appear or neither."""
-    from facility_impact.io import atomic_paths, save_csv, save_netcdf
-    from facility_impact.tables import summary_table
+    from facility_impact.results.summary_table import summary_table
+    from facility_impact.run.io import atomic_paths, save_csv, save_netcdf
 
     header, rows = summary_table(tabulated)
     with atomic_paths(netcdf, table) as (netcdf_part, table_part):
@@ -168,7 +168,7 @@ def _write_together(dataset, netcdf: Path, tabulated, table: Path) -> None:
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    from facility_impact.tables import describe_config
+    from facility_impact.present.tables import describe_config
 
     print(describe_config(_load(args)))
     print("configuration is valid")
@@ -176,8 +176,8 @@ def _command_check(args: argparse.Namespace) -> int:
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
-    from facility_impact.sensitivity import sensitivity
-    from facility_impact.tables import format_sensitivity
+    from facility_impact.present.tables import format_sensitivity
+    from facility_impact.run.sensitivity import sensitivity
 
     config = _load(args)
     out = _output_folder(args.out)
@@ -192,8 +192,8 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 
 def _read_results(args: argparse.Namespace):
     """The results file named on the command line, checked to be one of ours."""
-    from facility_impact.io import read_netcdf
-    from facility_impact.report import check_results
+    from facility_impact.present.report import check_results
+    from facility_impact.run.io import read_netcdf
 
     results = read_netcdf(args.results)
     check_results(results, args.results)
@@ -208,7 +208,7 @@ def _print_written(paths: list[Path], notes: list[str]) -> None:
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    from facility_impact.report import write_figures
+    from facility_impact.present.report import write_figures
 
     results = _read_results(args)
     out = _output_folder(args.out)
@@ -217,7 +217,7 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from facility_impact.report import write_report
+    from facility_impact.present.report import write_report
 
     results = _read_results(args)
     out = _output_folder(args.out if args.out is not None else str(Path(args.results).parent))
@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="How much health care is lost when a health facility is struck, "
         "for whom, for how long, and what would shorten it.",
     )
-    from facility_impact import __version__
+    from facility_impact.version import __version__
 
     parser.add_argument("--version", action="version", version=f"facility_impact {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -7,13 +7,12 @@ arguments; they return numpy arrays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+
 import numpy as np
 from scipy.special import ndtr
-
-# Integer codes let one array hold a different family per resource (or per
-# draw) so the simulation evaluates every family in one broadcast call.
-CURVE_CODES: dict[str, int] = {"none": 0, "step": 1, "linear": 2, "exponential": 3, "normal": 4}
-CURVE_NAMES: dict[int, str] = {code: name for name, code in CURVE_CODES.items()}
 
 
 def step(tau_days, time_days):
@@ -63,6 +62,64 @@ def normal(tau_days, mean_days, sd_days):
     return np.where(tau >= 0, ndtr(z), 0.0)
 
 
+@dataclass(frozen=True)
+class CurveFamily:
+    """One recovery curve family: its code, the time parameters it takes, its formula.
+
+    ``code`` lets one integer array hold a different family per resource (or
+    per draw), so the simulation evaluates every family in one broadcast call.
+    ``evaluate(tau, time_days, mean_days, sd_days)`` ignores the parameters the
+    family does not take.
+    """
+
+    name: str
+    code: int
+    parameters: tuple[str, ...]
+    formula: str
+    evaluate: Callable[..., np.ndarray]
+
+
+def _none(tau_days, time_days, mean_days, sd_days):
+    return np.zeros(np.broadcast_shapes(np.shape(tau_days), np.shape(time_days)))
+
+
+CURVE_FAMILIES: MappingProxyType[str, CurveFamily] = MappingProxyType(
+    {
+        family.name: family
+        for family in (
+            CurveFamily("none", 0, (), "g = 0", _none),
+            CurveFamily(
+                "step", 1, ("time_days",), "g = 1 from τ = T", lambda t, T, m, s: step(t, T)
+            ),
+            CurveFamily(
+                "linear", 2, ("time_days",), "g = min(1, τ/T)", lambda t, T, m, s: linear(t, T)
+            ),
+            CurveFamily(
+                "exponential",
+                3,
+                ("time_days",),
+                "g = 1 - exp(-τ/T)",
+                lambda t, T, m, s: exponential(t, T),
+            ),
+            CurveFamily(
+                "normal",
+                4,
+                ("mean_days", "sd_days"),
+                "g = Φ((τ - μ)/σ)",
+                lambda t, T, m, s: normal(t, m, s),
+            ),
+        )
+    }
+)
+"""Every recovery curve family by name: the one table that configuration checks,
+the kernel and the documentation read."""
+
+CURVE_CODES: MappingProxyType[str, int] = MappingProxyType(
+    {name: family.code for name, family in CURVE_FAMILIES.items()}
+)
+"""Family name → integer code, as the parameter Dataset stores it."""
+
+
 def recovery_fraction(tau_days, curve_code, time_days, mean_days, sd_days):
     """``g(τ)`` for a family chosen by integer ``curve_code`` (see :data:`CURVE_CODES`).
 
@@ -78,14 +135,9 @@ def recovery_fraction(tau_days, curve_code, time_days, mean_days, sd_days):
         np.shape(tau_days), code.shape, np.shape(time_days), np.shape(mean_days), np.shape(sd_days)
     )
     result = np.zeros(shape)
-    families = (
-        (CURVE_CODES["step"], lambda: step(tau_days, time_days)),
-        (CURVE_CODES["linear"], lambda: linear(tau_days, time_days)),
-        (CURVE_CODES["exponential"], lambda: exponential(tau_days, time_days)),
-        (CURVE_CODES["normal"], lambda: normal(tau_days, mean_days, sd_days)),
-    )
-    for family_code, evaluate in families:
+    for family in CURVE_FAMILIES.values():
         # Only evaluate the families that are present: most runs use two or three.
-        if np.any(code == family_code):
-            result = np.where(code == family_code, evaluate(), result)
+        if family.parameters and np.any(code == family.code):
+            values = family.evaluate(tau_days, time_days, mean_days, sd_days)
+            result = np.where(code == family.code, values, result)
     return result

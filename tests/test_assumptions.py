@@ -7,7 +7,7 @@ import json
 import pytest
 
 import facility_impact as fi
-from facility_impact.assumptions import ASSUMPTION, CITED, OVERRIDE, SETTING, parameters
+from facility_impact.config.assumptions import ASSUMPTION, CITED, OVERRIDE, SETTING, parameters
 from facility_impact.errors import ConfigError
 
 TEXT = """\

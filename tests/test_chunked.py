@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from facility_impact import chunked, load_config, progress, simulate, summarize
+from facility_impact import load_config, simulate, summarize
 from facility_impact.config import parse_setting
-from facility_impact.model import run_days
-from facility_impact.parameters import build_parameters
-from facility_impact.summary import is_lazy
+from facility_impact.model.kernel import run_days
+from facility_impact.model.parameters import build_parameters
+from facility_impact.results.summary import is_lazy
+from facility_impact.run import chunked, progress
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIONS = REPO / "configs" / "maarat_al_numan_options.toml"

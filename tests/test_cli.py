@@ -20,7 +20,7 @@ import xarray as xr
 
 import facility_impact
 from facility_impact.cli import main
-from facility_impact.io import atomic_path
+from facility_impact.run.io import atomic_path
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "configs" / "maarat_al_numan.toml"
@@ -222,7 +222,7 @@ def test_help_works_for_every_subcommand(args, expected, capsys):
 
 
 def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
-    pytest.importorskip("facility_impact.figures")
+    pytest.importorskip("facility_impact.present.figures")
     _, out = reference_run
     figures = tmp_path / "figures"
     assert main(["plot", str(out / f"{STEM}.nc"), "--out", str(figures)]) == 0
@@ -233,7 +233,7 @@ def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
 
 
 def test_plot_draws_the_load_figure_only_for_a_network(reference_run, tmp_path, capsys):
-    pytest.importorskip("facility_impact.figures")
+    pytest.importorskip("facility_impact.present.figures")
     _, out = reference_run
     figures = tmp_path / "figures"
     assert main(["plot", str(out / f"{STEM}.nc"), "--out", str(figures)]) == 0
@@ -256,7 +256,7 @@ def test_plot_draws_the_load_figure_only_for_a_network(reference_run, tmp_path, 
 
 
 def test_plot_missing_results_is_one_line_error(tmp_path, capsys):
-    pytest.importorskip("facility_impact.figures")
+    pytest.importorskip("facility_impact.present.figures")
     missing = tmp_path / "absent.nc"
     assert main(["plot", str(missing), "--out", str(tmp_path / "figures")]) == 2
     captured = capsys.readouterr()
@@ -541,7 +541,7 @@ def test_results_and_summary_appear_together_or_not_at_all(tmp_path, monkeypatch
     def failing_csv(*args, **kwargs):
         raise OSError(28, "No space left on device", "summary.csv")
 
-    monkeypatch.setattr("facility_impact.io.save_csv", failing_csv)
+    monkeypatch.setattr("facility_impact.run.io.save_csv", failing_csv)
     out = tmp_path / "out"
     assert cli.main(["run", str(REFERENCE), "--out", str(out)]) == 2
     assert _files(out) == []

@@ -34,10 +34,10 @@ import facility_impact
 from facility_impact import ConfigError, load_config, simulate, summarize
 from facility_impact.cli import main
 from facility_impact.config import parse_setting
-from facility_impact.io import read_netcdf, write_netcdf
-from facility_impact.parameters import build_parameters
-from facility_impact.summary import QUANTILE_METHOD, QUANTILES
-from facility_impact.tables import summary_table
+from facility_impact.model.parameters import build_parameters
+from facility_impact.results.summary import QUANTILE_METHOD, QUANTILES
+from facility_impact.results.summary_table import summary_table
+from facility_impact.run.io import read_netcdf, write_netcdf
 
 CLINIC = "clinic"
 

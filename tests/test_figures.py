@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 
 import facility_impact as fi
-from facility_impact.figures import (
+from facility_impact.present.figures import (
     capacity_figure,
     has_load,
     label_from_attrs,
@@ -25,7 +25,7 @@ from facility_impact.figures import (
     write_capacity_figure,
     write_load_figure,
 )
-from facility_impact.io import read_netcdf, write_netcdf
+from facility_impact.run.io import read_netcdf, write_netcdf
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 
@@ -392,7 +392,7 @@ def test_layout_positions_are_rounded_so_files_do_not_depend_on_the_process(
     network: xr.Dataset,
 ) -> None:
     """The layout solver's last bits vary between processes; the layout is rounded."""
-    from facility_impact.style import apply_style
+    from facility_impact.present.style import apply_style
 
     figure = load_figure(network)
     with apply_style():

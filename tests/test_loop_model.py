@@ -35,8 +35,9 @@ from hypothesis import strategies as st
 
 from facility_impact import load_config
 from facility_impact.curves import CURVE_CODES
-from facility_impact.model import ensemble_dims, run_model
-from facility_impact.parameters import PARAMETER_METADATA, build_parameters
+from facility_impact.model.kernel import run_model
+from facility_impact.model.parameters import build_parameters
+from facility_impact.variables import PARAMETER_METADATA, ensemble_dims
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"

@@ -21,8 +21,8 @@ from helpers import DAYS_PER_MONTH, alternative, minimal_config, service, strike
 
 import facility_impact
 from facility_impact import simulate, summarize
-from facility_impact.model import diversion_shares
-from facility_impact.summary import days_to_capacity
+from facility_impact.model.kernel import diversion_shares
+from facility_impact.results.summary import days_to_capacity
 
 CLINIC = "clinic"
 
@@ -650,8 +650,8 @@ def test_without_strikes_nothing_is_lost():
 def test_an_extra_parameter_dim_broadcasts_like_separate_runs():
     """A parameter with a dim beyond the structural ones (a sweep, draws) gives one
     result per coordinate, each equal to the run with that value alone."""
-    from facility_impact.parameters import build_parameters
-    from facility_impact.simulation import simulate_parameters
+    from facility_impact.model.parameters import build_parameters
+    from facility_impact.run.workflow import simulate_parameters
 
     config = facility_impact.load_config(
         Path(__file__).parents[1] / "configs" / "maarat_al_numan.toml"

@@ -27,9 +27,9 @@ from helpers import (
 
 import facility_impact
 from facility_impact import simulate, summarize
-from facility_impact.parameters import build_parameters
-from facility_impact.simulation import simulate_parameters
-from facility_impact.tables import format_summary
+from facility_impact.model.parameters import build_parameters
+from facility_impact.present.tables import format_summary
+from facility_impact.run.workflow import simulate_parameters
 
 VOLUME = 600.0
 C0 = VOLUME / DAYS_PER_MONTH  # baseline daily volume of every test facility

@@ -22,16 +22,16 @@ import xarray as xr
 
 import facility_impact as fi
 from facility_impact.cli import main
-from facility_impact.io import write_netcdf
-from facility_impact.report import draw_figures, write_report
-from facility_impact.summary import QUANTILES
-from facility_impact.summary_figures import (
+from facility_impact.present.report import draw_figures, write_report
+from facility_impact.present.summary_figures import (
     forgone_figure,
     scenario_figure,
     standards_figure,
     sweep_figure,
 )
-from facility_impact.tables import _cell, _count
+from facility_impact.present.tables import _cell, _count
+from facility_impact.results.summary import QUANTILES
+from facility_impact.run.io import write_netcdf
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
 REFERENCE = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
@@ -135,7 +135,7 @@ def test_results_without_draws_or_sweeps_skip_with_a_note(reference: xr.Dataset)
 
 
 def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
-    from facility_impact.figures import capacity_figure
+    from facility_impact.present.figures import capacity_figure
 
     figure = capacity_figure(options)
     outpatient = next(axis for axis in figure.axes if axis.get_title(loc="left") == "outpatient")

@@ -20,10 +20,11 @@ import pytest
 import xarray as xr
 
 import facility_impact
-from facility_impact import chunked, load_config, progress, scale, simulate, summarize
+from facility_impact import load_config, simulate, summarize
 from facility_impact.cli import main
-from facility_impact.io import atomic_directory
-from facility_impact.summary import is_lazy
+from facility_impact.results.summary import is_lazy
+from facility_impact.run import chunked, progress, scale
+from facility_impact.run.io import atomic_directory
 
 REPO = Path(__file__).resolve().parents[1]
 UNCERTAIN = REPO / "configs" / "maarat_al_numan_uncertain.toml"
@@ -166,7 +167,7 @@ def test_bad_scale_options_are_one_line_and_status_2(tmp_path, capsys, options, 
 
 
 def test_unreachable_scheduler_is_bad_input(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("facility_impact.scale.CONNECT_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("facility_impact.run.scale.CONNECT_TIMEOUT_SECONDS", 1)
     out = tmp_path / "results"
     args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
     assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2

@@ -19,9 +19,9 @@ from scipy import stats
 
 from facility_impact import ConfigError, load_config, simulate, summarize
 from facility_impact.cli import main
-from facility_impact.io import read_netcdf
-from facility_impact.parameters import build_parameters
-from facility_impact.sensitivity import rank_correlation, sensitivity, uncertain_streams
+from facility_impact.model.parameters import build_parameters
+from facility_impact.run.io import read_netcdf
+from facility_impact.run.sensitivity import rank_correlation, sensitivity, uncertain_streams
 
 CLOSURE = "strike[0].closure_days"
 DEMAND = "facility.clinic.services.outpatient.demand_ratio"

@@ -19,7 +19,7 @@ import xarray as xr
 from helpers import POPULATION, alternative, minimal_config, service, strike
 
 from facility_impact import ConfigError, load_config, simulate
-from facility_impact.standards import load_standards, standards_indicators
+from facility_impact.results.standards import load_standards, standards_indicators
 
 REFERENCE = Path(__file__).parents[1] / "configs" / "maarat_al_numan.toml"
 BEDS = "inpatient_beds_per_10000"
@@ -260,8 +260,8 @@ def test_each_ensemble_member_uses_its_own_first_strike_day():
 
     A strike on day 10 is preceded by day 9 (7,750 people); on day 0, by day 0.
     """
-    from facility_impact.parameters import build_parameters
-    from facility_impact.simulation import simulate_parameters
+    from facility_impact.model.parameters import build_parameters
+    from facility_impact.run.workflow import simulate_parameters
 
     config = load_config(
         minimal_config(
@@ -339,7 +339,7 @@ def test_reference_configuration_before_and_at_worst():
 def test_printed_standards_columns_line_up_with_ranges_from_draws():
     """With draws a cell reads "median (p5–p95)"; the columns widen so cells never run together."""
     from facility_impact import summarize
-    from facility_impact.tables import format_summary
+    from facility_impact.present.tables import format_summary
 
     config = load_config(
         Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan_uncertain.toml", draws=40

@@ -61,8 +61,8 @@ def current() -> dict[str, dict[str, dict[str, float | None]]]:
 
 
 def main() -> None:
-    from facility_impact import __version__
-    from facility_impact.io import atomic_path
+    from facility_impact.run.io import atomic_path
+    from facility_impact.version import __version__
 
     document = {
         "note": NOTE,

@@ -9,20 +9,18 @@ The keys, their units, defaults and ranges are documented in
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import math
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from facility_impact.curves import CURVE_CODES
-from facility_impact.errors import ConfigError
-from facility_impact.uncertainty import (
+from facility_impact.config.settings import apply_settings, key_path_parts
+from facility_impact.config.sweeps import sweep_dims
+from facility_impact.config.variation import (
     Uncertain,
     Varying,
     high,
@@ -30,6 +28,8 @@ from facility_impact.uncertainty import (
     low,
     parse_variation,
 )
+from facility_impact.curves import CURVE_CODES, CURVE_FAMILIES
+from facility_impact.errors import ConfigError
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375 (MODEL.md)."""
@@ -366,7 +366,7 @@ def _number(
 ) -> float:
     """One configured number, checked against its range; or, where ``vary``, a
     sweep (a list) or a distribution (a table with ``dist``), returned as a
-    :class:`~facility_impact.uncertainty.Varying` whose every value is checked."""
+    :class:`~facility_impact.config.variation.Varying` whose every value is checked."""
     if vary and is_variation(value):
 
         def check(number: Any, where: str) -> float:
@@ -455,15 +455,9 @@ def _curve(table: Mapping[str, Any], path: str, extra_keys: tuple[str, ...]) -> 
     curve_keys = ("curve", "time_days", "mean_days", "sd_days", "delay_days")
     _known_keys(table, path, curve_keys + extra_keys)
     family = _string(_require(table, "curve", path), f"{path}.curve")
-    if family not in CURVE_CODES:
-        raise _fail(f"{path}.curve", family, f"must be one of {', '.join(CURVE_CODES)}")
-    needed = {
-        "none": (),
-        "step": ("time_days",),
-        "linear": ("time_days",),
-        "exponential": ("time_days",),
-        "normal": ("mean_days", "sd_days"),
-    }[family]
+    if family not in CURVE_FAMILIES:
+        raise _fail(f"{path}.curve", family, f"must be one of {', '.join(CURVE_FAMILIES)}")
+    needed = CURVE_FAMILIES[family].parameters
     for key in ("time_days", "mean_days", "sd_days"):
         if key in table and key not in needed:
             raise ConfigError(
@@ -909,9 +903,7 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     )
     config = replace(base, scenarios=scenarios)
     # Sweep names and zipped sweeps span the scenarios; checked here so that
-    # `check` refuses what `run` would (late import: parameters builds on config).
-    from facility_impact.parameters import sweep_dims
-
+    # `check` refuses what `run` would.
     sweep_dims(config.variants)
     return config
 
@@ -1111,75 +1103,6 @@ def _check_network_covers_travel(network: Network | None, facilities: dict[str, 
                 for name in (sender.name, receiver.name):
                     if name not in listed:
                         raise _fail("network.facilities", list(listed), f"must list {name}: {why}")
-
-
-def key_path_parts(path: str, origin: str = "") -> list[str]:
-    """``strike.0.closure_days`` or ``strike[0].closure_days`` → its parts."""
-    parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
-    if not path or any(part == "" for part in parts):
-        raise ConfigError(f"{origin}{path}: not a key path; write e.g. strike.0.closure_days")
-    return parts
-
-
-def apply_settings(
-    raw: Mapping[str, Any], settings: Sequence[tuple[str, Any]], origin: str = ""
-) -> dict[str, Any]:
-    """A copy of ``raw`` with each ``(key path, value)`` set; ``raw`` is not changed.
-
-    A path names tables by key and lists by index (``strike.0.closure_days``);
-    the index one past the end appends a new entry (``strike.1 = {...}`` adds a
-    strike). ``origin`` prefixes messages (``--set `` or ``scenario.x.set.``).
-    The result is checked by :func:`parse_config` like any configuration.
-    """
-    updated = copy.deepcopy(dict(raw))
-    for path, value in settings:
-        parts = key_path_parts(path, origin)
-        node: Any = updated
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            where = f"{origin}{'.'.join(parts[: depth + 1])}"
-            if isinstance(node, list):
-                if (
-                    not part.isdigit()
-                    or int(part) > len(node)
-                    or (int(part) == len(node) and not last)
-                ):
-                    raise ConfigError(
-                        f"{where}: {parts[depth - 1]} holds {len(node)} entries; use an index "
-                        f"0..{len(node) - 1}, or {len(node)} to add a whole new entry"
-                    )
-                index = int(part)
-                if last and index == len(node):
-                    node.append(value)
-                elif last:
-                    node[index] = value
-                else:
-                    node = node[index]
-            elif isinstance(node, dict):
-                if last:
-                    node[part] = value
-                else:
-                    node = node.setdefault(part, {})
-            else:
-                raise ConfigError(f"{where}: {'.'.join(parts[:depth])} is a value, not a table")
-    return updated
-
-
-def parse_setting(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` from the command line: the value is read as TOML, else as text.
-
-    ``closure_days=45`` gives 45, ``closure_days=[7,30]`` a sweep,
-    ``mean_days={dist="triangular",low=90,mode=180,high=360}`` a distribution,
-    ``label=Field hospital`` the string.
-    """
-    key, equals, value = text.partition("=")
-    key = key.strip()
-    if not equals or not key:
-        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strike.0.closure_days=45")
-    try:
-        return key, tomllib.loads(f"value = {value.strip()}")["value"]
-    except tomllib.TOMLDecodeError:
-        return key, value.strip()
 
 
 def load_config(

@@ -23,12 +23,12 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from facility_impact.config import Config
+from facility_impact.config.loading import Config
+from facility_impact.config.variation import Uncertain, stream_quantiles
 from facility_impact.errors import ConfigError
-from facility_impact.parameters import build_parameters
-from facility_impact.simulation import simulate, simulate_parameters
-from facility_impact.summary import summarize
-from facility_impact.uncertainty import Uncertain, stream_quantiles
+from facility_impact.model.parameters import build_parameters
+from facility_impact.results.summary import summarize
+from facility_impact.run.workflow import simulate, simulate_parameters
 
 METHODS = ("spearman", "sobol")
 

@@ -1,4 +1,4 @@
-"""From a checked :class:`~facility_impact.config.Config` to the parameter Dataset.
+"""From a checked :class:`~facility_impact.config.loading.Config` to the parameter Dataset.
 
 Every model input becomes one variable of an ``xarray.Dataset`` that carries
 only the dims it varies along (``facility``, ``destination_facility``,
@@ -17,68 +17,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config, key_path_parts
+from facility_impact.config.loading import BASE_SCENARIO, DAYS_PER_MONTH, Config
+from facility_impact.config.sweeps import sweep_dims
+from facility_impact.config.variation import Sweep, Uncertain, Varying, stream_quantiles
 from facility_impact.errors import ConfigError
-from facility_impact.uncertainty import Sweep, Uncertain, Varying, stream_quantiles
-from facility_impact.variables import OUTPUT_VARIABLES
+from facility_impact.variables import PARAMETER_METADATA
 
-STRUCTURAL_DIMS = (
-    "facility",
-    "destination_facility",
-    "service",
-    "resource",
-    "strike",
-    "alternative",
-    "time",
-    "outcome",
-    "input",
-)
-"""Dims that describe the system; any other dim on a parameter is an ensemble dim."""
-
-_RESULT_NAMES = (
-    # coordinates of results and summaries
-    "draw",
-    "scenario",
-    "day",
-    "period",
-    "threshold",
-    "quantile",
-    "indicator",
-    "moment",
-    "strike_day",
-    "strike_closure_days",
-    "strike_facility",
-    "strike_label",
-    "facility_label",
-    "alternative_label",
-    "scenario_label",
-    "input_keys",
-    "input_quantile",
-    "outcome_label",
-    "outcome_source",
-    "opens_day",
-    "closes_day",
-    # summary indicators
-    "baseline_volume_per_month",
-    "demand_total",
-    "forgone_care",
-    "served_elsewhere_total",
-    "forgone_share",
-    "capacity_loss_days",
-    "coverage",
-    "person_days_without_access",
-    "days_to_capacity",
-    "backlog_at_horizon",
-    "not_recovered_share",
-    "indicative_outcome",
-    "standard_value",
-    "standard_threshold",
-    "meets_standard",
-    "days_at_full_capacity",
-    "arrivals_total",
-    "received_total",
-    "overflow_total",
-)
 ABSENT_VALUE = {
     "population_baseline": 1.0,
     "distance_decay_km": np.inf,
@@ -93,101 +37,6 @@ ABSENT_VALUE = {
 alternative, a facility another scenario adds): it takes part in nothing.
 Every other parameter is 0 there."""
 
-# name: (dims, units, long_name)
-PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "population_baseline": (("facility",), "person", "catchment population before the strikes"),
-    "facility_opens_day": (("facility",), "d", "first day the facility exists"),
-    "facility_closes_day": (
-        ("facility",),
-        "d",
-        "first day the facility is closed for good (inf: never)",
-    ),
-    "network_distance_km": (
-        ("facility", "destination_facility"),
-        "km",
-        "distance from facility to destination facility (inf: out of reach)",
-    ),
-    "baseline_quantity": (("facility", "resource"), "1", "baseline quantity of resource"),
-    "baseline_capacity": (
-        ("facility", "service"),
-        "patient d-1",
-        "baseline capacity (daily volume served before the strikes)",
-    ),
-    "demand_ratio": (("facility", "service"), "1", "baseline demand over baseline volume"),
-    "dependency_weight": (
-        ("facility", "service", "resource"),
-        "1",
-        "dependency of service on resource",
-    ),
-    "deferrable_share": (("facility", "service"), "1", "share of unserved demand that waits"),
-    "backlog_attrition": (
-        ("facility", "service"),
-        "d-1",
-        "daily share of waiting patients who give up",
-    ),
-    "willingness_to_travel": (
-        ("facility", "service"),
-        "1",
-        "share of displaced patients willing to travel to an alternative",
-    ),
-    "distance_decay_km": (("facility", "service"), "km", "distance-decay scale of travel"),
-    "demand_multiplier": (("facility", "service", "time"), "1", "demand multiplier"),
-    "displacement_share": (("facility",), "1", "share of the population displaced"),
-    "displacement_curve": (("facility",), "1", "displacement curve family code"),
-    "displacement_time_days": (("facility",), "d", "displacement curve time"),
-    "displacement_mean_days": (("facility",), "d", "displacement curve mean (normal family)"),
-    "displacement_sd_days": (("facility",), "d", "displacement curve sd (normal family)"),
-    "displacement_start_day": (("facility",), "d", "day displacement starts"),
-    "strike_day": (("strike",), "d", "day of strike"),
-    "strike_closure_days": (("strike",), "d", "closure after strike"),
-    "strike_damage": (("strike", "resource"), "1", "damage fraction of resource"),
-    "strike_casualties": (("strike",), "patient", "casualties added to demand on the strike day"),
-    "strike_target": (("strike", "facility"), "1", "1 where the strike hits the facility"),
-    "strike_casualty_service": (
-        ("strike", "service"),
-        "1",
-        "1 for the service that receives the strike's casualties",
-    ),
-    "recovery_curve": (("facility", "resource"), "1", "recovery curve family code"),
-    "recovery_time_days": (("facility", "resource"), "d", "recovery curve time"),
-    "recovery_mean_days": (("facility", "resource"), "d", "recovery curve mean (normal family)"),
-    "recovery_sd_days": (("facility", "resource"), "d", "recovery curve sd (normal family)"),
-    "recovery_delay_days": (("facility", "resource"), "d", "delay before recovery starts"),
-    "recoverable_share": (
-        ("facility", "resource"),
-        "1",
-        "share of lost resource that can come back",
-    ),
-    "alternative_distance_km": (
-        ("facility", "alternative"),
-        "km",
-        "distance from facility to alternative",
-    ),
-    "alternative_spare_capacity": (
-        ("alternative", "service"),
-        "patient d-1",
-        "spare capacity of alternative",
-    ),
-    "alternative_capacity": (
-        ("alternative", "service"),
-        "patient d-1",
-        "baseline capacity of alternative (attraction weight)",
-    ),
-    "alternative_opens_day": (("alternative",), "d", "day the alternative opens"),
-    "outcome_rate": (
-        ("outcome",),
-        "1",
-        "indicative outcome per forgone patient",
-    ),
-    "outcome_service": (("outcome", "service"), "1", "1 for the service an outcome counts"),
-}
-
-
-RESERVED_DIMS = frozenset(
-    (*STRUCTURAL_DIMS, *PARAMETER_METADATA, *OUTPUT_VARIABLES, *_RESULT_NAMES)
-)
-"""Names a sweep dim cannot take: the model's dims, variables and coordinates."""
-
 
 def build_parameters(
     config: Config, *, quantiles: dict[str, np.ndarray] | None = None
@@ -201,7 +50,7 @@ def build_parameters(
     written). A variable carries only the dims it varies along.
 
     ``quantiles`` maps random-stream names to uniform quantiles, one per draw;
-    by default each stream gets :func:`~facility_impact.uncertainty.stream_quantiles`
+    by default each stream gets :func:`~facility_impact.config.variation.stream_quantiles`
     from the configuration's seed (Latin hypercube). The variable
     ``input_quantile`` (input, draw) records the quantiles of every stream used,
     for sensitivity analysis.
@@ -274,64 +123,6 @@ def build_parameters(
     # The kernel stores its results in this type (run.precision).
     params.attrs["results_dtype"] = config.results_dtype
     return params
-
-
-def sweep_dims(configs: list[Config]) -> dict[str, tuple[str, np.ndarray]]:
-    """Sweep dim name and coordinate for every swept key path of every scenario.
-
-    A sweep is named by its ``dim`` if it gives one, else by its key's last
-    part, lengthened with the parent keys (``building_mean_days``) where two
-    swept keys or a model dim would share the name. Keys that name the same
-    ``dim`` are zipped along it and must have the same number of values.
-    """
-    sweeps: dict[str, Sweep] = {}
-    for config in configs:
-        for value in config.variations():
-            if not isinstance(value, Sweep):
-                continue
-            seen = sweeps.setdefault(value.path, value)
-            if seen.values != value.values:
-                raise ConfigError(
-                    f"{value.path}: swept over {list(seen.values)} in one scenario and "
-                    f"{list(value.values)} in another; a sweep must be the same in every scenario"
-                )
-    named = {path: sweep.dim for path, sweep in sweeps.items() if sweep.dim is not None}
-    for path, dim in named.items():
-        if dim in RESERVED_DIMS:
-            raise ConfigError(f"{path}.dim = {dim!r}: the model uses that name; choose another")
-    automatic = [path for path in sweeps if path not in named]
-    for path in automatic:
-        parts = key_path_parts(path)
-        for length in range(1, len(parts) + 1):
-            candidate = "_".join(parts[-length:])
-            clashes = any(
-                other != path and "_".join(key_path_parts(other)[-length:]) == candidate
-                for other in automatic
-            )
-            usable = candidate.isidentifier() and candidate not in RESERVED_DIMS
-            if usable and candidate not in named.values() and not clashes:
-                named[path] = candidate
-                break
-        else:
-            named[path] = "_".join(parts)
-    result: dict[str, tuple[str, np.ndarray]] = {}
-    for dim in dict.fromkeys(named.values()):
-        members = [path for path, name in named.items() if name == dim]
-        lengths = {len(sweeps[path].values) for path in members}
-        if len(lengths) > 1:
-            raise ConfigError(
-                f"{members[1]}: zipped with {members[0]} along dim {dim!r}, "
-                f"so it needs the same number of values"
-            )
-        value_lists = {sweeps[path].values for path in members}
-        coordinate = (
-            np.array(next(iter(value_lists)), dtype=float)
-            if len(value_lists) == 1
-            else np.arange(lengths.pop())
-        )
-        for path in members:
-            result[path] = (dim, coordinate)
-    return result
 
 
 def _stack(values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise) -> xr.DataArray:

@@ -1,7 +1,7 @@
 """Running a chunked simulation into files: which dask scheduler, two passes, nothing partial.
 
 A thin layer between the command line (or a notebook) and
-:mod:`facility_impact.chunked`:
+:mod:`facility_impact.run.chunked`:
 
 * the scheduler: a pool of local worker processes (the default), a local
   dask.distributed cluster, or an existing cluster at an address;
@@ -26,7 +26,7 @@ from typing import Any, TextIO
 import xarray as xr
 
 from facility_impact.errors import ConfigError
-from facility_impact.io import ZARR_FORMAT
+from facility_impact.run.io import ZARR_FORMAT
 
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
@@ -174,19 +174,19 @@ def fill_zarr_store(
     """Simulate ``config`` block by block into a new Zarr store at ``path`` (not atomic).
 
     The store is laid out (names, coordinates, attributes, chunks) from the
-    lazy result Dataset of :func:`facility_impact.simulation.simulate`, so it
+    lazy result Dataset of :func:`facility_impact.run.workflow.simulate`, so it
     reads back as the same Dataset; then each block is simulated and written
-    by one task (:func:`facility_impact.chunked.consumed_blocks`).
+    by one task (:func:`facility_impact.run.chunked.consumed_blocks`).
     """
-    from facility_impact import io, progress
-    from facility_impact.chunked import consumed_blocks
-    from facility_impact.model import ensemble_dims
-    from facility_impact.parameters import build_parameters
-    from facility_impact.simulation import (
+    from facility_impact.model.parameters import build_parameters
+    from facility_impact.run import io, progress
+    from facility_impact.run.chunked import consumed_blocks
+    from facility_impact.run.workflow import (
         KERNEL_LAYOUT,
         simulate_parameters,
         with_configuration,
     )
+    from facility_impact.variables import ensemble_dims
 
     params = build_parameters(config)
     lazy = with_configuration(simulate_parameters(params, chunks), config)
@@ -254,7 +254,7 @@ quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
 
 def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
     """Per-run indicators of some draws of the store at ``path``, in memory."""
-    from facility_impact.summary import per_run
+    from facility_impact.results.summary import per_run
 
     with xr.open_zarr(path, chunks=None) as stored:
         part = stored if draws is None else stored.isel(draw=draws)
@@ -310,7 +310,7 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     """
     import dask
 
-    from facility_impact.summary import first_strike_day
+    from facility_impact.results.timeline import first_strike_day
 
     with xr.open_zarr(path, chunks=None) as stored:
         t0 = first_strike_day(stored)
@@ -341,7 +341,7 @@ def reduce_per_run(path: Path) -> xr.Dataset:
     """Quantiles over draws of the per-run indicators in the store's ``per_run``
     group, one indicator at a time, so a million draws' rows (~1.5 GB) are
     never all in memory."""
-    from facility_impact.summary import over_draws
+    from facility_impact.results.summary import over_draws
 
     reduced: dict[str, xr.DataArray] = {}
     with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
@@ -376,8 +376,8 @@ def write_chunked(
     neither does: a failure raises (:class:`RunFailed` for lost workers) and
     leaves the targets untouched.
     """
-    from facility_impact import io
-    from facility_impact.tables import summary_table
+    from facility_impact.results.summary_table import summary_table
+    from facility_impact.run import io
 
     with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
         with local_pool() if client is None else contextlib.nullcontext() as pool:
@@ -409,8 +409,8 @@ def simulate_to_zarr(
     when complete. The returned Dataset is dask-backed, chunked as the store,
     and equal bit for bit to ``simulate(config)``.
     """
-    from facility_impact import io
-    from facility_impact.config import Config, load_config
+    from facility_impact.config.loading import Config, load_config
+    from facility_impact.run import io
 
     if not isinstance(config, Config):
         config = load_config(config)

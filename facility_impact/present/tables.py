@@ -1,4 +1,4 @@
-"""Summary Dataset → flat table (CSV) and a readable text table (terminal)."""
+"""Summary Dataset → a readable text table (terminal); a configuration described."""
 
 from __future__ import annotations
 
@@ -8,56 +8,10 @@ import math
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import Config
-from facility_impact.config import _show as show_value
-from facility_impact.summary import QUANTILES
-
-_COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantile")
-"""Dims that become column suffixes of a CSV; every other dim indexes rows."""
-
-
-def _column_suffix(dim: str, value: object) -> str:
-    if dim == "period":
-        return f"{float(value):g}d"
-    if dim == "threshold":
-        return f"{round(float(value) * 100)}pct"
-    if dim == "quantile":
-        return f"p{round(float(value) * 100):02d}"
-    return str(value)
-
-
-def summary_table(summary: xr.Dataset) -> tuple[list[str], list[list[object]]]:
-    """One row per facility × service (× any scenario, sweep or input coordinate),
-    one column per indicator.
-
-    Indicators with a ``period``, ``threshold``, ``quantile`` (over draws) or
-    other column dim become one column per value, e.g. ``forgone_care_30d`` or
-    ``forgone_care_30d_p95`` or ``days_to_capacity_50pct_p50``. Missing values
-    (a window longer than the run, a service not offered) are left empty; capacity
-    not back within the horizon is ``inf``.
-    """
-    row_dims = [d for d in summary.dims if d not in _COLUMN_DIMS]
-    # facility and service first, whatever order the Dataset holds them in.
-    row_dims.sort(key=lambda d: {"facility": 0, "service": 1}.get(d, 2))
-    columns: list[tuple[str, str, dict[str, object]]] = []
-    for name, variable in summary.data_vars.items():
-        column_dims = [d for d in _COLUMN_DIMS if d in variable.dims]
-        for values in itertools.product(*(summary[d].values for d in column_dims)):
-            selection = dict(zip(column_dims, values, strict=True))
-            suffix = "_".join(_column_suffix(d, v) for d, v in selection.items())
-            columns.append((f"{name}_{suffix}" if suffix else name, name, selection))
-    header = [*row_dims, *(title for title, _, _ in columns)]
-    rows = []
-    for index in itertools.product(*(summary[d].values for d in row_dims)):
-        where = dict(zip(row_dims, index, strict=True))
-        row: list[object] = [str(v) for v in index]
-        for _, name, selection in columns:
-            variable = summary[name]
-            point = {d: v for d, v in {**where, **selection}.items() if d in variable.dims}
-            value = float(variable.sel(point).values)
-            row.append("" if math.isnan(value) else round(value, 4))
-        rows.append(row)
-    return header, rows
+from facility_impact.config.loading import Config
+from facility_impact.config.loading import _show as show_value
+from facility_impact.results.summary import QUANTILES
+from facility_impact.results.summary_table import COLUMN_DIMS
 
 
 def _count(value: float) -> str:
@@ -101,7 +55,7 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
     facilities, a last table lists each receiving facility's arrivals, received,
     overflow [patients] and days at full capacity."""
     shown = [p for p in periods if p in summary["period"].values]
-    extra_dims = [d for d in summary.dims if d not in ("facility", "service", *_COLUMN_DIMS)]
+    extra_dims = [d for d in summary.dims if d not in ("facility", "service", *COLUMN_DIMS)]
     draws = "quantile" in summary.dims
     width = 22 if draws else 10
     horizon_left = summary.attrs.get("horizon_days", 0) - summary.attrs.get("first_strike_day", 0)
@@ -367,4 +321,4 @@ def describe_config(config: Config) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["describe_config", "format_summary", "summary_table"]
+__all__ = ["describe_config", "format_summary"]

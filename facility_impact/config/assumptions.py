@@ -29,10 +29,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from facility_impact.config import _show as show_value
-from facility_impact.config import apply_settings, key_path_parts
+from facility_impact.config.loading import _show as show_value
+from facility_impact.config.settings import apply_settings, key_path_parts
+from facility_impact.config.variation import parse_variation
 from facility_impact.errors import ConfigError
-from facility_impact.uncertainty import parse_variation
 
 _ASSUMPTION = re.compile(r"\bASSUM|\bILLUSTRATIVE", re.IGNORECASE)
 _OVERRIDDEN = re.compile(r"^# overridden: (?P<key>[^=]+?) = (?P<value>.*)$")

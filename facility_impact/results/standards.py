@@ -31,7 +31,7 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.errors import ConfigError
-from facility_impact.summary import first_strike_day
+from facility_impact.results.timeline import first_strike_day
 
 DAYS_PER_YEAR = 365.25
 """Mean days in a year [d yr-1], as for months (MODEL.md: a month is 365.25 / 12 d)."""

@@ -2,10 +2,10 @@
 
 A block is one chunk of scenarios × one chunk of draws × one run of days. The
 days of one (scenario chunk, draw chunk) form a chain of tasks: each block
-starts from the :class:`~facility_impact.model.ModelState` the block before it
+starts from the :class:`~facility_impact.model.kernel.ModelState` the block before it
 left, so no task ever holds more than one block of days, and the chain gives
 the same numbers, bit for bit, as one run over all days
-(:func:`~facility_impact.model.run_days`). Parameters are drawn in full before
+(:func:`~facility_impact.model.kernel.run_days`). Parameters are drawn in full before
 any of this (the caller's parameter Dataset), and every block gets an exact
 slice of them, so the chunking cannot change a number.
 
@@ -25,7 +25,8 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from facility_impact.model import ModelState, ensemble_dims, results_dtype, run_days
+from facility_impact.model.kernel import ModelState, results_dtype, run_days
+from facility_impact.variables import ensemble_dims
 
 CHUNKED_DIMS = ("scenario", "draw", "time")
 """Dims the results can be chunked along; sweep and structural dims stay whole."""
@@ -141,7 +142,7 @@ def block_plan(
     block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, np.dtype]]:
     """The chunk plan (:func:`plan_chunks`) and the dtype of each kernel output
-    (:func:`~facility_impact.model.results_dtype`: float64 or float32)."""
+    (:func:`~facility_impact.model.kernel.results_dtype`: float64 or float32)."""
     dtypes = dict.fromkeys(structures, results_dtype(params))
     per_point_day = sum(
         int(np.prod([params.sizes[d] for d in structure], dtype=np.int64)) * dtypes[name].itemsize
@@ -159,7 +160,7 @@ def lazy_outputs(
     """The kernel's outputs as dask-backed DataArrays, dims ``(*ensemble, *structure, time)``.
 
     ``structures`` maps each kernel output name to its structural dims (as
-    :func:`~facility_impact.model.run_days` lays them out after the ensemble
+    :func:`~facility_impact.model.kernel.run_days` lays them out after the ensemble
     dims). ``chunks``: sizes along ``scenario``, ``draw`` and ``time`` [d]; see
     :func:`plan_chunks`. Dtypes follow what the kernel returns.
     """
@@ -245,7 +246,7 @@ def consumed_blocks(
     ``consume(outputs, where)`` gets the kernel's time-first outputs of one block
     and ``where``: the slices of the ensemble dims and of ``time`` the block
     covers. Each task of a chain simulates its block, consumes it and passes on
-    only the small :class:`~facility_impact.model.ModelState`, so at most one
+    only the small :class:`~facility_impact.model.kernel.ModelState`, so at most one
     block per running task is in memory, whatever order dask runs them in
     (unlike a graph in which the outputs are separate tasks: dask's ordering
     then runs a whole chain of days before its outputs are used). ``consume``

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import BASE_SCENARIO, Config, load_config
-from facility_impact.model import ensemble_dims, run_model
-from facility_impact.parameters import build_parameters
-from facility_impact.variables import OUTPUT_VARIABLES
+from facility_impact.config.loading import BASE_SCENARIO, Config, load_config
+from facility_impact.model.kernel import run_model
+from facility_impact.model.parameters import build_parameters
+from facility_impact.variables import OUTPUT_VARIABLES, ensemble_dims
 
 # Kernel array name → (output variable, structural dims after the ensemble dims);
 # the chunked writer (scale.py) uses it too.
@@ -47,7 +47,7 @@ def simulate_parameters(
 
     ``chunks`` (e.g. ``{"draw": 50_000}``, with ``"scenario"`` and ``"time"``
     [d] also allowed) returns the same Dataset backed by dask arrays, computed
-    block by block when asked (:mod:`facility_impact.chunked`); ``None`` runs
+    block by block when asked (:mod:`facility_impact.run.chunked`); ``None`` runs
     the kernel now, in memory, calling ``progress(days done, days)`` after each
     day if given.
     """
@@ -61,7 +61,7 @@ def simulate_parameters(
             for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
     else:
-        from facility_impact.chunked import lazy_outputs
+        from facility_impact.run.chunked import lazy_outputs
 
         structures = {
             kernel_name: structure for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
@@ -148,7 +148,7 @@ def simulate(
     simulated once for all of them. dask runs a draw chunk's blocks of days
     ahead of their use, so a computation holds about all days of the draw
     chunks in flight: for results larger than memory use
-    :func:`facility_impact.scale.simulate_to_zarr`, which writes each block as
+    :func:`facility_impact.run.scale.simulate_to_zarr`, which writes each block as
     it is simulated. ``progress``: see :func:`simulate_parameters`.
     """
     if not isinstance(config, Config):
@@ -160,7 +160,7 @@ def simulate(
 def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
     """``result`` of :func:`simulate_parameters` with what ``config`` says about it:
     the attributes (configuration text, seed, version) and the label coordinates."""
-    from facility_impact import __version__
+    from facility_impact.version import __version__
 
     result.attrs = {
         "title": config.title,

@@ -1,13 +1,13 @@
 """Figures of the headline indicators: forgone care by service, scenarios, sweeps,
 sensitivity and humanitarian standards.
 
-Each figure reads the summary of :func:`facility_impact.summary.summarize` (or the
+Each figure reads the summary of :func:`facility_impact.results.summary.summarize` (or the
 per-draw summary, ``summarize(results, quantiles=None)``, where a total over
 services or facilities needs its own percentiles), so every bar is a number of the
 summary tables. The caption names the configuration, the seed and what was
 selected from dims the figure does not show. matplotlib is imported inside the
 functions and figures are plain :class:`matplotlib.figure.Figure` objects, as in
-:mod:`facility_impact.figures`.
+:mod:`facility_impact.present.figures`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.figures import (
+from facility_impact.present.figures import (
     _caption,
     _facility_label,
     _snapped_constrained_layout,
     draw_legend,
     label_from_attrs,
 )
-from facility_impact.style import (
+from facility_impact.present.style import (
     BAR_EDGE,
     FULL_WIDTH_IN,
     GREY,
@@ -38,7 +38,7 @@ from facility_impact.style import (
     SEQUENTIAL_COLOURMAP,
     apply_style,
 )
-from facility_impact.summary import QUANTILES
+from facility_impact.results.summary import QUANTILES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -162,7 +162,7 @@ def _framed(
     """A figure with a legend strip (when ``legend_rows``), a body and a caption strip.
 
     Constrained layout makes no room for figure-level legends or texts, so both
-    get their own subfigure, as in :mod:`facility_impact.figures`. Call inside
+    get their own subfigure, as in :mod:`facility_impact.present.figures`. Call inside
     :func:`apply_style`.
     """
     from matplotlib.figure import Figure
@@ -469,7 +469,7 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
     correlation [1] of each uncertain input with forgone care, the
     :data:`TOP_DRIVERS` largest in absolute value, largest on top.
 
-    ``indices`` is :func:`facility_impact.sensitivity.rank_correlation` of
+    ``indices`` is :func:`facility_impact.run.sensitivity.rank_correlation` of
     ``results``. The first scenario and sweep point are drawn (said in the
     caption). Raises ValueError when no correlation could be computed.
     """

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import DAYS_PER_MONTH
+from facility_impact.config.loading import DAYS_PER_MONTH
+from facility_impact.results.standards import standards_indicators
+from facility_impact.results.timeline import first_strike_day
 
 PERIODS_DAYS = (30, 90, 180, 365)
 """Cumulative windows after the first strike [d] (MODEL.md); the horizon is added."""
@@ -32,17 +34,6 @@ cannot handle, and is a count of days, so its quantiles are observed values."""
 # Capacity within this relative distance of a threshold counts as reaching it,
 # so float rounding in the recovery curves does not move a recovery day.
 _RELATIVE_TOLERANCE = 1e-9
-
-
-def first_strike_day(results: xr.Dataset) -> xr.DataArray:
-    """``t0`` [d]: the day of the first strike anywhere (0 when there is none).
-
-    Strikes switched off in a scenario have a NaN day and do not count; ``t0``
-    varies along any scenario, sweep or draw dim the strike days vary along.
-    """
-    if results.sizes.get("strike", 0) == 0:
-        return xr.DataArray(0.0)
-    return results["strike_day"].min("strike").fillna(0.0)
 
 
 def _windows(
@@ -179,7 +170,7 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     * ``backlog_at_horizon`` [patient]: still waiting on the last day
     * ``indicative_outcome`` [1] per ``outcome`` and period, where the configuration
       gives outcome rates: forgone care × the rate (labelled indicative)
-    * the humanitarian-standards indicators of :mod:`facility_impact.standards`
+    * the humanitarian-standards indicators of :mod:`facility_impact.results.standards`
 
     With other modelled facilities to receive diverted patients (results holding
     ``arrivals``), the load on each receiving facility, per period:
@@ -361,9 +352,6 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
         summary = summary.assign(_overload(results, inside, complete))
     if "outcome_rate" in results:
         summary["indicative_outcome"] = _indicative_outcomes(results, forgone)
-    # standards builds on first_strike_day from this module, hence the late import.
-    from facility_impact.standards import standards_indicators
-
     summary = summary.merge(
         standards_indicators(results),
         compat="no_conflicts",

@@ -3,7 +3,7 @@ HTML page with the headline numbers, the figures, the assumptions and the
 configuration (docs/report.md).
 
 Everything is read from the result Dataset alone (as written by ``run``): the
-headline numbers are :func:`facility_impact.summary.summarize` of it, formatted as
+headline numbers are :func:`facility_impact.results.summary.summarize` of it, formatted as
 the printed tables format them; the assumptions come from the configuration text
 in its attributes. The HTML needs no network and no script: images are
 ``data:`` URIs, the style sheet is inline.
@@ -22,12 +22,16 @@ from typing import TYPE_CHECKING
 
 import xarray as xr
 
-from facility_impact.assumptions import ASSUMPTION, Parameter, parameters
+from facility_impact.config.assumptions import ASSUMPTION, Parameter, parameters
 from facility_impact.errors import ConfigError
-from facility_impact.figures import _stem, capacity_figure, has_load, load_figure, render_figure
-from facility_impact.io import atomic_paths
-from facility_impact.summary import QUANTILES, RECOVERY_THRESHOLDS, summarize
-from facility_impact.summary_figures import (
+from facility_impact.present.figures import (
+    _stem,
+    capacity_figure,
+    has_load,
+    load_figure,
+    render_figure,
+)
+from facility_impact.present.summary_figures import (
     SHOWN_PERIODS_DAYS,
     forgone_figure,
     longest_period,
@@ -37,7 +41,9 @@ from facility_impact.summary_figures import (
     sweep_dims,
     sweep_figure,
 )
-from facility_impact.tables import _cell, _count, _days
+from facility_impact.present.tables import _cell, _count, _days
+from facility_impact.results.summary import QUANTILES, RECOVERY_THRESHOLDS, summarize
+from facility_impact.run.io import atomic_paths
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -130,7 +136,7 @@ def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figu
     else:
         notes.append("Sweep heatmap: not drawn — the results have fewer than two sweep dims")
     if "input_quantile" in results:
-        from facility_impact.sensitivity import rank_correlation
+        from facility_impact.run.sensitivity import rank_correlation
 
         def sensitivity() -> Figure:
             try:

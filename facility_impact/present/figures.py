@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.io import atomic_path
-from facility_impact.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
-from facility_impact.summary import QUANTILES, at_full_capacity
+from facility_impact.present.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
+from facility_impact.results.summary import QUANTILES, at_full_capacity
+from facility_impact.run.io import atomic_path
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -95,7 +95,7 @@ def draw_bands(results: xr.Dataset, names: tuple[str, ...] = ("capacity", "deman
     (``<name>_low``, ``<name>_high``, same units), at the first element of every
     other extra dim, as :func:`representative` selects. Empty without draws.
 
-    The percentiles are :data:`facility_impact.summary.QUANTILES`, the range the
+    The percentiles are :data:`facility_impact.results.summary.QUANTILES`, the range the
     summary tables print, so the band and the tabled ranges mean the same thing.
     """
     if "draw" not in results["capacity"].dims:

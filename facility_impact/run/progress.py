@@ -17,7 +17,7 @@ from typing import TextIO
 
 import xarray as xr
 
-from facility_impact.chunked import BLOCK_TASK_PREFIX
+from facility_impact.run.chunked import BLOCK_TASK_PREFIX
 
 REFRESH_SECONDS = 0.5
 """Shortest time between two redraws of the line [s]."""

@@ -4,7 +4,7 @@ A configured number may be fixed, a list (a *sweep*: one new dim) or a
 distribution table (sampled along ``draw`` by Latin hypercube). Both kinds are
 :class:`Varying` values: a ``float`` subclass that stands for its nominal value
 wherever one number is needed (range checks, printing), and that
-:func:`facility_impact.parameters.build_parameters` expands into a DataArray.
+:func:`facility_impact.model.parameters.build_parameters` expands into a DataArray.
 
 Random numbers come from *named streams*. Each uncertain input draws its
 uniforms from its own stream, named after its key path unless the

@@ -29,7 +29,7 @@ import xarray as xr
 
 from facility_impact import curves
 from facility_impact.curves import CURVE_CODES, recovery_fraction
-from facility_impact.parameters import STRUCTURAL_DIMS
+from facility_impact.variables import ensemble_dims
 
 FLOW_VARIABLES = (
     "capacity",
@@ -42,16 +42,6 @@ FLOW_VARIABLES = (
     "arrivals",
     "received",
 )
-
-
-def ensemble_dims(params: xr.Dataset) -> tuple[str, ...]:
-    """Dims of ``params`` beyond the structural ones: ``scenario`` first, then
-    sweep dims in order of first appearance, ``draw`` last (so one draw's days
-    of one scenario lie together in memory)."""
-    dims: list[str] = []
-    for variable in params.data_vars.values():
-        dims.extend(d for d in variable.dims if d not in STRUCTURAL_DIMS and d not in dims)
-    return tuple(sorted(dims, key=lambda d: (d != "scenario", d == "draw")))
 
 
 def _aligned(variable: xr.DataArray, order: tuple[str, ...]) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Presentation: figures, terminal tables and the HTML report, read from result Datasets."""
