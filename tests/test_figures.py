@@ -259,9 +259,9 @@ def _network_facility(label: str, demand_ratio: float, **keys: Any) -> dict[str,
 
 
 # a is closed on days 5-14 and sends its patients to b (near) and c (out of reach,
-# but its capacity counts in the split: MODEL.md's rule); the field hospital never
-# opens. Of a's 0.6 (of the daily volume) seeking care, 0.9 · 1/2 = 0.27 reach b,
-# which has 0.1 spare: b runs full.
+# but its capacity counts in the split: docs/model.md, "A network of facilities");
+# the field hospital never opens. Of a's 0.6 (of the daily volume) seeking care,
+# 0.9 · 1/2 = 0.27 reach b, which has 0.1 spare: b runs full.
 NETWORK_CONFIG: dict[str, Any] = {
     "title": "small network",
     "run": {"horizon_days": 40, "seed": 3},
