@@ -73,6 +73,7 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     scenarios = data["scenario"].values[order]
     labels = data["scenario_label"].values[order] if "scenario_label" in data.coords else scenarios
     panels = [("all services", total), *((str(s), by_service.sel(service=s)) for s in services)]
+    # Imported here: matplotlib is optional for the package.
     from matplotlib.ticker import MaxNLocator
 
     columns = 2
@@ -149,6 +150,7 @@ def sweep_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
         [f"colour: {statistic}forgone care in the first {period:g} days", *notes],
     )
     x, y = data[x_dim].values.astype(float), data[y_dim].values.astype(float)
+    # Imported here: matplotlib is optional for the package.
     from matplotlib import patheffects
 
     with apply_style():

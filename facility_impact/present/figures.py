@@ -247,6 +247,7 @@ def _panel_figure(
 ) -> Figure:
     """A figure with one block of panels per facility (``panels``: facility -> services),
     a legend strip of ``legend_rows`` rows on top and the caption below."""
+    # Imported here: matplotlib is optional for the package.
     from matplotlib.figure import Figure
 
     facilities = list(panels)
