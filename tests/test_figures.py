@@ -15,16 +15,9 @@ import pytest
 import xarray as xr
 
 import facility_impact as fi
-from facility_impact.present.figures import (
-    capacity_figure,
-    has_load,
-    label_from_attrs,
-    load_figure,
-    representative,
-    save_figure,
-    write_capacity_figure,
-    write_load_figure,
-)
+from facility_impact.present.canvas import label_from_attrs, save_figure
+from facility_impact.present.catalogue import write_figure
+from facility_impact.present.figures import capacity_figure, has_load, load_figure, representative
 from facility_impact.run.io import read_netcdf, write_netcdf
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
@@ -190,10 +183,10 @@ def test_extra_dims_are_reduced_and_said(small: xr.Dataset) -> None:
     )
 
 
-def test_write_capacity_figure_is_atomic_and_reproducible(
+def test_write_figure_capacity_is_atomic_and_reproducible(
     reference: xr.Dataset, tmp_path: Path
 ) -> None:
-    paths = write_capacity_figure(reference, tmp_path)
+    paths = write_figure(reference, "capacity", tmp_path)
     assert paths == [
         tmp_path / "maarat_al_numan-capacity.png",
         tmp_path / "maarat_al_numan-capacity.svg",
@@ -204,7 +197,7 @@ def test_write_capacity_figure_is_atomic_and_reproducible(
     assert first_svg.lstrip().startswith(b"<?xml")
     assert b"<dc:date>" not in first_svg
 
-    write_capacity_figure(reference, tmp_path)
+    write_figure(reference, "capacity", tmp_path)
     assert paths[1].read_bytes() == first_svg
     assert not list(tmp_path.glob("*.part"))
 
@@ -214,7 +207,7 @@ def test_save_figure_falls_back_to_results_stem(small: xr.Dataset, tmp_path: Pat
     unnamed.attrs = {
         key: value for key, value in small.attrs.items() if key != "configuration_name"
     }
-    paths = write_capacity_figure(unnamed, tmp_path / "new folder")
+    paths = write_figure(unnamed, "capacity", tmp_path / "new folder")
     assert [path.name for path in paths] == ["results-capacity.png", "results-capacity.svg"]
     assert all(path.is_file() for path in paths)
     assert save_figure(capacity_figure(small), tmp_path, "again") == [
@@ -266,9 +259,9 @@ def _network_facility(label: str, demand_ratio: float, **keys: Any) -> dict[str,
 
 
 # a is closed on days 5-14 and sends its patients to b (near) and c (out of reach,
-# but its capacity counts in the split: MODEL.md's rule); the field hospital never
-# opens. Of a's 0.6 (of the daily volume) seeking care, 0.9 · 1/2 = 0.27 reach b,
-# which has 0.1 spare: b runs full.
+# but its capacity counts in the split: docs/model.md, "A network of facilities");
+# the field hospital never opens. Of a's 0.6 (of the daily volume) seeking care,
+# 0.9 · 1/2 = 0.27 reach b, which has 0.1 spare: b runs full.
 NETWORK_CONFIG: dict[str, Any] = {
     "title": "small network",
     "run": {"horizon_days": 40, "seed": 3},
@@ -354,13 +347,13 @@ def test_capacity_figure_draws_the_facilities_that_lose_capacity(network: xr.Dat
     assert caption[1] == "not drawn: b, c (capacity at baseline); field (not open)"
 
 
-def test_write_load_figure_is_reproducible_and_leaves_no_figure_open(
+def test_write_figure_load_is_reproducible_and_leaves_no_figure_open(
     network: xr.Dataset, tmp_path: Path
 ) -> None:
-    paths = write_load_figure(network, tmp_path)
+    paths = write_figure(network, "load", tmp_path)
     assert [path.name for path in paths] == ["configuration-load.png", "configuration-load.svg"]
     first = [path.read_bytes() for path in paths]
-    write_load_figure(network, tmp_path)
+    write_figure(network, "load", tmp_path)
     assert [path.read_bytes() for path in paths] == first
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p.name for p in paths)
 

@@ -22,14 +22,11 @@ import xarray as xr
 
 import facility_impact as fi
 from facility_impact.cli import main
-from facility_impact.present.report import draw_figures, write_report
-from facility_impact.present.summary_figures import (
-    forgone_figure,
-    scenario_figure,
-    standards_figure,
-    sweep_figure,
-)
-from facility_impact.present.tables import _cell, _count
+from facility_impact.present.catalogue import draw_figures
+from facility_impact.present.comparison_figures import scenario_figure, sweep_figure
+from facility_impact.present.headline import cell, count
+from facility_impact.present.report import write_report
+from facility_impact.present.summary_figures import forgone_figure, standards_figure
 from facility_impact.results.summary import QUANTILES
 from facility_impact.run.io import write_netcdf
 
@@ -344,7 +341,7 @@ def test_report_headline_numbers_equal_summarize(options_report, options: xr.Dat
             continue
         service = _row_service(page, table, variable, text, point)
         values = point[name].sel(service=service, period=float(where))
-        assert text == _cell(values, _count)
+        assert text == cell(values, count)
         # And the numbers read back are summarize's, to the rounding shown.
         numbers = [float(n.replace(",", "")) for n in re.findall(r"[\d,]+(?:\.\d+)?", text)]
         middle = float(values.sel(quantile=0.5))

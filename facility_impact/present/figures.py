@@ -1,34 +1,38 @@
-"""Figures drawn from the result Dataset alone, so any figure can be rebuilt from its NetCDF.
+"""Figures over time drawn from the result Dataset alone, so any figure can be
+rebuilt from its NetCDF: capacity and demand, and the load on receiving facilities.
 
-matplotlib is imported inside the functions: the model core, and ``import
-facility_impact``, must work without it. Figures are plain
-:class:`matplotlib.figure.Figure` objects, never pyplot ones, so nothing stays
-registered in pyplot's global list of open figures.
+matplotlib is imported inside the functions, as in :mod:`facility_impact.present.canvas`.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import math
-import re
-from collections.abc import Hashable
-from pathlib import Path
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.present.style import FULL_WIDTH_IN, PNG_DPI, SERIES, apply_style
+from facility_impact.present.canvas import (
+    caption,
+    draw_legend,
+    facility_label,
+    label_from_attrs,
+    snapped_constrained_layout,
+    stacked_strips,
+)
+from facility_impact.present.style import FULL_WIDTH_IN, SERIES, apply_style
+from facility_impact.present.time_axis import date_axis, position, spans, strikes_of
 from facility_impact.results.summary import QUANTILES, at_full_capacity
-from facility_impact.run.io import atomic_path
+from facility_impact.variables import DRAW_DIM, ensemble_dims
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, FigureBase, SubFigure
+    from matplotlib.figure import Figure, SubFigure
 
-CORE_DIMS = ("facility", "service", "time")
-"""The dims a figure panel is drawn over; any other dim is reduced first."""
+
+SeriesDrawer = Callable[["Axes", xr.Dataset, xr.DataArray, dict[str, Any]], list[float]]
+"""Draws a figure's own series on one panel; returns their peaks [patient d-1]."""
 
 _FIGURE_VARIABLES = (
     "capacity",
@@ -51,21 +55,6 @@ _TITLE_HEIGHT_IN = 0.3
 _LEGEND_HEIGHT_IN = 0.3
 _CAPTION_HEIGHT_IN = 0.25
 _CAPTION_LINE_HEIGHT_IN = 0.15
-_STRIKE_LABEL_CHARACTERS = 32
-
-
-def label_from_attrs(da: xr.DataArray, extra: str = "") -> str:
-    """An axis label "long_name[extra] [units]" from ``da.attrs``.
-
-    Units "1" (a fraction) are shown as "fraction"; without units only the name
-    is shown. Without a ``long_name`` the variable's name stands in.
-    """
-    name = da.attrs.get("long_name") or da.attrs.get("standard_name") or da.name or ""
-    units = str(da.attrs.get("units", "")).strip()
-    if units == "1":
-        units = "fraction"
-    label = f"{name}{extra}"
-    return f"{label} [{units}]" if units else label
 
 
 def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
@@ -76,13 +65,13 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     """
     # Dropping the other variables (rather than selecting these) keeps the strike coordinates.
     data = results.drop_vars([name for name in results.data_vars if name not in _FIGURE_VARIABLES])
-    extra_dims = [dim for dim in results["capacity"].dims if dim not in CORE_DIMS]
+    extra_dims = ensemble_dims(results["capacity"])
     notes = []
-    if "draw" in extra_dims:
+    if DRAW_DIM in extra_dims:
         notes.append(f"median of {data.sizes['draw']} draws")
         data = data.median("draw", keep_attrs=True)
     for dim in extra_dims:
-        if dim == "draw":
+        if dim == DRAW_DIM:
             continue
         first = data[dim].values[0] if dim in data.coords else 0
         notes.append(f"first {dim} ({first})")
@@ -100,7 +89,7 @@ def draw_bands(results: xr.Dataset, names: tuple[str, ...] = ("capacity", "deman
     """
     if "draw" not in results["capacity"].dims:
         return xr.Dataset()
-    others = {dim: 0 for dim in results["capacity"].dims if dim not in (*CORE_DIMS, "draw")}
+    others = {dim: 0 for dim in ensemble_dims(results["capacity"]) if dim != DRAW_DIM}
     low, high = QUANTILES[0], QUANTILES[-1]
     bands = {}
     for name in names:
@@ -134,7 +123,7 @@ def capacity_figure(results: xr.Dataset) -> Figure:
             "median of", f"median and {low * 100:.0f}th–{high * 100:.0f}th percentile band of", 1
         )
     panels, not_drawn = _capacity_panels(data)
-    strike_count = len(_strikes_of(data, None))
+    strike_count = len(strikes_of(data, None))
     subject = "Capacity and demand"
     if strike_count:
         subject += " after the strike" + ("s" if strike_count > 1 else "")
@@ -148,7 +137,7 @@ def capacity_figure(results: xr.Dataset) -> Figure:
         _draw_capacity_series,
         subject=subject,
         y_label=label_from_attrs(capacity, extra=extra),
-        caption=_caption(results, ""),
+        caption=caption(results, ""),
         # What is shown on its own line: with draws and scenarios it fills a line.
         second_caption="\n".join(
             text for text in (f"shown: {note}" if note else "", not_drawn) if text
@@ -183,7 +172,7 @@ def load_figure(results: xr.Dataset) -> Figure:
         _draw_load_series,
         subject="Load on receiving facilities",
         y_label=y_label,
-        caption=_caption(results, note),
+        caption=caption(results, note),
         second_caption="",
         legend_rows=2,  # seven series do not fit one row at full page width
     )
@@ -248,7 +237,7 @@ def _load_panels(data: xr.Dataset) -> dict[Hashable, list[Hashable]]:
 def _panel_figure(
     data: xr.Dataset,
     panels: dict[Hashable, list[Hashable]],
-    draw_series: Any,
+    draw_series: SeriesDrawer,
     *,
     subject: str,
     y_label: str,
@@ -258,6 +247,7 @@ def _panel_figure(
 ) -> Figure:
     """A figure with one block of panels per facility (``panels``: facility -> services),
     a legend strip of ``legend_rows`` rows on top and the caption below."""
+    # Imported here: matplotlib is optional for the package.
     from matplotlib.figure import Figure
 
     facilities = list(panels)
@@ -276,11 +266,9 @@ def _panel_figure(
     with apply_style():
         figure = Figure(
             figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN),
-            layout=_snapped_constrained_layout()(),
+            layout=snapped_constrained_layout()(),
         )
-        # Legend and caption get their own strips: constrained layout makes no room
-        # for a figure-level legend or text once the figure holds subfigures.
-        strips = figure.subfigures(len(heights), 1, height_ratios=heights, hspace=0)
+        strips = stacked_strips(figure, heights)
         legend_strip, caption_strip = strips[0], strips[-1]
         handles: dict[str, Any] = {}
         for subfigure, facility in zip(strips[1:-1], facilities, strict=True):
@@ -290,10 +278,10 @@ def _panel_figure(
             subfigure.supylabel(y_label, fontsize="medium")
             subfigure.supxlabel(label_from_attrs(data["time"]), fontsize="medium")
             if len(facilities) > 1:
-                subfigure.suptitle(_facility_label(data, facility), fontsize="medium")
+                subfigure.suptitle(facility_label(data, facility), fontsize="medium")
 
         if len(facilities) == 1:
-            subject += f" — {_facility_label(data, facilities[0])}"
+            subject += f" — {facility_label(data, facilities[0])}"
         figure.suptitle(subject)
         draw_legend(legend_strip, handles, rows=legend_rows, handlelength=2.6)
         caption_strip.text(
@@ -308,143 +296,14 @@ def _panel_figure(
     return figure
 
 
-def render_figure(figure: Figure) -> dict[str, bytes]:
-    """The figure as PNG (200 dpi) and SVG file contents: ``{"png": ..., "svg": ...}``.
-
-    Output is byte-reproducible: no dates or software versions in the metadata,
-    SVG element ids come from a fixed salt, clip-path ids are renumbered, and the
-    figures of this package round their layout (see ``_snapped_constrained_layout``).
-    """
-    formats: dict[str, dict[str, Any]] = {
-        "png": {"dpi": PNG_DPI, "metadata": {"Software": None}},
-        "svg": {"metadata": {"Date": None, "Creator": None}},
-    }
-    rendered = {}
-    with apply_style():
-        for extension, options in formats.items():
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format=extension, **options)
-            content = buffer.getvalue()
-            rendered[extension] = _renumber_clip_paths(content) if extension == "svg" else content
-    return rendered
-
-
-def draw_legend(
-    strip: SubFigure | None,
-    handles: dict[str, Any],
-    rows: int = 1,
-    handlelength: float = 2.0,
-) -> None:
-    """The figure's legend, centred in its own ``strip`` in ``rows`` rows (none without handles).
-
-    ``handlelength`` [font sizes]: longer where dashed line styles must show.
-    """
-    if strip is None or not handles:
-        return
-    strip.legend(
-        list(handles.values()),
-        list(handles.keys()),
-        loc="center",
-        ncols=math.ceil(len(handles) / rows),
-        handlelength=handlelength,
-        columnspacing=1.4,
-    )
-
-
-def save_figure(figure: Figure, out_dir: str | Path, stem: str) -> list[Path]:
-    """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg`` into ``out_dir``, each atomically
-    (see :func:`render_figure`)."""
-    paths = []
-    for extension, content in render_figure(figure).items():
-        target = Path(out_dir) / f"{stem}.{extension}"
-        with atomic_path(target) as temporary:
-            temporary.write_bytes(content)
-        paths.append(target)
-    return paths
-
-
-# Layout positions are figure fractions; 1e-9 of a 6.3 in figure is far below a pixel.
-_LAYOUT_DECIMALS = 9
-
-
-@functools.cache
-def _snapped_constrained_layout() -> type:
-    """Constrained layout whose positions are rounded to :data:`_LAYOUT_DECIMALS`.
-
-    The layout solver (kiwisolver) orders its variables by memory address, so the
-    same figure laid out in two processes can differ in the last bit of a
-    position, and that can move an antialiased edge by one PNG pixel value.
-    Rounding every position the layout sets makes the files byte-reproducible.
-    """
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-    from matplotlib.transforms import Bbox
-
-    def snap_points(points: Any) -> Any:
-        return np.round(np.asarray(points, dtype=float), _LAYOUT_DECIMALS)
-
-    def snap(figure: FigureBase) -> None:
-        for subfigure in figure.subfigs:
-            subfigure.bbox_relative.set_points(snap_points(subfigure.bbox_relative.get_points()))
-            snap(subfigure)
-        # Rounding is idempotent, so axes listed by a figure and its subfigure alike
-        # may be snapped twice. Figure texts include suptitle and the sup-labels.
-        for axis in figure.get_axes():
-            if axis.get_in_layout():
-                box = axis.get_position(original=True)
-                axis.set_position(Bbox(snap_points(box.get_points())), which="both")
-                axis.set_in_layout(True)  # set_position takes it out of the layout
-        for text in figure.texts:
-            text.set_position(tuple(snap_points(text.get_position())))
-
-    class SnappedConstrainedLayoutEngine(ConstrainedLayoutEngine):
-        def execute(self, fig: Any) -> Any:
-            info = super().execute(fig)
-            snap(fig)
-            return info
-
-    return SnappedConstrainedLayoutEngine
-
-
-_SVG_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
-
-
-def _renumber_clip_paths(svg: bytes) -> bytes:
-    """Replace matplotlib's clip-path ids by their order of first appearance.
-
-    The ids hash the clip rectangle at full float precision, and constrained
-    layout's solver (kiwisolver) differs in the last bit from one layout to the
-    next, so the same figure drawn twice would get different ids.
-    """
-    numbers: dict[bytes, bytes] = {}
-
-    def renumber(match: re.Match[bytes]) -> bytes:
-        return numbers.setdefault(match.group(0), b"clip%d" % (len(numbers) + 1))
-
-    return _SVG_CLIP_ID.sub(renumber, svg)
-
-
-def write_capacity_figure(results: xr.Dataset, out_dir: str | Path) -> list[Path]:
-    """Draw :func:`capacity_figure` and save it as ``<configuration_name>-capacity`` PNG and SVG."""
-    return save_figure(capacity_figure(results), out_dir, f"{_stem(results)}-capacity")
-
-
-def write_load_figure(results: xr.Dataset, out_dir: str | Path) -> list[Path]:
-    """Draw :func:`load_figure` and save it as ``<configuration_name>-load`` PNG and SVG."""
-    return save_figure(load_figure(results), out_dir, f"{_stem(results)}-load")
-
-
-def _stem(results: xr.Dataset) -> str:
-    return str(results.attrs.get("configuration_name", "")).strip() or "results"
-
-
 def _draw_facility(
-    subfigure: FigureBase,
+    subfigure: SubFigure,
     data: xr.Dataset,
     facility: Hashable,
     services: list[Hashable],
     columns: int,
     handles: dict[str, Any],
-    draw_series: Any,
+    draw_series: SeriesDrawer,
 ) -> None:
     """Panels of one facility: ``draw_series`` draws the figure's own series; baseline
     capacity, closures and strikes on this facility are drawn the same in every figure."""
@@ -453,8 +312,8 @@ def _draw_facility(
     at_facility = data.sel(facility=facility)
     time = data["time"]
     is_date = np.issubdtype(time.dtype, np.datetime64)
-    closures = _spans(at_facility["is_open"].values < 0.5, time) if "is_open" in at_facility else []
-    strikes = _strikes_of(data, facility)
+    closures = spans(at_facility["is_open"].values < 0.5, time) if "is_open" in at_facility else []
+    strikes = strikes_of(data, facility)
 
     for index, (axis, service) in enumerate(zip(axes, services, strict=False)):
         at_service = at_facility.sel(service=service)
@@ -473,7 +332,7 @@ def _draw_facility(
             if index == 0:
                 # One label per facility is enough; every panel shares the x axis.
                 # Late strikes are labelled on the left so the text stays inside.
-                left = _position(time, x) > 0.6
+                left = position(time, x) > 0.6
                 axis.annotate(
                     label,
                     xy=(x, 0.97 - 0.11 * number),
@@ -497,7 +356,7 @@ def _draw_facility(
         axis.set_ylim(bottom=-0.03 * top, top=top)
         axis.margins(x=0.015)
         if is_date:
-            _date_axis(axis)
+            date_axis(axis)
 
     # An odd number of services leaves one empty cell; the panel above it keeps its dates.
     for index in range(len(services), len(axes)):
@@ -543,7 +402,7 @@ def _draw_load_series(
     load = demand.values + arrivals.values
     band = axis.fill_between(time.values, demand.values, load, **SERIES["arrivals"])
     handles.setdefault(arrivals.attrs.get("long_name", "arrivals"), band)
-    for start, end in _spans(at_full_capacity(at_service).values, time):
+    for start, end in spans(at_full_capacity(at_service).values, time):
         patch = axis.axvspan(start, end, ymin=0, ymax=0.05, **SERIES["full_capacity"])
         handles.setdefault("at full capacity with arrivals", patch)
     return [float(capacity.max()), float(np.max(load))]
@@ -553,118 +412,3 @@ def _top(peaks: list[float]) -> float:
     # Headroom above the highest series so strike labels do not sit on the data.
     peak = max([value for value in peaks if np.isfinite(value)] or [1.0])
     return 1.3 * peak if peak > 0 else 1.0
-
-
-def _date_axis(axis: Axes) -> None:
-    import matplotlib.dates as mdates
-
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
-    axis.xaxis.set_major_locator(locator)
-    axis.xaxis.set_major_formatter(_first_tick_year_formatter()(locator))
-
-
-@functools.cache
-def _first_tick_year_formatter() -> type:
-    """ConciseDateFormatter that also gives the year on the first visible tick.
-
-    With month ticks across a new year, ConciseDateFormatter shows the year only at
-    January and drops its offset, so the months before January have no year at all.
-    """
-    import matplotlib.dates as mdates
-
-    class FirstTickYearFormatter(mdates.ConciseDateFormatter):
-        def format_ticks(self, values: Any) -> list[str]:
-            labels = list(super().format_ticks(values))
-            if not labels or self.get_offset() or self.axis is None:
-                return labels
-            low = min(self.axis.get_view_interval())
-            visible = [index for index, value in enumerate(values) if value >= low - 1e-9]
-            if visible:
-                first = visible[0]
-                year = mdates.num2date(values[first]).strftime("%Y")
-                if year not in labels[first]:
-                    labels[first] = f"{labels[first]}\n{year}"
-            return labels
-
-    return FirstTickYearFormatter
-
-
-def _time_step(time: xr.DataArray) -> Any:
-    if time.size > 1:
-        return time.values[1] - time.values[0]
-    return np.timedelta64(1, "D") if np.issubdtype(time.dtype, np.datetime64) else 1
-
-
-def _spans(mask: np.ndarray, time: xr.DataArray) -> list[tuple[Any, Any]]:
-    """(start, end) of each run of days where ``mask`` holds; a day covers [t, t + 1 day)."""
-    flags = np.asarray(mask, dtype=np.int8)
-    edges = np.diff(np.concatenate([[0], flags, [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    values = time.values
-    end_value = values[-1] + _time_step(time)
-    return [
-        (values[start], values[end] if end < values.size else end_value)
-        for start, end in zip(starts, ends, strict=True)
-    ]
-
-
-def _strikes_of(data: xr.Dataset, facility: Hashable | None) -> list[tuple[Any, str]]:
-    """(x position, label) of each strike on ``facility`` (of all strikes if None)."""
-    if "strike_day" not in data.coords or data.sizes.get("strike", 0) == 0:
-        return []
-    days = np.atleast_1d(data["strike_day"].values)
-    targets = (
-        np.atleast_1d(data["strike_facility"].values)
-        if "strike_facility" in data.coords
-        else np.full(days.shape, facility)
-    )
-    labels = (
-        np.atleast_1d(data["strike_label"].values)
-        if "strike_label" in data.coords
-        else np.full(days.shape, "")
-    )
-    rows = []
-    for number, (day, target, label) in enumerate(zip(days, targets, labels, strict=True)):
-        # A NaN day is a strike this scenario does not have (or switches off).
-        if np.isnan(day) or (facility is not None and target != facility):
-            continue
-        text = str(label).strip() or f"strike {number + 1}"
-        if len(text) > _STRIKE_LABEL_CHARACTERS:
-            text = text[: _STRIKE_LABEL_CHARACTERS - 1].rstrip() + "…"
-        rows.append((_x_of_day(data, float(day)), text))
-    return rows
-
-
-def _position(time: xr.DataArray, x: Any) -> float:
-    """Where ``x`` lies along the time axis, 0 at the first day, 1 at the last."""
-    span = time.values[-1] - time.values[0]
-    return float((x - time.values[0]) / span) if time.size > 1 else 0.0
-
-
-def _x_of_day(data: xr.Dataset, day: float) -> Any:
-    time = data["time"]
-    first_day = float(data["day"].values[0]) if "day" in data.coords else 0.0
-    offset = day - first_day
-    if np.issubdtype(time.dtype, np.datetime64):
-        return time.values[0] + np.timedelta64(round(offset * 86400), "s")
-    return time.values[0] + offset
-
-
-def _facility_label(data: xr.Dataset, facility: Hashable) -> str:
-    if "facility_label" in data.coords:
-        label = str(data["facility_label"].sel(facility=facility).values).strip()
-        if label:
-            return label
-    return str(facility)
-
-
-def _caption(results: xr.Dataset, note: str) -> str:
-    attrs = results.attrs
-    parts = [
-        f"configuration: {attrs.get('configuration_name', 'unknown')}",
-        f"seed {attrs.get('seed', 'unknown')}",
-        f"facility_impact {attrs.get('facility_impact_version', 'unknown')}",
-    ]
-    if note:
-        parts.append(f"shown: {note}")
-    return " · ".join(parts)

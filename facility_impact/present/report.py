@@ -13,168 +13,27 @@ from __future__ import annotations
 
 import base64
 import html
-import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import xarray as xr
 
 from facility_impact.config.assumptions import ASSUMPTION, Parameter, parameters
 from facility_impact.errors import ConfigError
-from facility_impact.present.figures import (
-    _stem,
-    capacity_figure,
-    has_load,
-    load_figure,
-    render_figure,
+from facility_impact.present.canvas import figure_stem, render_figure
+from facility_impact.present.catalogue import Figures, check_results, draw_figures
+from facility_impact.present.headline import (
+    FacilityTable,
+    Headline,
+    HeadlineGroup,
+    ServiceRow,
+    count,
+    headline,
 )
-from facility_impact.present.summary_figures import (
-    SHOWN_PERIODS_DAYS,
-    forgone_figure,
-    longest_period,
-    scenario_figure,
-    sensitivity_figure,
-    standards_figure,
-    sweep_dims,
-    sweep_figure,
-)
-from facility_impact.present.tables import _cell, _count, _days
 from facility_impact.results.summary import QUANTILES, RECOVERY_THRESHOLDS, summarize
 from facility_impact.run.io import atomic_paths
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-REQUIRED_VARIABLES = ("capacity", "demand", "served", "unmet", "abandoned", "baseline_capacity")
-"""Variables without which a file is not a facility_impact results file."""
-
-
-@dataclass(frozen=True)
-class DrawnFigure:
-    """One figure of the report: ``name`` is the file suffix (``<stem>-<name>.png``)."""
-
-    name: str
-    heading: str
-    description: str
-    figure: Figure
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The figures that apply to a results file, and a note for each one that does not."""
-
-    drawn: list[DrawnFigure]
-    notes: list[str]
-
-
-def check_results(results: xr.Dataset, where: str = "results") -> None:
-    """Raise ConfigError unless ``results`` looks like a facility_impact results file."""
-    missing = [name for name in REQUIRED_VARIABLES if name not in results]
-    if missing or "time" not in results.dims:
-        raise ConfigError(
-            f"{where}: not a facility_impact results file "
-            f"(missing {', '.join(missing) or 'the time dim'}); write one with facility-impact run"
-        )
-
-
-def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figures:
-    """Every figure that applies to ``results``; a note for each that does not.
-
-    ``summary`` is ``summarize(results)`` when the caller has it already.
-    """
-    check_results(results)
-    summary = summarize(results) if summary is None else summary
-    draws = "draw" in results["capacity"].dims
-    per_run = summarize(results, quantiles=None) if draws else summary
-    drawn: list[DrawnFigure] = []
-    notes: list[str] = []
-
-    def attempt(name: str, heading: str, description: str, make: Callable[[], Figure]) -> None:
-        try:
-            drawn.append(DrawnFigure(name, heading, description, make()))
-        except ValueError as reason:
-            notes.append(f"{heading}: not drawn — {reason}")
-
-    band = "median over draws and 5th–95th percentile band, " if draws else ""
-    attempt(
-        "capacity",
-        "Capacity and demand over time",
-        f"Daily capacity and demand per service ({band}strikes marked, closures shaded).",
-        lambda: capacity_figure(results),
-    )
-    if not draws:
-        notes.append(
-            "no draws in the results: figures show single values, without bands or whiskers"
-        )
-    periods = ", ".join(f"{p}" for p in SHOWN_PERIODS_DAYS)
-    attempt(
-        "forgone",
-        "Forgone care and care received elsewhere, by service",
-        f"Cumulative patients at {periods} days after the first strike "
-        "(the headline table's numbers).",
-        lambda: forgone_figure(summary, results),
-    )
-    if results.sizes.get("scenario", 0) >= 2:
-        attempt(
-            "scenarios",
-            "Scenario comparison",
-            "Forgone care per scenario over the longest window that fits the run, sorted.",
-            lambda: scenario_figure(per_run, results),
-        )
-    else:
-        notes.append("Scenario comparison: not drawn — the results have no scenarios")
-    if len([d for d in sweep_dims(results["capacity"]) if results.sizes[d] >= 2]) >= 2:
-        attempt(
-            "sweep",
-            "Sweep heatmap",
-            "Forgone care across the first two sweep dims, per service, with contours.",
-            lambda: sweep_figure(per_run, results),
-        )
-    else:
-        notes.append("Sweep heatmap: not drawn — the results have fewer than two sweep dims")
-    if "input_quantile" in results:
-        from facility_impact.run.sensitivity import rank_correlation
-
-        def sensitivity() -> Figure:
-            try:
-                indices = rank_correlation(results, longest_period(per_run))
-            except ConfigError as error:
-                raise ValueError(str(error)) from None
-            return sensitivity_figure(indices, results)
-
-        attempt(
-            "sensitivity",
-            "What drives forgone care",
-            "Spearman rank correlation of each uncertain input with forgone care over the draws.",
-            sensitivity,
-        )
-    else:
-        notes.append(
-            "What drives forgone care: not drawn — no uncertain inputs (no distribution, no draws)"
-        )
-    attempt(
-        "standards",
-        "Humanitarian minimum standards",
-        "Beds and health workers per 10,000 people and consultations per person per year, "
-        "before the strike, on the worst day and at the horizon, against their thresholds.",
-        lambda: standards_figure(summary, results),
-    )
-    if has_load(results):
-        attempt(
-            "load",
-            "Load on receiving facilities",
-            "Capacity, own demand and arrivals from other facilities over time.",
-            lambda: load_figure(results),
-        )
-    else:
-        notes.append(
-            "Load on receiving facilities: not drawn — no modelled facility received patients "
-            "from another"
-        )
-    return Figures(drawn, notes)
+__all__ = ["check_results", "report_html", "write_figures", "write_report"]
 
 
 def figure_files(figures: Figures, stem: str) -> dict[str, bytes]:
@@ -199,7 +58,7 @@ def write_figures(results: xr.Dataset, out_dir: str | Path) -> tuple[list[Path],
     """Draw every figure that applies and write them as PNG and SVG; returns the paths
     and the notes on figures not drawn."""
     figures = draw_figures(results)
-    return write_files(figure_files(figures, _stem(results)), out_dir), figures.notes
+    return write_files(figure_files(figures, figure_stem(results)), out_dir), figures.notes
 
 
 def write_report(results: xr.Dataset, out_dir: str | Path) -> tuple[list[Path], list[str]]:
@@ -207,7 +66,7 @@ def write_report(results: xr.Dataset, out_dir: str | Path) -> tuple[list[Path], 
     together; returns the paths (the HTML last) and the notes on figures not drawn."""
     summary = summarize(results)
     figures = draw_figures(results, summary)
-    stem = _stem(results)
+    stem = figure_stem(results)
     files = figure_files(figures, stem)
     page = report_html(results, summary, figures, files, stem)
     files[f"{stem}-report.html"] = page.encode("utf-8")
@@ -316,102 +175,76 @@ def _headline_tables(summary: xr.Dataset) -> list[str]:
     """One table per scenario and sweep point and facility: per service, baseline,
     forgone care at 30/90/365 days, served elsewhere and person-days without access
     over the run, and days to 50 % and 90 % of baseline capacity."""
-    periods = [p for p in SHOWN_PERIODS_DAYS if p in summary["period"].values]
-    whole = longest_period(summary)
-    horizon_left = summary.attrs.get("horizon_days", 0) - summary.attrs.get("first_strike_day", 0)
-    extra_dims = [d for d in summary["forgone_care"].dims if d not in _TABLE_DIMS]
-    draws = "quantile" in summary.dims
+    numbers = headline(summary)
+    ranges = (
+        f"Each cell: median ({QUANTILES[0] * 100:.0f}th–{QUANTILES[-1] * 100:.0f}th "
+        f"percentile) over {numbers.draws} draws. "
+    )
     lines = [
         '<p class="note">'
         + _escape(
             "Patients, counted from the first strike; forgone care = unmet + abandoned. "
-            + (
-                f"Each cell: median ({QUANTILES[0] * 100:.0f}th–{QUANTILES[-1] * 100:.0f}th "
-                f"percentile) over {summary.attrs.get('draws', '')} draws. "
-                if draws
-                else ""
-            )
+            + (ranges if numbers.with_ranges else "")
             + "'-': window longer than the run; '>N': capacity not back within the horizon "
             "(N days after the first strike)."
         )
         + "</p>"
     ]
-    for combination in itertools.product(*(summary[d].values for d in extra_dims)):
-        selection = dict(zip(extra_dims, combination, strict=True))
-        subset = summary.sel(selection)
-        tag = _selection_label(summary, selection)
-        for facility in subset["facility"].values:
-            one = subset.sel(facility=facility)
-            offered = [
-                s
-                for s in one["service"].values
-                if one["baseline_volume_per_month"].sel(service=s) > 0
-            ]
-            if not offered:
-                continue
-            label = str(one["facility_label"].item()) if "facility_label" in one.coords else ""
-            heading = label or str(facility)
-            lines.append(f"<h3>{_escape(heading + (f' — {tag}' if tag else ''))}</h3>")
-            attributes = " ".join(
-                f'data-{_escape(dim)}="{_escape(value)}"' for dim, value in selection.items()
-            )
-            lines.append(
-                f'<div class="wide"><table class="headline" data-facility="{_escape(facility)}" '
-                f"{attributes}>"
-            )
-            head = ["service", "baseline per month"]
-            head += [f"forgone care, first {p} d" for p in periods]
-            if whole is not None:
-                head += [
-                    f"served elsewhere, first {whole:g} d",
-                    "person-days without access, first strike to horizon",
-                ]
-            head += [f"days to {t:.0%} of capacity" for t in RECOVERY_THRESHOLDS]
-            lines.append("<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in head) + "</tr>")
-            for service in offered:
-                row = one.sel(service=service)
-                cells = [
-                    ("", _escape(service)),
-                    ("baseline_volume_per_month", _count(float(row["baseline_volume_per_month"]))),
-                ]
-                cells += [
-                    (f"forgone_care@{p}", _cell(row["forgone_care"].sel(period=p), _count))
-                    for p in periods
-                ]
-                if whole is not None:
-                    cells += [
-                        (
-                            f"served_elsewhere_total@{whole:g}",
-                            _cell(row["served_elsewhere_total"].sel(period=whole), _count),
-                        ),
-                        (
-                            "person_days_without_access",
-                            _cell(row["person_days_without_access"], _count),
-                        ),
-                    ]
-
-                def days(value: float) -> str:
-                    return _days(value, horizon_left)
-
-                cells += [
-                    (
-                        f"days_to_capacity@{t:g}",
-                        _cell(row["days_to_capacity"].sel(threshold=t), days),
-                    )
-                    for t in RECOVERY_THRESHOLDS
-                ]
-                lines.append(
-                    "<tr>"
-                    + "".join(
-                        f'<td class="number" data-variable="{_escape(key)}">{_two_lines(text)}</td>'
-                        if key
-                        else f"<th>{text}</th>"
-                        for key, text in cells
-                    )
-                    + "</tr>"
-                )
-            lines.append("</table></div>")
+    for group in numbers.groups:
+        tag = _selection_label(group)
+        for table in group.facilities:
+            if table.rows:
+                lines += _facility_table(numbers, group, table, tag)
     return lines
+
+
+def _facility_table(
+    numbers: Headline, group: HeadlineGroup, table: FacilityTable, tag: str
+) -> list[str]:
+    heading = table.label or str(table.facility)
+    attributes = " ".join(
+        f'data-{_escape(dim)}="{_escape(value)}"' for dim, value in group.selection.items()
+    )
+    head = ["service", "baseline per month"]
+    head += [f"forgone care, first {p} d" for p in numbers.periods]
+    if numbers.longest is not None:
+        head += [
+            f"served elsewhere, first {numbers.longest:g} d",
+            "person-days without access, first strike to horizon",
+        ]
+    head += [f"days to {t:.0%} of capacity" for t in RECOVERY_THRESHOLDS]
+    lines = [
+        f"<h3>{_escape(heading + (f' — {tag}' if tag else ''))}</h3>",
+        f'<div class="wide"><table class="headline" data-facility="{_escape(table.facility)}" '
+        f"{attributes}>",
+        "<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in head) + "</tr>",
+    ]
+    for row in table.rows:
+        cells = "".join(
+            f'<td class="number" data-variable="{_escape(key)}">{_two_lines(text)}</td>'
+            for key, text in _row_cells(numbers, row)
+        )
+        lines.append(f"<tr><th>{_escape(row.service)}</th>{cells}</tr>")
+    lines.append("</table></div>")
+    return lines
+
+
+def _row_cells(numbers: Headline, row: ServiceRow) -> list[tuple[str, str]]:
+    """(data-variable, text) of each number of a service's row."""
+    cells = [("baseline_volume_per_month", count(row.baseline_per_month))]
+    cells += [(f"forgone_care@{p}", row.forgone_care[p].text(count)) for p in numbers.periods]
+    longest = numbers.longest
+    if longest is not None:
+        without_access = row.person_days_without_access
+        cells += [
+            (f"served_elsewhere_total@{longest:g}", row.served_elsewhere[longest].text(count)),
+            ("person_days_without_access", without_access.text(count) if without_access else ""),
+        ]
+    cells += [
+        (f"days_to_capacity@{t:g}", row.days_to_capacity[t].text(numbers.days))
+        for t in RECOVERY_THRESHOLDS
+    ]
+    return cells
 
 
 def _two_lines(text: str) -> str:
@@ -423,14 +256,12 @@ def _two_lines(text: str) -> str:
     return f'{_escape(median)}<br><span class="range">({_escape(spread)}</span>'
 
 
-_TABLE_DIMS = ("facility", "service", "period", "quantile", "threshold")
-
-
-def _selection_label(summary: xr.Dataset, selection: dict[str, object]) -> str:
+def _selection_label(group: HeadlineGroup) -> str:
+    """A scenario by its label, a sweep point as "dim = value"."""
     parts = []
-    for dim, value in selection.items():
-        if dim == "scenario" and "scenario_label" in summary.coords:
-            parts.append(f"{summary['scenario_label'].sel(scenario=value).item()}")
+    for dim, value in group.selection.items():
+        if dim == "scenario" and group.scenario_label is not None:
+            parts.append(group.scenario_label)
         elif isinstance(value, float) and math.isfinite(value):
             parts.append(f"{dim} = {value:g}")
         else:

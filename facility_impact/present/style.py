@@ -30,8 +30,6 @@ CLOSURE_GREY = "#E6E6E6"
 # A4 is 210 mm wide; with 25 mm margins the text block is 160 mm = 6.3 in.
 FULL_WIDTH_IN = 6.3
 """Figure width for a full A4 page text block [in]."""
-SINGLE_COLUMN_WIDTH_IN = 3.35
-"""Figure width for one column of a two-column A4 page (85 mm) [in]."""
 
 # Keyword arguments for each series. Capacity is the darkest colour of the
 # palette and solid; demand is dashed in a colour that greys to a lighter tone;
@@ -122,12 +120,16 @@ def style_rc() -> dict[str, Any]:
 
 def apply_style() -> AbstractContextManager[None]:
     """A context manager that applies :func:`style_rc` and restores rcParams on exit."""
+    # Imported here: matplotlib is optional for the package.
     import matplotlib
 
-    return matplotlib.rc_context(style_rc())
+    # The stubs key rcParams by a Literal of every name; style_rc's keys are plain str.
+    rc: Any = style_rc()
+    return matplotlib.rc_context(rc)
 
 
 def _colour_cycle() -> Any:
+    # Imported here: cycler comes with matplotlib, which is optional for the package.
     from cycler import cycler
 
     order = ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue")

@@ -3,50 +3,40 @@
 from __future__ import annotations
 
 import itertools
-import math
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.config.loading import Config
+from facility_impact.config.loading import Alternative, Config, Facility, Network
 from facility_impact.config.loading import _show as show_value
-from facility_impact.results.summary import QUANTILES
-from facility_impact.results.summary_table import COLUMN_DIMS
+from facility_impact.config.variation import Uncertain
+from facility_impact.present.headline import (
+    SHOWN_PERIODS_DAYS,
+    FacilityTable,
+    Headline,
+    cell,
+    count,
+    headline,
+)
+from facility_impact.results.summary import RECOVERY_THRESHOLDS
+from facility_impact.variables import SCENARIO_DIM, ensemble_dims
 
 
-def _count(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:,.0f}"
-
-
-def _days(value: float, horizon_left: float) -> str:
-    if math.isnan(value):
-        return "-"
-    return f">{horizon_left:g}" if math.isinf(value) else f"{value:,.0f}"
-
-
-def _cell(values: xr.DataArray, show) -> str:
-    """One number, or ``median (5th–95th percentile)`` where there are draws."""
-    if "quantile" not in values.dims:
-        return show(float(values))
-    low, middle, high = (float(values.sel(quantile=q)) for q in QUANTILES)
-    if show(low) == show(high):
-        return show(middle)
-    return f"{show(middle)} ({show(low)}–{show(high)})"
-
-
-def _heading(summary: xr.Dataset, selection: dict[str, object]) -> str:
+def selection_heading(selection: dict[Hashable, Any], scenario_label: str | None) -> str:
+    """A scenario or sweep point as the terminal says it: "scenario = x (label)",
+    "closure_days = 30"."""
     parts = []
     for dim, value in selection.items():
-        label = ""
-        if dim == "scenario" and "scenario_label" in summary.coords:
-            label = f" ({summary['scenario_label'].sel(scenario=value).item()})"
+        label = f" ({scenario_label})" if dim == SCENARIO_DIM and scenario_label is not None else ""
         parts.append(
             f"{dim} = {value:g}" if isinstance(value, float) else f"{dim} = {value}{label}"
         )
     return ", ".join(parts)
 
 
-def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)) -> str:
+def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = SHOWN_PERIODS_DAYS) -> str:
     """A plain-text table per facility (and scenario or sweep point): baseline,
     forgone care and served elsewhere [patients] at ``periods`` days after the
     first strike, and days to 50 % and 90 % of baseline capacity. With draws, each
@@ -54,69 +44,24 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
     that does not open within the run gets one line. With diversion among modelled
     facilities, a last table lists each receiving facility's arrivals, received,
     overflow [patients] and days at full capacity."""
-    shown = [p for p in periods if p in summary["period"].values]
-    extra_dims = [d for d in summary.dims if d not in ("facility", "service", *COLUMN_DIMS)]
-    draws = "quantile" in summary.dims
-    width = 22 if draws else 10
-    horizon_left = summary.attrs.get("horizon_days", 0) - summary.attrs.get("first_strike_day", 0)
-    lines = [str(summary.attrs.get("title", ""))]
-    if draws:
-        lines.append(
-            f"{summary.attrs.get('draws', '')} draws: median (5th–95th percentile) over draws"
-        )
-    period_heads = "".join(f"{f'{p} d':>{width}}" for p in shown)
-    header = (
-        f"{'service':<14}{'baseline':>10}  "
-        f"{'forgone care (patients)':^{width * len(shown)}}  "
-        f"{'served elsewhere (patients)':^{width * len(shown)}}  "
-        f"{'days to capacity':^{2 * width}}"
-    )
-    subheader = (
-        f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  "
-        f"{'50 %':>{width}}{'90 %':>{width}}"
-    )
-    horizon = summary.attrs.get("horizon_days", 0)
-    for combination in itertools.product(*(summary[d].values for d in extra_dims)):
-        selection = dict(zip(extra_dims, combination, strict=True))
-        subset = summary.sel(selection)
-        tag = _heading(summary, selection)
-        for facility in subset["facility"].values:
-            one = subset.sel(facility=facility)
-            title = f"{facility}" + (f" ({tag})" if tag else "")
-            if "opens_day" in one.coords and float(one["opens_day"].max()) >= horizon:
+    numbers = headline(summary, periods)
+    lines = [numbers.title]
+    if numbers.with_ranges:
+        lines.append(f"{numbers.draws} draws: median (5th–95th percentile) over draws")
+    for group in numbers.groups:
+        subset = summary.sel(group.selection)
+        tag = selection_heading(group.selection, group.scenario_label)
+        for table in group.facilities:
+            title = f"{table.facility}" + (f" ({tag})" if tag else "")
+            if not table.opens_within_run:
                 lines += ["", f"{title}: does not open within the run"]
                 continue
-            lines += ["", title, header, subheader]
-            for service in one["service"].values:
-                line = one.sel(service=service)
-                if not line["baseline_volume_per_month"] > 0:
-                    continue
-                cells = [
-                    f"{service:<14}",
-                    f"{_count(float(line['baseline_volume_per_month'])):>10}  ",
-                ]
-                cells += [
-                    f"{_cell(line['forgone_care'].sel(period=p), _count):>{width}}" for p in shown
-                ]
-                cells.append("  ")
-                cells += [
-                    f"{_cell(line['served_elsewhere_total'].sel(period=p), _count):>{width}}"
-                    for p in shown
-                ]
-                cells.append("  ")
-
-                def days(value: float) -> str:
-                    return _days(value, horizon_left)
-
-                cells += [
-                    f"{_cell(line['days_to_capacity'].sel(threshold=x), days):>{width}}"
-                    for x in (0.5, 0.9)
-                ]
-                lines.append("".join(cells))
+            lines += ["", title, *_service_lines(numbers, table)]
+            one = subset.sel(facility=table.facility)
             lines += _standards_lines(one)
-            lines += _outcome_lines(one, shown)
+            lines += _outcome_lines(one, numbers.periods)
         if "arrivals_total" in subset:
-            lines += _overload_lines(subset, horizon_left)
+            lines += _overload_lines(subset, numbers.horizon_left)
     lines.append("")
     lines.append(
         "Days are counted from the first strike; forgone care = unmet + abandoned; "
@@ -124,6 +69,32 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = (30, 90, 365)
         "(N days after the first strike)."
     )
     return "\n".join(lines)
+
+
+def _service_lines(numbers: Headline, table: FacilityTable) -> list[str]:
+    """The header and one line per offered service of one facility's table."""
+    shown = numbers.periods
+    width = 22 if numbers.with_ranges else 10
+    period_heads = "".join(f"{f'{p} d':>{width}}" for p in shown)
+    threshold_heads = "".join(f"{f'{t * 100:.0f} %':>{width}}" for t in RECOVERY_THRESHOLDS)
+    lines = [
+        f"{'service':<14}{'baseline':>10}  "
+        f"{'forgone care (patients)':^{width * len(shown)}}  "
+        f"{'served elsewhere (patients)':^{width * len(shown)}}  "
+        f"{'days to capacity':^{len(RECOVERY_THRESHOLDS) * width}}",
+        f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {threshold_heads}",
+    ]
+    for row in table.rows:
+        cells = [f"{row.service:<14}", f"{count(row.baseline_per_month):>10}  "]
+        cells += [f"{row.forgone_care[p].text(count):>{width}}" for p in shown]
+        cells.append("  ")
+        cells += [f"{row.served_elsewhere[p].text(count):>{width}}" for p in shown]
+        cells.append("  ")
+        cells += [
+            f"{row.days_to_capacity[t].text(numbers.days):>{width}}" for t in RECOVERY_THRESHOLDS
+        ]
+        lines.append("".join(cells))
+    return lines
 
 
 def _standards_lines(one: xr.Dataset) -> list[str]:
@@ -136,7 +107,7 @@ def _standards_lines(one: xr.Dataset) -> list[str]:
         values = one["standard_value"].sel(indicator=indicator)
         if bool(values.isnull().all()):
             continue
-        cells = [_cell(values.sel(moment=moment), lambda v: f"{v:,.1f}") for moment in moments]
+        cells = [cell(values.sel(moment=moment), lambda v: f"{v:,.1f}") for moment in moments]
         rows.append((indicator, cells))
     # With draws a cell is "median (p5–p95)": the columns widen to fit it.
     width = max([12, *(len(cell) + 2 for _, cells in rows for cell in cells)])
@@ -154,7 +125,7 @@ def _standards_lines(one: xr.Dataset) -> list[str]:
     return lines
 
 
-def _outcome_lines(one: xr.Dataset, periods: list[int]) -> list[str]:
+def _outcome_lines(one: xr.Dataset, periods: Sequence[float]) -> list[str]:
     """Indicative outcomes, always with the word "indicative" and their source."""
     if "indicative_outcome" not in one:
         return []
@@ -163,7 +134,7 @@ def _outcome_lines(one: xr.Dataset, periods: list[int]) -> list[str]:
         values = one["indicative_outcome"].sel(outcome=outcome)
         label = str(one["outcome_label"].sel(outcome=outcome).item())
         cells = ", ".join(
-            f"{_cell(values.sel(period=p), lambda v: f'{v:,.1f}')} at {p} d" for p in periods
+            f"{cell(values.sel(period=p), lambda v: f'{v:,.1f}')} at {p} d" for p in periods
         )
         source = str(one["outcome_source"].sel(outcome=outcome).item())
         lines.append(f"  {label}: {cells} (source: {source})")
@@ -190,10 +161,10 @@ def _overload_lines(summary: xr.Dataset, horizon_left: float) -> list[str]:
             rows.append(
                 f"{facility!s:<22}{service!s:<14}"
                 + "".join(
-                    f"{_cell(line[name], _count):>{width}}"
+                    f"{cell(line[name], count):>{width}}"
                     for name in ("arrivals_total", "received_total", "overflow_total")
                 )
-                + f"{_cell(line['days_at_full_capacity'], _count):>{width + 6}}"
+                + f"{cell(line['days_at_full_capacity'], count):>{width + 6}}"
             )
     if not rows:
         return []
@@ -214,11 +185,14 @@ def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
     lines = [
         f"What drives {indices.attrs.get('output', 'the output')} ({indices.attrs['method']}):"
     ]
-    extra_dims = [d for d in indices[measure].dims if d not in ("input", "facility", "service")]
+    extra_dims = ensemble_dims(indices[measure])
     for combination in itertools.product(*(indices[d].values for d in extra_dims)):
-        selection = dict(zip(extra_dims, combination, strict=True))
+        selection: dict[Hashable, Any] = dict(zip(extra_dims, combination, strict=True))
         subset = indices.sel(selection)
-        tag = _heading(indices, selection)
+        label = None
+        if SCENARIO_DIM in selection and "scenario_label" in indices.coords:
+            label = str(indices["scenario_label"].sel(scenario=selection[SCENARIO_DIM]).item())
+        tag = selection_heading(selection, label)
         for facility in subset["facility"].values:
             for service in subset["service"].values:
                 values = subset[measure].sel(facility=facility, service=service)
@@ -240,41 +214,13 @@ def describe_config(config: Config) -> str:
     start = f", from {config.start_date}" if config.start_date else ""
     draws = f", {config.draws} Latin hypercube draws" if config.draws else ""
     lines.append(f"horizon {config.horizon_days} d{start}, seed {config.seed}{draws}")
-    variations = config.variations()
-    for value in variations:
-        shared = getattr(value, "stream", value.path) != value.path
-        stream = f" [random stream {value.stream}]" if shared else ""
+    for value in config.variations():
+        stream = ""
+        if isinstance(value, Uncertain) and value.stream != value.path:
+            stream = f" [random stream {value.stream}]"
         lines.append(f"varies: {value.path} = {value.describe()}{stream}")
     for facility in config.facilities.values():
-        resources = ", ".join(f"{name} {count:g}" for name, count in facility.resources.items())
-        life = ""
-        if facility.opens_day >= config.horizon_days:
-            life = "; does not open within the run"
-        elif facility.opens_day:
-            life = f"; opens day {facility.opens_day}"
-        if facility.closes_day is not None:
-            life += f"; closed for good from day {facility.closes_day}"
-        lines.append(
-            f"facility {facility.name} ({facility.label}): population {facility.population:,.0f}; "
-            f"resources: {resources}{life}"
-        )
-        for service in facility.services.values():
-            needs = ", ".join(f"{r} {w:g}" for r, w in service.needs.items()) or "nothing"
-            lines.append(
-                f"  service {service.name}: {service.volume_per_month:,.0f}/month, "
-                f"needs {needs}; deferrable {service.deferrable_share:.0%}"
-            )
-        if facility.displacement:
-            move = facility.displacement
-            lines.append(
-                f"  displacement: {move.share:.0%} of the population from day {move.start_day}, "
-                f"{move.curve.describe()}"
-            )
-        for resource, recovery in facility.recovery.items():
-            lines.append(
-                f"  recovery of {resource} here: {recovery.curve.describe()}, "
-                f"recoverable {recovery.recoverable_share:.0%}"
-            )
+        lines += _facility_lines(facility, config.horizon_days)
     for index, strike in enumerate(config.strikes):
         damage = ", ".join(f"{r} {d:.0%}" for r, d in strike.damage.items()) or "none"
         label = f" ({strike.label})" if strike.label else ""
@@ -295,30 +241,73 @@ def describe_config(config: Config) -> str:
             f"per forgone {outcome.service} patient; source: {outcome.source}"
         )
     if config.network is not None:
-        network = config.network
-        kind = "symmetric" if network.symmetric else "from row to column"
-        lines.append(f"network distances [km] ({kind}):")
-        for origin in network.facilities:
-            distances = ", ".join(
-                f"{destination} {network.distance(origin, destination):g}"
-                for destination in network.facilities
-                if destination != origin
-            )
-            lines.append(f"  {origin}: {distances or 'no other facility'}")
-    for alternative in config.alternatives:
-        spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
-        distances = sorted(set(alternative.distance_km.values()))
-        km = "/".join(f"{d:g}" for d in distances)
-        opens = f", opens day {alternative.opens_day}" if alternative.opens_day else ""
-        lines.append(
-            f"alternative {alternative.name} ({alternative.label}): {km} km, "
-            f"spare per month: {spare}{opens}"
-        )
+        lines += _network_lines(config.network)
+    lines += [_alternative_line(alternative) for alternative in config.alternatives]
     for scenario in config.scenarios:
         lines.append(f"scenario {scenario.name} ({scenario.label}):")
         for key, value in scenario.settings:
             lines.append(f"  set {key} = {show_value(value)}")
     return "\n".join(lines)
+
+
+def _facility_lines(facility: Facility, horizon_days: int) -> list[str]:
+    """A facility: population, resources, when it is open, services, displacement and
+    its own recovery curves."""
+    resources = ", ".join(f"{name} {amount:g}" for name, amount in facility.resources.items())
+    life = ""
+    if facility.opens_day >= horizon_days:
+        life = "; does not open within the run"
+    elif facility.opens_day:
+        life = f"; opens day {facility.opens_day}"
+    if facility.closes_day is not None:
+        life += f"; closed for good from day {facility.closes_day}"
+    lines = [
+        f"facility {facility.name} ({facility.label}): population {facility.population:,.0f}; "
+        f"resources: {resources}{life}"
+    ]
+    for service in facility.services.values():
+        needs = ", ".join(f"{r} {w:g}" for r, w in service.needs.items()) or "nothing"
+        lines.append(
+            f"  service {service.name}: {service.volume_per_month:,.0f}/month, "
+            f"needs {needs}; deferrable {service.deferrable_share:.0%}"
+        )
+    if facility.displacement:
+        move = facility.displacement
+        lines.append(
+            f"  displacement: {move.share:.0%} of the population from day {move.start_day}, "
+            f"{move.curve.describe()}"
+        )
+    for resource, recovery in facility.recovery.items():
+        lines.append(
+            f"  recovery of {resource} here: {recovery.curve.describe()}, "
+            f"recoverable {recovery.recoverable_share:.0%}"
+        )
+    return lines
+
+
+def _network_lines(network: Network) -> list[str]:
+    """The distance from each facility of the network to every other [km]."""
+    kind = "symmetric" if network.symmetric else "from row to column"
+    lines = [f"network distances [km] ({kind}):"]
+    for origin in network.facilities:
+        distances = ", ".join(
+            f"{destination} {network.distance(origin, destination):g}"
+            for destination in network.facilities
+            if destination != origin
+        )
+        lines.append(f"  {origin}: {distances or 'no other facility'}")
+    return lines
+
+
+def _alternative_line(alternative: Alternative) -> str:
+    """An alternative provider: its distances [km], spare capacity and opening day."""
+    spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
+    km = "/".join(f"{d:g}" for d in sorted(set(alternative.distance_km.values())))
+    opens = f", opens day {alternative.opens_day}" if alternative.opens_day else ""
+    return (
+        f"alternative {alternative.name} ({alternative.label}): {km} km, "
+        f"spare per month: {spare}{opens}"
+    )
 
 
 __all__ = ["describe_config", "format_summary"]

@@ -1,4 +1,4 @@
-"""Indicators against humanitarian minimum standards (MODEL.md, "Summaries and indicators").
+"""Indicators against humanitarian minimum standards (docs/model.md, "Summaries").
 
 The indicators, their thresholds and the published source of each threshold are
 read from ``data/standards.toml``; this module holds only the arithmetic.
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import xarray as xr
@@ -34,10 +34,13 @@ from facility_impact.errors import ConfigError
 from facility_impact.results.timeline import first_strike_day
 
 DAYS_PER_YEAR = 365.25
-"""Mean days in a year [d yr-1], as for months (MODEL.md: a month is 365.25 / 12 d)."""
+"""Mean days in a year [d yr-1], as for months (docs/model.md, "Time": a month is 365.25 / 12 d)."""
 
 MOMENTS = ("before", "worst", "at_horizon")
 """When each indicator is reported (the ``moment`` dim)."""
+
+_where = cast(Callable[..., xr.DataArray], xr.where)
+"""``xarray.where``, typed: xarray leaves it unannotated."""
 
 _COMPARISONS = (">=", "<=")
 _REQUIRED_TEXT = ("long_name", "units", "source", "edition", "note")
@@ -176,21 +179,7 @@ def standards_indicators(
     for name, entry in standards.items():
         _check_standard(name, entry)
     names = list(standards)
-
-    population = results["population"]
-    structure = population.isel(time=0, drop=True)
-    skeleton = xr.full_like(structure, np.nan, dtype=float).expand_dims(
-        moment=list(MOMENTS), axis=-1
-    )
-    skeleton = skeleton.drop_vars([n for n in ("time", "day") if n in skeleton.coords])
-    values = xr.concat(
-        [_indicator(results, standards[name], skeleton) for name in names],
-        dim=xr.DataArray(names, dims="indicator"),
-        coords="minimal",
-    )
-    values = values.assign_coords(moment=list(MOMENTS))
-    values = values.transpose("indicator", "facility", "moment", ...)
-
+    values = _indicator_values(results, standards, names)
     threshold = xr.DataArray(
         [float(standards[name]["threshold"]) for name in names],
         dims="indicator",
@@ -202,7 +191,7 @@ def standards_indicators(
         coords={"indicator": names},
     )
     # NaN compares False either way, so a value that could not be computed never "meets".
-    meets = xr.where(at_least, values >= threshold, values <= threshold)
+    meets = _where(at_least, values >= threshold, values <= threshold)
 
     def per_indicator(key: str, default: object = "") -> list[Any]:
         return [standards[name].get(key, default) for name in names]
@@ -233,12 +222,45 @@ def standards_indicators(
             ),
         }
     )
+    indicators = _describe_indicators(indicators, per_indicator)
+    indicators.attrs = {
+        "title": results.attrs.get("title", ""),
+        "first_strike_day": float(first_strike_day(results).min()),
+        "horizon_days": results.sizes["time"],
+        "source": results.attrs.get("source", ""),
+    }
+    return indicators
+
+
+def _indicator_values(
+    results: xr.Dataset, standards: Mapping[str, Mapping[str, Any]], names: list[str]
+) -> xr.DataArray:
+    """Every indicator's values on (indicator, facility, moment, …)."""
+    population = results["population"]
+    structure = population.isel(time=0, drop=True)
+    skeleton = xr.full_like(structure, np.nan, dtype=float).expand_dims(
+        moment=list(MOMENTS), axis=-1
+    )
+    skeleton = skeleton.drop_vars([n for n in ("time", "day") if n in skeleton.coords])
+    values = xr.concat(
+        [_indicator(results, standards[name], skeleton) for name in names],
+        dim=xr.DataArray(names, dims="indicator"),
+        coords="minimal",
+    )
+    values = values.assign_coords(moment=list(MOMENTS))
+    return values.transpose("indicator", "facility", "moment", ...)
+
+
+def _describe_indicators(
+    indicators: xr.Dataset, per_indicator: Callable[[str, object], list[Any]]
+) -> xr.Dataset:
+    """The coordinates on ``indicator`` (what each is, its source) and their attributes."""
     indicators = indicators.assign_coords(
-        indicator_long_name=("indicator", per_indicator("long_name")),
-        indicator_units=("indicator", per_indicator("units")),
-        standard_comparison=("indicator", per_indicator("comparison")),
-        standard_source=("indicator", per_indicator("source")),
-        standard_edition=("indicator", per_indicator("edition")),
+        indicator_long_name=("indicator", per_indicator("long_name", "")),
+        indicator_units=("indicator", per_indicator("units", "")),
+        standard_comparison=("indicator", per_indicator("comparison", "")),
+        standard_source=("indicator", per_indicator("source", "")),
+        standard_edition=("indicator", per_indicator("edition", "")),
         threshold_verified=(
             "indicator",
             [bool(v) for v in per_indicator("threshold_verified", False)],
@@ -259,11 +281,5 @@ def standards_indicators(
     indicators["standard_edition"].attrs = {"long_name": "edition of the source"}
     indicators["threshold_verified"].attrs = {
         "long_name": "threshold checked against the published text"
-    }
-    indicators.attrs = {
-        "title": results.attrs.get("title", ""),
-        "first_strike_day": float(first_strike_day(results).min()),
-        "horizon_days": results.sizes["time"],
-        "source": results.attrs.get("source", ""),
     }
     return indicators

@@ -1,4 +1,4 @@
-"""Headline indicators from a result Dataset (MODEL.md, "Summaries and indicators").
+"""Headline indicators from a result Dataset (docs/model.md, "Summaries").
 
 Pure xarray: every function takes the result Dataset (as ``simulate`` returns
 it or as read back from its NetCDF file) and returns labelled arrays with
@@ -8,7 +8,8 @@ it or as read back from its NetCDF file) and returns labelled arrays with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import xarray as xr
@@ -18,10 +19,11 @@ from facility_impact.results.standards import standards_indicators
 from facility_impact.results.timeline import first_strike_day
 
 PERIODS_DAYS = (30, 90, 180, 365)
-"""Cumulative windows after the first strike [d] (MODEL.md); the horizon is added."""
+"""Cumulative windows after the first strike [d] (docs/model.md, "Summaries"); the
+horizon is added."""
 
 RECOVERY_THRESHOLDS = (0.5, 0.9)
-"""Shares of baseline capacity whose return is timed (MODEL.md)."""
+"""Shares of baseline capacity whose return is timed (docs/model.md, "Summaries")."""
 
 QUANTILES = (0.05, 0.5, 0.95)
 """Percentiles over draws reported by :func:`summarize` (the issue's 5th, 50th, 95th)."""
@@ -30,6 +32,9 @@ QUANTILE_METHOD = {"days_to_capacity": "inverted_cdf"}
 """Quantile method per indicator; numpy's default (``linear``) elsewhere. Days
 to capacity can be ``inf`` (not back within the horizon), which interpolation
 cannot handle, and is a count of days, so its quantiles are observed values."""
+
+_where = cast(Callable[..., xr.DataArray], xr.where)
+"""``xarray.where``, typed: xarray leaves it unannotated."""
 
 # Capacity within this relative distance of a threshold counts as reaching it,
 # so float rounding in the recovery curves does not move a recovery day.
@@ -73,11 +78,12 @@ def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
     extra = [dim for dim in days.dims if dim != "time"]
     if len(extra) > 1 or (extra and extra[0] in flow.dims):
         # The mask varies along an ensemble dim (the first strike's day does).
-        return xr.dot(flow, days, dim="time")
+        contracted: xr.DataArray = xr.dot(flow, days, dim="time")
+        return contracted
     # The usual case, a mask over days (and periods) alone: one matrix product
     # over days, in float64 (4× faster than the contraction above, measured on
     # 20,000 draws).
-    return xr.apply_ufunc(
+    summed: xr.DataArray = xr.apply_ufunc(
         _sum_over_days,
         flow,
         days.transpose("time", *extra),
@@ -85,6 +91,7 @@ def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
         output_core_dims=[extra],
         dask="allowed",
     )
+    return summed
 
 
 def _sum_over_days(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -123,7 +130,7 @@ def _opened(results: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     return results["day"] >= opens_day, opens_day < results.sizes["time"]
 
 
-def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr.DataArray:
+def days_to_capacity(results: xr.Dataset, threshold: float) -> xr.DataArray:
     """Days from the first strike until capacity is back to ``threshold`` × baseline for good.
 
     The recovery day is the day after the last day below the threshold, so a
@@ -141,10 +148,9 @@ def days_to_capacity(results: xr.DataArray | xr.Dataset, threshold: float) -> xr
     below = (ratio < threshold * (1 - _RELATIVE_TOLERANCE)) & opened
     last_below = results["day"].where(below).max("time")  # NaN when never below
     horizon = results.sizes["time"]
-    days = xr.where(last_below.isnull(), 0.0, last_below + 1 - t0)
-    days = xr.where(last_below == horizon - 1, np.inf, days)
-    days = days.where(baseline > 0).where(ever_opens)
-    return days
+    days = _where(last_below.isnull(), 0.0, last_below + 1 - t0)
+    days = _where(last_below == horizon - 1, np.inf, days)
+    return days.where(baseline > 0).where(ever_opens)
 
 
 def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
@@ -201,7 +207,9 @@ def is_lazy(dataset: xr.Dataset) -> bool:
     return any(hasattr(variable.data, "dask") for variable in dataset.variables.values())
 
 
-def compute_datasets(*datasets: xr.Dataset, others: Sequence[object] = (), **options) -> tuple:
+def compute_datasets(
+    *datasets: xr.Dataset, others: Sequence[object] = (), **options: Any
+) -> tuple[Any, ...]:
     """Compute the dask-backed ``datasets`` and any ``others`` (dask collections) in one pass.
 
     Returns the computed datasets, then the computed ``others``. ``options`` go
@@ -213,8 +221,10 @@ def compute_datasets(*datasets: xr.Dataset, others: Sequence[object] = (), **opt
     the chunked simulation's graph ("Missing dependency ... transpose"), while
     the same arrays compute correctly on their own.
     """
-    import dask
+    # Imported here: dask is optional, and only chunked (dask-backed) results need it.
+    import dask.base
 
+    compute: Callable[..., tuple[Any, ...]] = dask.base.compute
     lazy = [
         [name for name, variable in dataset.variables.items() if hasattr(variable.data, "dask")]
         for dataset in datasets
@@ -223,8 +233,8 @@ def compute_datasets(*datasets: xr.Dataset, others: Sequence[object] = (), **opt
         [dataset.variables[name].data for name in names]
         for dataset, names in zip(datasets, lazy, strict=True)
     ]
-    computed_arrays, *computed_others = dask.compute(arrays, *others, **options)
-    results = []
+    computed_arrays, *computed_others = compute(arrays, *others, **options)
+    results: list[xr.Dataset] = []
     for dataset, names, values in zip(datasets, lazy, computed_arrays, strict=True):
         result = dataset.copy(deep=False)
         for name, value in zip(names, values, strict=True):
@@ -254,7 +264,8 @@ def over_draws(
                 units="1", long_name=f"share of draws: {variable.attrs.get('long_name', name)}"
             )
             continue
-        method = QUANTILE_METHOD.get(name, "linear")
+        # Any: xarray types the method as a Literal of numpy's method names.
+        method: Any = QUANTILE_METHOD.get(str(name), "linear")
         # skipna=False: a NaN (a window longer than the run, a service not
         # offered) stays NaN rather than being a percentile of fewer draws.
         reduced[name] = variable.quantile(
@@ -263,7 +274,7 @@ def over_draws(
     if with_recovery_share:
         days = summary["days_to_capacity"]
         reduced["not_recovered_share"] = (
-            np.isinf(days).mean("draw").where(days.notnull().any("draw"))
+            cast(xr.DataArray, np.isinf(days)).mean("draw").where(days.notnull().any("draw"))
         ).assign_attrs(
             units="1",
             long_name="share of draws in which capacity is not back within the horizon",
@@ -285,52 +296,9 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
     """
     t0 = first_strike_day(results)
     inside, complete = _windows(results, t0, latest_t0)
-    after_strike = results["day"] >= t0
-    baseline = results["baseline_capacity"]
-    offered = baseline > 0
-    forgone_daily = results["unmet"] + results["abandoned"]
-    care_received = results["served"] + results["served_elsewhere"]
-
-    demand_total = _total(results["demand"], inside, complete)
-    forgone = _total(forgone_daily, inside, complete)
-    opened, ever_opens = _opened(results)
-    capacity_loss = _total(
-        (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
-    ).where(ever_opens)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
-    daily_coverage = daily_coverage.clip(0.0, 1.0)
-    demand_after = _masked_sum(results["demand"], after_strike)
-    received_after = _masked_sum(care_received, after_strike)
-
     summary = xr.Dataset(
         {
-            "baseline_volume_per_month": (baseline * DAYS_PER_MONTH).assign_attrs(
-                units="patient month-1", long_name="baseline volume"
-            ),
-            "demand_total": demand_total.assign_attrs(
-                units="patient", long_name="demand after the first strike"
-            ),
-            "forgone_care": forgone.assign_attrs(
-                units="patient", long_name="forgone care (unmet + abandoned)"
-            ),
-            "served_elsewhere_total": _total(
-                results["served_elsewhere"], inside, complete
-            ).assign_attrs(units="patient", long_name="served elsewhere"),
-            "forgone_share": (forgone / demand_total.where(demand_total > 0)).assign_attrs(
-                units="1", long_name="share of demand forgone"
-            ),
-            "capacity_loss_days": capacity_loss.where(offered).assign_attrs(
-                units="d", long_name="days of baseline capacity lost"
-            ),
-            "coverage": (received_after / demand_after.where(demand_after > 0)).assign_attrs(
-                units="1", long_name="coverage after the first strike"
-            ),
-            "person_days_without_access": _masked_sum(
-                results["population"] * (1.0 - daily_coverage), after_strike
-            )
-            .where(offered)
-            .assign_attrs(units="person d", long_name="person-days without access"),
+            **_care_indicators(results, t0, inside, complete),
             "days_to_capacity": xr.concat(
                 [days_to_capacity(results, threshold) for threshold in RECOVERY_THRESHOLDS],
                 dim=xr.DataArray(
@@ -351,7 +319,7 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
     if "arrivals" in results:
         summary = summary.assign(_overload(results, inside, complete))
     if "outcome_rate" in results:
-        summary["indicative_outcome"] = _indicative_outcomes(results, forgone)
+        summary["indicative_outcome"] = _indicative_outcomes(results, summary["forgone_care"])
     summary = summary.merge(
         standards_indicators(results),
         compat="no_conflicts",
@@ -370,6 +338,59 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
     return summary
 
 
+def _care_indicators(
+    results: xr.Dataset, t0: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray
+) -> dict[str, xr.DataArray]:
+    """Baseline, demand, forgone care, care elsewhere, capacity lost and access after
+    the first strike (see :func:`summarize`), in the summary's order."""
+    after_strike = results["day"] >= t0
+    baseline = results["baseline_capacity"]
+    offered = baseline > 0
+    forgone_daily = results["unmet"] + results["abandoned"]
+    care_received = results["served"] + results["served_elsewhere"]
+
+    demand_total = _total(results["demand"], inside, complete)
+    forgone = _total(forgone_daily, inside, complete)
+    opened, ever_opens = _opened(results)
+    capacity_loss = _total(
+        (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
+    ).where(ever_opens)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
+    daily_coverage = daily_coverage.clip(0.0, 1.0)
+    demand_after = _masked_sum(results["demand"], after_strike)
+    received_after = _masked_sum(care_received, after_strike)
+
+    return {
+        "baseline_volume_per_month": (baseline * DAYS_PER_MONTH).assign_attrs(
+            units="patient month-1", long_name="baseline volume"
+        ),
+        "demand_total": demand_total.assign_attrs(
+            units="patient", long_name="demand after the first strike"
+        ),
+        "forgone_care": forgone.assign_attrs(
+            units="patient", long_name="forgone care (unmet + abandoned)"
+        ),
+        "served_elsewhere_total": _total(
+            results["served_elsewhere"], inside, complete
+        ).assign_attrs(units="patient", long_name="served elsewhere"),
+        "forgone_share": (forgone / demand_total.where(demand_total > 0)).assign_attrs(
+            units="1", long_name="share of demand forgone"
+        ),
+        "capacity_loss_days": capacity_loss.where(offered).assign_attrs(
+            units="d", long_name="days of baseline capacity lost"
+        ),
+        "coverage": (received_after / demand_after.where(demand_after > 0)).assign_attrs(
+            units="1", long_name="coverage after the first strike"
+        ),
+        "person_days_without_access": _masked_sum(
+            results["population"] * (1.0 - daily_coverage), after_strike
+        )
+        .where(offered)
+        .assign_attrs(units="person d", long_name="person-days without access"),
+    }
+
+
 def _indicative_outcomes(results: xr.Dataset, forgone: xr.DataArray) -> xr.DataArray:
     """Forgone patients of each outcome's service × its rate: *indicative* only.
 
@@ -379,7 +400,7 @@ def _indicative_outcomes(results: xr.Dataset, forgone: xr.DataArray) -> xr.DataA
     """
     rate = results["outcome_rate"]
     counted = (forgone * results["outcome_service"]).sum("service", min_count=1)
-    sources = results["outcome_source"].values if "outcome_source" in results.coords else []
+    sources = list(results["outcome_source"].values) if "outcome_source" in results.coords else []
     return (counted * rate).assign_attrs(
         units="1",
         long_name="indicative health outcome (forgone patients × outcome rate)",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Hashable
+from typing import Any
 
 import xarray as xr
 
@@ -11,7 +13,7 @@ COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantil
 """Dims that become column suffixes of a CSV; every other dim indexes rows."""
 
 
-def _column_suffix(dim: str, value: object) -> str:
+def _column_suffix(dim: str, value: Any) -> str:
     if dim == "period":
         return f"{float(value):g}d"
     if dim == "threshold":
@@ -31,20 +33,20 @@ def summary_table(summary: xr.Dataset) -> tuple[list[str], list[list[object]]]:
     (a window longer than the run, a service not offered) are left empty; capacity
     not back within the horizon is ``inf``.
     """
-    row_dims = [d for d in summary.dims if d not in COLUMN_DIMS]
+    row_dims = [str(d) for d in summary.dims if d not in COLUMN_DIMS]
     # facility and service first, whatever order the Dataset holds them in.
     row_dims.sort(key=lambda d: {"facility": 0, "service": 1}.get(d, 2))
-    columns: list[tuple[str, str, dict[str, object]]] = []
+    columns: list[tuple[str, Hashable, dict[str, Any]]] = []
     for name, variable in summary.data_vars.items():
         column_dims = [d for d in COLUMN_DIMS if d in variable.dims]
         for values in itertools.product(*(summary[d].values for d in column_dims)):
             selection = dict(zip(column_dims, values, strict=True))
             suffix = "_".join(_column_suffix(d, v) for d, v in selection.items())
-            columns.append((f"{name}_{suffix}" if suffix else name, name, selection))
+            columns.append((f"{name}_{suffix}" if suffix else str(name), name, selection))
     header = [*row_dims, *(title for title, _, _ in columns)]
-    rows = []
+    rows: list[list[object]] = []
     for index in itertools.product(*(summary[d].values for d in row_dims)):
-        where = dict(zip(row_dims, index, strict=True))
+        where: dict[str, Any] = dict(zip(row_dims, index, strict=True))
         row: list[object] = [str(v) for v in index]
         for _, name, selection in columns:
             variable = summary[name]

@@ -1,0 +1,117 @@
+"""The time axis of the time-series figures: dates or days, spans of days, strikes.
+
+matplotlib is imported inside the functions, as in :mod:`facility_impact.present.canvas`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+STRIKE_LABEL_CHARACTERS = 32
+"""Longest strike label drawn in full; longer ones end in an ellipsis."""
+
+
+def date_axis(axis: Axes) -> None:
+    """Concise date ticks, with the year on the first tick."""
+    # Imported here: matplotlib is optional for the package.
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(_first_tick_year_formatter()(locator))
+
+
+@functools.cache
+def _first_tick_year_formatter() -> type:
+    """ConciseDateFormatter that also gives the year on the first visible tick.
+
+    With month ticks across a new year, ConciseDateFormatter shows the year only at
+    January and drops its offset, so the months before January have no year at all.
+    """
+    # Imported here: matplotlib is optional for the package.
+    import matplotlib.dates as mdates
+
+    class FirstTickYearFormatter(mdates.ConciseDateFormatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            labels = list(super().format_ticks(values))  # type: ignore[no-untyped-call]
+            if not labels or self.get_offset() or self.axis is None:  # type: ignore[no-untyped-call]
+                return labels
+            low = min(self.axis.get_view_interval())
+            visible = [index for index, value in enumerate(values) if value >= low - 1e-9]
+            if visible:
+                first = visible[0]
+                year = mdates.num2date(values[first]).strftime("%Y")  # type: ignore[no-untyped-call]
+                if year not in labels[first]:
+                    labels[first] = f"{labels[first]}\n{year}"
+            return labels
+
+    return FirstTickYearFormatter
+
+
+def _time_step(time: xr.DataArray) -> Any:
+    if time.size > 1:
+        return time.values[1] - time.values[0]
+    return np.timedelta64(1, "D") if np.issubdtype(time.dtype, np.datetime64) else 1
+
+
+def spans(mask: np.ndarray, time: xr.DataArray) -> list[tuple[Any, Any]]:
+    """(start, end) of each run of days where ``mask`` holds; a day covers [t, t + 1 day)."""
+    flags = np.asarray(mask, dtype=np.int8)
+    edges = np.diff(np.concatenate([[0], flags, [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    values = time.values
+    end_value = values[-1] + _time_step(time)
+    return [
+        (values[start], values[end] if end < values.size else end_value)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+def strikes_of(data: xr.Dataset, facility: Hashable | None) -> list[tuple[Any, str]]:
+    """(x position, label) of each strike on ``facility`` (of all strikes if None)."""
+    if "strike_day" not in data.coords or data.sizes.get("strike", 0) == 0:
+        return []
+    days = np.atleast_1d(data["strike_day"].values)
+    targets = (
+        np.atleast_1d(data["strike_facility"].values)
+        if "strike_facility" in data.coords
+        else np.full(days.shape, facility)
+    )
+    labels = (
+        np.atleast_1d(data["strike_label"].values)
+        if "strike_label" in data.coords
+        else np.full(days.shape, "")
+    )
+    rows = []
+    for number, (day, target, label) in enumerate(zip(days, targets, labels, strict=True)):
+        # A NaN day is a strike this scenario does not have (or switches off).
+        if np.isnan(day) or (facility is not None and target != facility):
+            continue
+        text = str(label).strip() or f"strike {number + 1}"
+        if len(text) > STRIKE_LABEL_CHARACTERS:
+            text = text[: STRIKE_LABEL_CHARACTERS - 1].rstrip() + "…"
+        rows.append((_x_of_day(data, float(day)), text))
+    return rows
+
+
+def position(time: xr.DataArray, x: Any) -> float:
+    """Where ``x`` lies along the time axis, 0 at the first day, 1 at the last."""
+    span = time.values[-1] - time.values[0]
+    return float((x - time.values[0]) / span) if time.size > 1 else 0.0
+
+
+def _x_of_day(data: xr.Dataset, day: float) -> Any:
+    time = data["time"]
+    first_day = float(data["day"].values[0]) if "day" in data.coords else 0.0
+    offset = day - first_day
+    if np.issubdtype(time.dtype, np.datetime64):
+        return time.values[0] + np.timedelta64(round(offset * 86400), "s")
+    return time.values[0] + offset
