@@ -1,4 +1,5 @@
-"""The ``facility-impact`` command line: wires configuration, simulation, files and figures.
+"""The ``facility-impact`` command line: reads the arguments, calls the workflow
+(:mod:`facility_impact.commands`, which the Python API shares) and prints.
 
 Bad input of any kind prints one line to stderr and exits with status 2; a run
 that fails for another reason (a dask cluster that lost its workers) exits with
@@ -323,7 +324,7 @@ def _add_report_parser(subcommands: Subcommands[_Parser]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    """Entry point; returns the exit status (0 success, 2 bad input, 1 run failed)."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
