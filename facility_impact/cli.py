@@ -1,4 +1,5 @@
-"""The ``facility-impact`` command line: wires configuration, simulation, files and figures.
+"""The ``facility-impact`` command line: reads the arguments, calls the workflow
+(:mod:`facility_impact.commands`, which the Python API shares) and prints.
 
 Bad input of any kind prints one line to stderr and exits with status 2; a run
 that fails for another reason (a dask cluster that lost its workers) exits with
@@ -11,16 +12,23 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
+from facility_impact import commands
+from facility_impact.config import Config, load_config, parse_setting
 from facility_impact.errors import ConfigError
+from facility_impact.present.tables import describe_config, format_sensitivity, format_summary
+from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed, run_chunks
+from facility_impact.version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
 
-DEFAULT_CHUNK_DRAWS = 50_000
-"""Draws per chunk of a chunked run when ``--chunk-draws`` is not given."""
+Handler = Callable[[argparse.Namespace], int]
+"""What a subcommand runs: its parsed arguments → exit status."""
+
+# argparse's own (private) name for what add_subparsers returns; it has no public one.
+Subcommands = argparse._SubParsersAction
 
 
 def _whole_number(minimum: int) -> Callable[[str], int]:
@@ -38,24 +46,8 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _output_folder(text: str) -> Path:
-    """``--out``: a folder that exists or can be made; a file in the way is bad input."""
-    folder = Path(text)
-    for part in (folder, *folder.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise ConfigError(
-                    f"--out = {json.dumps(text)}: {part} is a file; "
-                    "must be a folder (existing or new)"
-                )
-            break
-    return folder
-
-
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> Config:
     """The configuration with the command line's overrides (--horizon, --seed, --draws, --set)."""
-    from facility_impact.config import load_config, parse_setting
-
     return load_config(
         args.config,
         horizon_days=getattr(args, "horizon", None),
@@ -65,7 +57,7 @@ def _load(args: argparse.Namespace):
     )
 
 
-def _note_unused_draws(args: argparse.Namespace, config) -> None:
+def _note_unused_draws(args: argparse.Namespace, config: Config) -> None:
     if getattr(args, "draws", None) and config.draws == 0:
         print(
             "facility-impact: note: --draws has no effect: no input of the configuration "
@@ -74,26 +66,28 @@ def _note_unused_draws(args: argparse.Namespace, config) -> None:
         )
 
 
-def _command_run(args: argparse.Namespace) -> int:
-    from facility_impact.present.tables import format_summary
-    from facility_impact.results.summary import summarize
-    from facility_impact.run.workflow import simulate
+def _print_table(table: str, outcome: commands.RunOutcome) -> None:
+    print(table)
+    print(f"\nwrote {outcome.data_path} and {outcome.table_path}")
 
-    chunked = _chunked_options(args)
+
+def _command_run(args: argparse.Namespace) -> int:
+    chunks = _chunked_options(args)
     config = _load(args)
     _note_unused_draws(args, config)
-    out = _output_folder(args.out)
-    if chunked is not None:
-        return _run_chunked(args, config, out, chunked)
-    from facility_impact.run.progress import day_progress
-
-    with day_progress() as advance:
-        results = simulate(config, progress=advance)
-    summary = summarize(results)
-    netcdf, table = out / f"{config.name}.nc", out / f"{config.name}-summary.csv"
-    _write_together(results, netcdf, summary, table)
-    print(format_summary(summary))
-    print(f"\nwrote {netcdf} and {table}")
+    try:
+        outcome = commands.run_to_files(
+            config,
+            args.out,
+            output_format=args.format,
+            chunks=chunks,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    except RunFailed as error:
+        print(f"facility-impact: error: {error}; nothing was written", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    _print_table(format_summary(outcome.table), outcome)
     return 0
 
 
@@ -123,105 +117,41 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
             f"{asked[0]} needs --format zarr: chunked runs stream their blocks into a "
             f"Zarr store; --format = {json.dumps(args.format)} is written in memory"
         )
-    wanted = args.format == "zarr"
-    if not wanted:
+    if args.format != "zarr":
         return None
-    from facility_impact.run.chunked import MissingDaskError, require_dask
-
-    try:
-        require_dask()
-    except MissingDaskError as error:
-        raise ConfigError(str(error)) from None
-    chunks = {"draw": args.chunk_draws or DEFAULT_CHUNK_DRAWS, "scenario": 1}
-    if args.chunk_days is not None:
-        chunks["time"] = args.chunk_days
-    return chunks
-
-
-def _run_chunked(args: argparse.Namespace, config, out: Path, chunks: dict[str, int]) -> int:
-    """Simulate in chunks with dask; write the store and the summary together."""
-    from facility_impact.present.tables import format_summary
-    from facility_impact.run.scale import RunFailed, dask_client, result_path, write_chunked
-
-    target = result_path(out, config.name, args.format)
-    table = out / f"{config.name}-summary.csv"
-    try:
-        with dask_client(workers=args.workers, address=args.scheduler) as client:
-            summary = write_chunked(config, target, table, chunks, client)
-    except RunFailed as error:
-        print(f"facility-impact: error: {error}; nothing was written", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    print(format_summary(summary))
-    print(f"\nwrote {target} and {table}")
-    return 0
-
-
-def _write_together(dataset, netcdf: Path, tabulated, table: Path) -> None:
-    """``dataset`` as NetCDF and ``tabulated`` as CSV: both files appear or neither."""
-    from facility_impact.results.summary_table import summary_table
-    from facility_impact.run.io import atomic_paths, save_csv, save_netcdf
-
-    header, rows = summary_table(tabulated)
-    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
-        save_netcdf(dataset, netcdf_part)
-        save_csv(header, rows, table_part)
+    commands.require_chunked()
+    return run_chunks(args.chunk_draws, args.chunk_days)
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    from facility_impact.present.tables import describe_config
-
     print(describe_config(_load(args)))
     print("configuration is valid")
     return 0
 
 
 def _command_sensitivity(args: argparse.Namespace) -> int:
-    from facility_impact.present.tables import format_sensitivity
-    from facility_impact.run.sensitivity import sensitivity
-
     config = _load(args)
-    out = _output_folder(args.out)
-    indices = sensitivity(config, method=args.method, period_days=args.period)
-    netcdf = out / f"{config.name}-sensitivity.nc"
-    table = out / f"{config.name}-sensitivity.csv"
-    _write_together(indices, netcdf, indices, table)
-    print(format_sensitivity(indices))
-    print(f"\nwrote {netcdf} and {table}")
+    outcome = commands.sensitivity_to_files(
+        config, args.out, method=args.method, period_days=args.period
+    )
+    _print_table(format_sensitivity(outcome.table), outcome)
     return 0
 
 
-def _read_results(args: argparse.Namespace):
-    """The results file named on the command line, checked to be one of ours."""
-    from facility_impact.present.report import check_results
-    from facility_impact.run.io import read_netcdf
-
-    results = read_netcdf(args.results)
-    check_results(results, args.results)
-    return results
-
-
-def _print_written(paths: list[Path], notes: list[str]) -> None:
-    for note in notes:
+def _print_figures(outcome: commands.FiguresOutcome) -> None:
+    for note in outcome.notes:
         print(f"facility-impact: note: {note}", file=sys.stderr)
-    for path in paths:
+    for path in outcome.paths:
         print(f"wrote {path}")
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    from facility_impact.present.report import write_figures
-
-    results = _read_results(args)
-    out = _output_folder(args.out)
-    _print_written(*write_figures(results, out))
+    _print_figures(commands.figures_from_file(args.results, args.out))
     return 0
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from facility_impact.present.report import write_report
-
-    results = _read_results(args)
-    out = _output_folder(args.out if args.out is not None else str(Path(args.results).parent))
-    _print_written(*write_report(results, out))
+    _print_figures(commands.figures_from_file(args.results, args.out, html=True))
     return 0
 
 
@@ -257,17 +187,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subparser per command, each added by its own function."""
     parser = _Parser(
         prog="facility-impact",
         description="How much health care is lost when a health facility is struck, "
         "for whom, for how long, and what would shorten it.",
     )
-    from facility_impact.version import __version__
-
     parser.add_argument("--version", action="version", version=f"facility_impact {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run_parser(subcommands)
+    _add_check_parser(subcommands)
+    _add_sensitivity_parser(subcommands)
+    _add_plot_parser(subcommands)
+    _add_report_parser(subcommands)
+    return parser
 
-    run = commands.add_parser(
+
+def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
+    run = subcommands.add_parser(
         "run",
         help="simulate a configuration; write results (NetCDF) and a summary (CSV)",
         description="Simulate CONFIG and write DIR/<config>.nc and DIR/<config>-summary.csv; "
@@ -276,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
     _add_ensemble_options(run)
+    _add_scale_options(run)
+    run.set_defaults(handler=_command_run)
+
+
+def _add_scale_options(run: argparse.ArgumentParser) -> None:
     scale = run.add_argument_group(
         "large ensembles (chunked, out of core; needs the 'scale' extra)",
         "--format zarr runs the simulation in chunks with dask, streaming the results "
@@ -284,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scale.add_argument(
         "--format",
-        choices=("netcdf", "zarr"),
+        choices=commands.OUTPUT_FORMATS,
         default="netcdf",
         help="results: the file DIR/<config>.nc, simulated in memory (netcdf, default), "
         "or the folder DIR/<config>.zarr, simulated in chunks (zarr)",
@@ -313,9 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
         "(its workers must see DIR)",
     )
-    run.set_defaults(handler=_command_run)
 
-    check = commands.add_parser(
+
+def _add_check_parser(subcommands: Subcommands[_Parser]) -> None:
+    check = subcommands.add_parser(
         "check",
         help="validate a configuration and describe it",
         description="Check CONFIG without simulating; print what it describes.",
@@ -324,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set_option(check)
     check.set_defaults(handler=_command_check)
 
-    sensitivity = commands.add_parser(
+
+def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:
+    sensitivity = subcommands.add_parser(
         "sensitivity",
         help="rank the uncertain inputs that drive forgone care",
         description="Which distributions of CONFIG drive forgone care per facility and "
@@ -351,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ensemble_options(sensitivity)
     sensitivity.set_defaults(handler=_command_sensitivity)
 
-    plot = commands.add_parser(
+
+def _add_plot_parser(subcommands: Subcommands[_Parser]) -> None:
+    plot = subcommands.add_parser(
         "plot",
         help="draw every figure that applies from a results file (PNG and SVG)",
         description="Draw from RESULTS.nc alone every report figure that applies (capacity, "
@@ -362,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")
     plot.set_defaults(handler=_command_plot)
 
-    report = commands.add_parser(
+
+def _add_report_parser(subcommands: Subcommands[_Parser]) -> None:
+    report = subcommands.add_parser(
         "report",
         help="write the figures and a self-contained HTML report from a results file",
         description="Draw every figure that applies from RESULTS.nc alone and write "
@@ -372,14 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
     report.set_defaults(handler=_command_report)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    """Entry point; returns the exit status (0 success, 2 bad input, 1 run failed)."""
     args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
     try:
-        return args.handler(args)
+        return handler(args)
     except ConfigError as error:
         print(f"facility-impact: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -11,6 +11,7 @@ import csv
 import os
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,6 +220,47 @@ def test_help_works_for_every_subcommand(args, expected, capsys):
     assert out.startswith("usage: facility-impact")
     for word in expected:
         assert word in out
+
+
+def test_console_script_is_the_cli_modules_entry_point():
+    with (REPO / "pyproject.toml").open("rb") as stream:
+        scripts = tomllib.load(stream)["project"]["scripts"]
+    assert scripts == {"facility-impact": "facility_impact.cli:console_main"}
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "stdout_end", "stderr"),
+    [
+        (["check", str(REFERENCE)], 0, "configuration is valid\n", ""),
+        (
+            ["run", "absent.toml", "--out", "out"],
+            2,
+            "",
+            f"{ERROR_PREFIX}absent.toml: configuration file not found\n",
+        ),
+    ],
+    ids=["check", "bad-input"],
+)
+def test_python_dash_m_package_works_as_the_command(args, status, stdout_end, stderr, tmp_path):
+    """``python -m facility_impact`` gives the output and status of ``python -m
+    facility_impact.cli``, whose ``console_main`` the console script runs."""
+    package = subprocess.run(
+        [sys.executable, "-m", "facility_impact", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert package.returncode == status
+    assert package.stdout.endswith(stdout_end) and package.stderr == stderr
+    module = _cli(*args, cwd=tmp_path)
+    assert (package.returncode, package.stdout, package.stderr) == (
+        module.returncode,
+        module.stdout,
+        module.stderr,
+    )
+    assert _files(tmp_path) == []
 
 
 def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):

@@ -9,14 +9,16 @@ import csv
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, Final
 
 import xarray as xr
 
 from facility_impact.errors import ConfigError
+from facility_impact.results.summary_table import summary_table
 
-NETCDF_ENGINE = "h5netcdf"
+NETCDF_ENGINE: Final = "h5netcdf"
 
 ZARR_FORMAT = 2
 """Zarr format version written. Version 3 has no stable encoding yet for the
@@ -114,6 +116,18 @@ def write_netcdf(results: xr.Dataset, target: str | Path) -> Path:
     return Path(target)
 
 
+def write_with_table(
+    dataset: xr.Dataset, netcdf: str | Path, tabulated: xr.Dataset, table: str | Path
+) -> None:
+    """``dataset`` as NetCDF at ``netcdf`` and ``tabulated`` as a CSV table at
+    ``table`` (:func:`~facility_impact.results.summary_table.summary_table`):
+    both files appear, or neither does and any earlier ones stay as they were."""
+    header, rows = summary_table(tabulated)
+    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
+        save_netcdf(dataset, netcdf_part)
+        save_csv(header, rows, table_part)
+
+
 def read_netcdf(source: str | Path) -> xr.Dataset:
     """Read a results file fully into memory; a missing or unreadable file is a ConfigError."""
     path = Path(source)
@@ -127,22 +141,17 @@ def read_netcdf(source: str | Path) -> xr.Dataset:
 
 
 def save_csv(header: Sequence[str], rows: Sequence[Sequence[object]], path: str | Path) -> None:
-    """Write a table as CSV at ``path`` (not atomic: see :func:`write_csv`)."""
+    """Write a table as CSV at ``path`` (not atomic: write into :func:`atomic_path`)."""
     with Path(path).open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
         writer.writerows(rows)
 
 
-def write_csv(header: Sequence[str], rows: Sequence[Sequence[object]], target: str | Path) -> Path:
-    """Write a table as CSV at ``target`` atomically."""
-    with atomic_path(target) as temporary:
-        save_csv(header, rows, temporary)
-    return Path(target)
-
-
 def zarr_store(
-    results: xr.Dataset, path: str | Path, encoding: dict[str, dict] | None = None
+    results: xr.Dataset,
+    path: str | Path,
+    encoding: Mapping[Hashable, Mapping[str, Any]] | None = None,
 ) -> None:
     """Lay out a Zarr store for ``results`` at ``path``: every name, coordinate,
     attribute and in-memory variable, and empty arrays chunked as the dask-backed

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 import xarray as xr
 
@@ -109,24 +109,29 @@ def local_progress(total: int, stream: TextIO | None = None) -> Iterator[Progres
     if total <= 0 or not is_terminal(stream):
         yield None
         return
-    from dask.callbacks import Callback
+    # Optional (the 'scale' extra): only chunked runs have dask tasks to count.
+    from dask import callbacks
 
     line = ProgressLine(total, stream)
     counter = {"done": 0}
 
-    def finished(key, result, dsk, state, worker_id) -> None:
+    def finished(
+        key: object, result: object, dsk: object, state: object, worker_id: object
+    ) -> None:
         if _is_block_key(key):
             counter["done"] += 1
             line.update(counter["done"])
 
-    with Callback(posttask=finished):
+    # Any: the checker cannot follow dask's untyped callback class.
+    callback_class: Any = callbacks.Callback
+    with callback_class(posttask=finished):
         try:
             yield line
         finally:
             line.close()
 
 
-def _blocks_done(dask_scheduler, names: list[str]) -> int:
+def _blocks_done(dask_scheduler: Any, names: list[str]) -> int:
     """On the scheduler: kernel tasks of the run that have finished."""
     done = 0
     for name in names:
@@ -142,7 +147,7 @@ def _blocks_done(dask_scheduler, names: list[str]) -> int:
 
 @contextmanager
 def cluster_progress(
-    client, names: list[str], total: int, stream: TextIO | None = None
+    client: Any, names: list[str], total: int, stream: TextIO | None = None
 ) -> Iterator[ProgressLine | None]:
     """While active, poll a dask.distributed scheduler for finished kernel tasks.
 
@@ -175,7 +180,7 @@ def cluster_progress(
         line.close()
 
 
-def _graphs(collection) -> list:
+def _graphs(collection: Any) -> list[Any]:
     """The task graphs behind a dask collection or a Dataset's dask variables."""
     if isinstance(collection, xr.Dataset):
         return [
@@ -186,18 +191,18 @@ def _graphs(collection) -> list:
     return [collection.__dask_graph__()]
 
 
-def block_group_names(collection) -> list[str]:
+def block_group_names(collection: Any) -> list[str]:
     """Names of the kernel task groups (one per run) behind ``collection``."""
-    names = set()
+    names: set[str] = set()
     for graph in _graphs(collection):
         names.update(name for name in graph.layers if str(name).startswith(BLOCK_TASK_PREFIX))
         names.update(key[0] for key in graph if isinstance(key, tuple) and _is_block_key(key))
     return sorted(names)
 
 
-def block_count(collection) -> int:
+def block_count(collection: Any) -> int:
     """Kernel tasks (blocks of days) behind ``collection``; 0 for in-memory data."""
-    keys = set()
+    keys: set[Hashable] = set()
     for graph in _graphs(collection):
         keys.update(key for key in graph if isinstance(key, tuple) and _is_block_key(key))
     return len(keys)

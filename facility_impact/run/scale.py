@@ -19,14 +19,30 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections.abc import Hashable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import xarray as xr
 
+from facility_impact.config.loading import Config, load_config
 from facility_impact.errors import ConfigError
-from facility_impact.run.io import ZARR_FORMAT
+from facility_impact.model.parameters import build_parameters
+from facility_impact.results.summary import over_draws, per_run
+from facility_impact.results.summary_table import summary_table
+from facility_impact.results.timeline import first_strike_day
+from facility_impact.run import io, progress
+from facility_impact.run.chunked import consumed_blocks
+from facility_impact.run.workflow import KERNEL_LAYOUT, simulate_parameters, with_configuration
+from facility_impact.variables import ensemble_dims
+
+DEFAULT_CHUNK_DRAWS = 50_000
+"""Draws per chunk of a chunked run when none are given."""
 
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
@@ -51,6 +67,16 @@ def result_path(folder: Path, name: str, output_format: str) -> Path:
     return folder / (f"{name}.zarr" if output_format == "zarr" else f"{name}.nc")
 
 
+def run_chunks(draws: int | None = None, days: int | None = None) -> dict[str, int]:
+    """The chunks of a chunked run: ``draws`` per chunk (default
+    :data:`DEFAULT_CHUNK_DRAWS`), scenarios one by one, and ``days`` [d] per block
+    (default: as many as fit :data:`facility_impact.run.chunked.DEFAULT_BLOCK_BYTES`)."""
+    chunks = {"draw": DEFAULT_CHUNK_DRAWS if draws is None else draws, "scenario": 1}
+    if days is not None:
+        chunks["time"] = days
+    return chunks
+
+
 @contextlib.contextmanager
 def dask_client(workers: int | None = None, address: str | None = None) -> Iterator[Any]:
     """A dask.distributed client, or ``None`` for dask's local process pool.
@@ -64,14 +90,18 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Itera
         yield None
         return
     try:
-        from distributed import Client, LocalCluster
+        # Optional (the 'scale' extra), and slow to import: only runs on a cluster need it.
+        import distributed
     except ImportError:
         raise ConfigError(
             "--workers and --scheduler need dask.distributed: pip install 'facility-impact[scale]'"
         ) from None
+    cluster_api: Any = distributed  # untyped: the checker cannot follow its calls
     if address is not None:
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+            client = cluster_api.Client(
+                address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False
+            )
         except (OSError, TimeoutError, ValueError) as error:
             raise ConfigError(
                 f"--scheduler = {address!r}: no dask scheduler answers there ({error})"
@@ -82,14 +112,14 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Itera
     # One thread per process: the kernel is numpy-bound and holds the GIL
     # between array operations, so processes scale better than threads.
     with (
-        LocalCluster(
+        cluster_api.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",  # any free port: never clash with a running dashboard
             silence_logs=logging.ERROR,
         ) as cluster,
-        Client(cluster, set_as_default=False) as client,
+        cluster_api.Client(cluster, set_as_default=False) as client,
     ):
         yield client
 
@@ -97,6 +127,7 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Itera
 def _lost_work(error: BaseException) -> bool:
     """Whether ``error`` is dask.distributed giving up on lost workers or the scheduler."""
     try:
+        # Optional (the 'scale' extra): without it no cluster ran, so nothing was lost.
         from distributed import KilledWorker
         from distributed.comm.core import CommClosedError
     except ImportError:
@@ -113,21 +144,22 @@ class ZarrBlockWriter:
     block simulated again after a lost worker writes the same bytes again.
     """
 
-    def __init__(self, path: str | Path, layout: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    def __init__(self, path: str | Path, layout: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
         self.path = str(path)
-        self.layout = layout
+        self.layout = dict(layout)
         """Kernel output name → (result variable, its dims)."""
 
-    def __call__(self, outputs: dict, where: dict[str, slice]) -> None:
-        import numpy as np
+    def __call__(self, outputs: Mapping[str, np.ndarray], where: Mapping[str, slice]) -> None:
+        # Optional (the 'scale' extra): only chunked runs write Zarr stores.
         import zarr
 
         group = zarr.open_group(self.path, mode="r+", use_consolidated=False)
         for kernel_name, (name, dims) in self.layout.items():
             region = tuple(where.get(dim, slice(None)) for dim in dims)
-            group[name][region] = np.moveaxis(outputs[kernel_name], 0, -1)
+            array: Any = group[name]
+            array[region] = np.moveaxis(outputs[kernel_name], 0, -1)
 
-    def __dask_tokenize__(self) -> tuple:
+    def __dask_tokenize__(self) -> tuple[str, str, list[str]]:
         return (type(self).__name__, self.path, sorted(self.layout))
 
 
@@ -135,38 +167,39 @@ class ZarrBlockWriter:
 def local_pool() -> Iterator[Any]:
     """A pool of worker processes, one per core, for dask's local ``processes``
     scheduler; shared by the passes of a run so the workers start once."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
     # spawn, as dask does: forking a process that holds threads is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
         yield pool
 
 
-def _compute_locally(pool: Any, *collections: Any) -> tuple:
+def _dask() -> Any:
+    """The dask package, typed ``Any``: the checker cannot follow its untyped calls."""
+    # Optional (the 'scale' extra): only chunked runs compute with dask.
+    import dask
+    import dask.multiprocessing
+
+    return dask
+
+
+def _compute_locally(pool: Any, *collections: Any) -> tuple[Any, ...]:
     # chunksize=1: dask would otherwise send ready tasks to one worker process
     # in batches of six, which runs the first blocks of several chains one
     # after another instead of side by side. optimize_graph=False: the process
     # scheduler would fuse each chain of blocks into one task, which hides the
     # blocks from the progress line. (dask.compute does not pass either on.)
-    from functools import partial
-
-    import dask
-    from dask.multiprocessing import get
-
     if pool is None:
         with local_pool() as own:
             return _compute_locally(own, *collections)
-    scheduler = partial(get, pool=pool, chunksize=1, optimize_graph=False)
-    return dask.compute(*collections, scheduler=scheduler)
+    dask = _dask()
+    scheduler = partial(dask.multiprocessing.get, pool=pool, chunksize=1, optimize_graph=False)
+    return tuple(dask.compute(*collections, scheduler=scheduler))
 
 
 def fill_zarr_store(
-    config,
+    config: Config,
     path: Path,
-    chunks: dict[str, int],
+    chunks: Mapping[str, int],
     client: Any = None,
     progress_stream: TextIO | None = None,
     pool: Any = None,
@@ -178,33 +211,15 @@ def fill_zarr_store(
     reads back as the same Dataset; then each block is simulated and written
     by one task (:func:`facility_impact.run.chunked.consumed_blocks`).
     """
-    from facility_impact.model.parameters import build_parameters
-    from facility_impact.run import io, progress
-    from facility_impact.run.chunked import consumed_blocks
-    from facility_impact.run.workflow import (
-        KERNEL_LAYOUT,
-        simulate_parameters,
-        with_configuration,
-    )
-    from facility_impact.variables import ensemble_dims
-
     params = build_parameters(config)
     lazy = with_configuration(simulate_parameters(params, chunks), config)
     plan = {dim: lazy.chunksizes[dim] for dim in (*ensemble_dims(params), "time")}
-    # Store chunks: a block's days, and along draw a divisor of the block's draws
-    # small enough that the summary pass can read all days of one store chunk's
-    # draws at once (SUMMARY_BYTES). Each block writes whole store chunks of its own.
-    per_draw = _bytes_per_draw(lazy)
-    draws = _store_draws(max(plan["draw"]), per_draw) if "draw" in plan else None
-    encoding = {}
-    for name, variable in lazy.data_vars.items():
-        if hasattr(variable.data, "dask"):
-            sizes = [max(c) for c in variable.chunks]
-            if draws is not None:
-                sizes[variable.dims.index("draw")] = draws
-            encoding[name] = {"chunks": tuple(sizes)}
-    io.zarr_store(lazy, path, encoding)  # layout and in-memory variables; blocks come next
-    layout = {kernel: (name, lazy[name].dims) for kernel, (name, _) in KERNEL_LAYOUT.items()}
+    # layout and in-memory variables; blocks come next
+    io.zarr_store(lazy, path, _store_encoding(lazy, plan))
+    layout = {
+        kernel: (name, tuple(str(dim) for dim in lazy[name].dims))
+        for kernel, (name, _) in KERNEL_LAYOUT.items()
+    }
     job = consumed_blocks(params, ZarrBlockWriter(path, layout), plan)
     blocks = progress.block_count(job)
     if client is None:
@@ -213,20 +228,42 @@ def fill_zarr_store(
     else:
         names = progress.block_group_names(job)
         with progress.cluster_progress(client, names, blocks, progress_stream):
-            _compute_on(client, lambda: job.compute(scheduler=client.get))
+            _compute_on(client, job)
 
 
-def _compute_on(client: Any, compute) -> Any:
-    """``compute()`` on a dask.distributed cluster; lost workers that dask gave up
-    on become :class:`RunFailed`."""
+def _compute_on(client: Any, *collections: Any) -> tuple[Any, ...]:
+    """Compute ``collections`` on a dask.distributed cluster; lost workers that dask
+    gave up on become :class:`RunFailed`."""
     try:
-        return compute()
+        return tuple(_dask().compute(*collections, scheduler=client.get))
     except Exception as error:
         if _lost_work(error):
             raise RunFailed(
                 f"the dask cluster lost workers and gave up ({type(error).__name__}: {error})"
             ) from error
         raise
+
+
+def _store_encoding(
+    lazy: xr.Dataset, plan: Mapping[str, tuple[int, ...]]
+) -> dict[Hashable, dict[str, Any]]:
+    """The Zarr chunks of the lazy variables of ``lazy``, simulated in blocks of ``plan``.
+
+    Store chunks: a block's days, and along draw a divisor of the block's draws
+    small enough that the summary pass can read all days of one store chunk's
+    draws at once (:data:`SUMMARY_BYTES`). Each block writes whole store chunks
+    of its own.
+    """
+    per_draw = _bytes_per_draw(lazy)
+    draws = _store_draws(max(plan["draw"]), per_draw) if "draw" in plan else None
+    encoding: dict[Hashable, dict[str, Any]] = {}
+    for name, variable in lazy.data_vars.items():
+        if hasattr(variable.data, "dask"):
+            sizes = [max(c) for c in variable.chunks or ()]
+            if draws is not None:
+                sizes[variable.dims.index("draw")] = draws
+            encoding[name] = {"chunks": tuple(sizes)}
+    return encoding
 
 
 def _bytes_per_draw(results: xr.Dataset) -> int:
@@ -254,8 +291,6 @@ quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
 
 def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
     """Per-run indicators of some draws of the store at ``path``, in memory."""
-    from facility_impact.results.summary import per_run
-
     with xr.open_zarr(path, chunks=None) as stored:
         part = stored if draws is None else stored.isel(draw=draws)
         return per_run(part.load(), latest_t0=latest_t0)
@@ -266,13 +301,14 @@ def _write_per_run_part(path: str, draws: slice, latest_t0: float) -> None:
     piece = _per_run_part(path, draws, latest_t0)
     elsewhere = [name for name, v in piece.variables.items() if "draw" not in v.dims]
     piece.drop_vars(elsewhere).to_zarr(
-        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=ZARR_FORMAT
+        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=io.ZARR_FORMAT
     )
 
 
 def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
     """An empty per-run Dataset for all draws, shaped and labelled like ``piece``
     (the per-run indicators of the first draws), chunked ``step`` draws at a time."""
+    # Optional (the 'scale' extra): only chunked runs write per-run groups.
     import dask.array as da
 
     def empty(variable: xr.DataArray) -> xr.DataArray:
@@ -308,10 +344,6 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     memory and writes their rows into the group (:data:`PER_RUN_GROUP`).
     Results without draws are summarised at once and returned instead.
     """
-    import dask
-
-    from facility_impact.results.timeline import first_strike_day
-
     with xr.open_zarr(path, chunks=None) as stored:
         t0 = first_strike_day(stored)
         latest_t0 = float(t0.max()) if t0.size else 0.0
@@ -328,12 +360,13 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     layout.attrs["first_strike_day"] = float(t0.min())
     # A store lists its arrays by name; the summary table keeps this order.
     layout.attrs[_ORDER_ATTR] = list(first.data_vars)
-    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=ZARR_FORMAT)
-    tasks = [dask.delayed(_write_per_run_part)(str(path), part, latest_t0) for part in parts]
+    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io.ZARR_FORMAT)
+    write = _dask().delayed(_write_per_run_part)
+    tasks = [write(str(path), part, latest_t0) for part in parts]
     if client is None:
         _compute_locally(pool, *tasks)
     else:
-        _compute_on(client, lambda: dask.compute(*tasks, scheduler=client.get))
+        _compute_on(client, *tasks)
     return None
 
 
@@ -341,9 +374,7 @@ def reduce_per_run(path: Path) -> xr.Dataset:
     """Quantiles over draws of the per-run indicators in the store's ``per_run``
     group, one indicator at a time, so a million draws' rows (~1.5 GB) are
     never all in memory."""
-    from facility_impact.results.summary import over_draws
-
-    reduced: dict[str, xr.DataArray] = {}
+    reduced: dict[Hashable, xr.DataArray] = {}
     with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
         attrs = {**rows.attrs, "draws": rows.sizes["draw"]}
         for name in attrs.pop(_ORDER_ATTR):
@@ -361,10 +392,10 @@ def reduce_per_run(path: Path) -> xr.Dataset:
 
 
 def write_chunked(
-    config,
+    config: Config,
     target: Path,
     table: Path,
-    chunks: dict[str, int],
+    chunks: Mapping[str, int],
     client: Any = None,
     progress_stream: TextIO | None = None,
 ) -> xr.Dataset:
@@ -376,9 +407,6 @@ def write_chunked(
     neither does: a failure raises (:class:`RunFailed` for lost workers) and
     leaves the targets untouched.
     """
-    from facility_impact.results.summary_table import summary_table
-    from facility_impact.run import io
-
     with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
         with local_pool() if client is None else contextlib.nullcontext() as pool:
             fill_zarr_store(config, part, chunks, client, progress_stream, pool)
@@ -393,9 +421,9 @@ def write_chunked(
 
 
 def simulate_to_zarr(
-    config,
+    config: Config | str | Path | Mapping[str, Any],
     path: str | Path,
-    chunks: dict[str, int] | None = None,
+    chunks: Mapping[str, int] | None = None,
     *,
     client: Any = None,
     progress_stream: TextIO | None = None,
@@ -403,18 +431,16 @@ def simulate_to_zarr(
     """Simulate ``config`` out of core into a Zarr store at ``path``; return it, opened lazily.
 
     For ensembles larger than memory in a notebook: ``chunks`` as for
-    :func:`facility_impact.simulate` (default ``{"draw": 50_000, "scenario": 1}``);
+    :func:`facility_impact.simulate` (default :func:`run_chunks`);
     ``client``: a ``distributed.Client`` to run on a cluster (its workers must
     see ``path``), else a local pool of processes. The store appears at ``path`` only
     when complete. The returned Dataset is dask-backed, chunked as the store,
     and equal bit for bit to ``simulate(config)``.
     """
-    from facility_impact.config.loading import Config, load_config
-    from facility_impact.run import io
-
     if not isinstance(config, Config):
         config = load_config(config)
-    chunks = {"draw": 50_000, "scenario": 1} if chunks is None else dict(chunks)
+    chunks = run_chunks() if chunks is None else dict(chunks)
     with io.atomic_directory(path) as part:
         fill_zarr_store(config, part, chunks, client, progress_stream)
-    return xr.open_zarr(path, chunks={})
+    stored: xr.Dataset = xr.open_zarr(path, chunks={})
+    return stored

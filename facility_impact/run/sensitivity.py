@@ -71,7 +71,8 @@ def rank_correlation(results: xr.Dataset, period_days: float | None = None) -> x
     centred_output = ranked_output - ranked_output.mean("draw")
     centred_input = ranked_input - ranked_input.mean("draw")
     covariance = (centred_output * centred_input).mean("draw")
-    spread = np.sqrt((centred_output**2).mean("draw") * (centred_input**2).mean("draw"))
+    variances = (centred_output**2).mean("draw") * (centred_input**2).mean("draw")
+    spread: xr.DataArray = xr.apply_ufunc(np.sqrt, variances)
     rho = (covariance / spread.where(spread > 0)).assign_attrs(
         units="1",
         long_name="Spearman rank correlation with forgone care",
@@ -164,13 +165,14 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
 
 
 def _ranks(values: xr.DataArray) -> xr.DataArray:
-    return xr.apply_ufunc(
+    ranks: xr.DataArray = xr.apply_ufunc(
         stats.rankdata,
         values,
         input_core_dims=[["draw"]],
         output_core_dims=[["draw"]],
         kwargs={"axis": -1},
     )
+    return ranks
 
 
 def _finish(

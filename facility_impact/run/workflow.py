@@ -12,7 +12,9 @@ import xarray as xr
 from facility_impact.config.loading import BASE_SCENARIO, Config, load_config
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters
+from facility_impact.run.chunked import lazy_outputs
 from facility_impact.variables import OUTPUT_VARIABLES, ensemble_dims
+from facility_impact.version import __version__
 
 # Kernel array name → (output variable, structural dims after the ensemble dims);
 # the chunked writer (scale.py) uses it too.
@@ -61,8 +63,6 @@ def simulate_parameters(
             for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
     else:
-        from facility_impact.run.chunked import lazy_outputs
-
         structures = {
             kernel_name: structure for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
@@ -135,9 +135,9 @@ def simulate(
 ) -> xr.Dataset:
     """Simulate a configuration (a :class:`Config`, a TOML path or a mapping).
 
-    Returns the result Dataset of MODEL.md's data contract. Its attributes hold
-    the configuration text, the seed and the package version, so the file alone
-    says what produced it.
+    Returns the result Dataset described in ``docs/model.md`` (section
+    Outputs). Its attributes hold the configuration text, the seed and the
+    package version, so the file alone says what produced it.
 
     ``chunks`` makes the result lazy and out of core: ``{"draw": 50_000}`` (also
     ``"scenario"`` and ``"time"`` [d]) returns the same Dataset backed by dask
@@ -160,8 +160,6 @@ def simulate(
 def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
     """``result`` of :func:`simulate_parameters` with what ``config`` says about it:
     the attributes (configuration text, seed, version) and the label coordinates."""
-    from facility_impact.version import __version__
-
     result.attrs = {
         "title": config.title,
         "configuration_name": config.name,
