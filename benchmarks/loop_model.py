@@ -27,7 +27,7 @@ from typing import Any
 
 import xarray as xr
 
-from facility_impact.variables import PARAMETER_METADATA, STRUCTURAL_DIMS
+from facility_impact.variables import PARAMETERS, ensemble_dims
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 
@@ -52,7 +52,7 @@ SERVICE_OUTPUTS = (
 )
 """Outputs shaped ``[time][facility][service]``, in patients per day (backlog: patients)."""
 
-OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "open", "received_by_alternative")
+OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
 """Every output of :func:`run_one`: the same names as ``run_model`` returns."""
 
 MODEL_INPUTS = (
@@ -91,7 +91,7 @@ MODEL_INPUTS = (
     "alternative_capacity",
     "alternative_opens_day",
 )
-"""The parameters :func:`run_one` reads; their dims come from ``PARAMETER_METADATA``.
+"""The parameters :func:`run_one` reads; their dims come from the variable registry.
 
 The parameter Dataset holds more (``baseline_quantity``, ``outcome_rate``,
 ``outcome_service``, ``input_quantile``): they describe the system or the
@@ -107,17 +107,17 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
     ``index`` picks one position along every ensemble dim (``draw=3``,
     ``closure_days=0``, …) as :meth:`xarray.Dataset.isel` does. Each variable
     of :data:`MODEL_INPUTS` comes back with all the structural dims that
-    ``PARAMETER_METADATA`` lists for it, in that order, so a parameter stored
+    the variable registry lists for it, in that order, so a parameter stored
     without a dim it does not vary along is repeated over it. Units are those
     of the Dataset.
     """
     point = params.isel(index) if index else params
-    left_over = sorted({d for d in point.dims if d not in STRUCTURAL_DIMS})
+    left_over = sorted(ensemble_dims(point))
     if left_over:
         raise ValueError(f"give a position along every ensemble dim; missing: {left_over}")
     lists: dict[str, Any] = {}
     for name in MODEL_INPUTS:
-        dims = PARAMETER_METADATA[name][0]
+        dims = PARAMETERS[name].dims
         variable = point[name]
         absent = {d: point.sizes[d] for d in dims if d not in variable.dims}
         if absent:
@@ -128,7 +128,7 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
 
 def ensemble_points(params: xr.Dataset) -> list[dict[str, int]]:
     """Every combination of positions along the ensemble dims (one empty dict if none)."""
-    dims = [d for d in params.dims if d not in STRUCTURAL_DIMS]
+    dims = list(ensemble_dims(params))
     ranges = [range(params.sizes[d]) for d in dims]
     return [dict(zip(dims, position, strict=True)) for position in itertools.product(*ranges)]
 
@@ -199,7 +199,7 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     patients waiting at the end of the day; ``arrivals`` and ``received`` are
     what other facilities' patients brought to and got served at this one),
     ``available`` ``[time][facility][resource]`` (fraction), ``population``
-    ``[time][facility]`` (persons), ``open`` ``[time][facility]`` (1 or 0) and
+    ``[time][facility]`` (persons), ``is_open`` ``[time][facility]`` (1 or 0) and
     ``received_by_alternative`` ``[time][alternative][service]`` (patients
     per day). Needs at least one facility and one service.
 
@@ -417,7 +417,7 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
         out["received"].append(received)
         out["available"].append(available_today)
         out["population"].append(population_today)
-        out["open"].append(open_today)
+        out["is_open"].append(open_today)
         out["received_by_alternative"].append(received_by_alternative)
         available_yesterday = available_today
     return out
