@@ -35,9 +35,9 @@ from hypothesis import strategies as st
 
 from facility_impact import load_config
 from facility_impact.curves import CURVE_CODES
+from facility_impact.model.inputs import KERNEL_INPUTS
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters
-from facility_impact.model.inputs import KERNEL_INPUTS
 from facility_impact.variables import PARAMETERS, ensemble_dims
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -606,8 +606,7 @@ def test_every_contract_variable_is_present_with_its_dims_and_metadata():
     table = {
         name: entry
         for name, entry in registry().items()
-        if entry["kind"] == "result"
-        or name in ("baseline_capacity", "baseline_quantity")
+        if entry["kind"] == "result" or name in ("baseline_capacity", "baseline_quantity")
     }
     assert table, "variables.toml lists no variable"
     for name, entry in table.items():

@@ -54,7 +54,8 @@ class Window:
     @property
     def last(self) -> Array:
         """Availability on the window's last day, ``(F, R, n)`` [1]."""
-        return self.outputs["available"][-1]
+        last: Array = self.outputs["available"][-1]
+        return last
 
 
 class Block:

@@ -93,7 +93,8 @@ def run_model(
 def results_dtype(params: xr.Dataset) -> np.dtype[Any]:
     """The type of the kernel's outputs for ``params``: their ``results_dtype``
     attribute (``run.precision``), else :data:`DEFAULT_DTYPE`. Every output has it."""
-    return np.dtype(params.attrs.get("results_dtype", DEFAULT_DTYPE))
+    dtype: np.dtype[Any] = np.dtype(params.attrs.get("results_dtype", DEFAULT_DTYPE))
+    return dtype
 
 
 def _aligned(variable: xr.DataArray, order: tuple[str, ...]) -> Array:

@@ -301,7 +301,9 @@ def _demand_multiplier(layout: _Layout) -> xr.DataArray:
                     day < layout.number(period.end_day)
                 )
                 applies = inside & xr.DataArray(cell, dims=("facility", "service"))
-                multiplier = multiplier * xr.where(applies, layout.number(period.factor), 1.0)
+                factor = layout.number(period.factor)
+                # xarray's where carries no type annotations.
+                multiplier = multiplier * xr.where(applies, factor, 1.0)  # type: ignore[no-untyped-call]
     return multiplier
 
 

@@ -380,7 +380,8 @@ def diversion(
 def backlog(kept: Array, served_backlog: Array, waiting: Array, out: Array | None = None) -> Array:
     """Patients waiting at the end of the day [patient], ``(F, S, ·)``: those who
     kept waiting and were not served, plus today's new patients who wait."""
-    return np.add(kept - served_backlog, waiting, out=out)
+    waiting_tonight: Array = np.add(kept - served_backlog, waiting, out=out)
+    return waiting_tonight
 
 
 class Restoration:
