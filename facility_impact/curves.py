@@ -1,8 +1,8 @@
 """Recovery curve families ``g(τ)``: the share of lost capacity restored τ days in.
 
 Every family is non-decreasing in τ, lies in ``[0, 1]`` and is 0 for τ < 0
-(MODEL.md, "Availability"). The functions accept Python scalars or numpy arrays and broadcast their
-arguments; they return numpy arrays.
+(``docs/model.md``, "Availability of resources"). The functions accept Python
+scalars or numpy arrays and broadcast their arguments; they return numpy arrays.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ over every dim but time, ``run_one`` walks days, facilities, services,
 resources, strikes and destinations with Python floats. Every output of both
 must agree to a relative 1e-9 on the two reference configurations (one
 facility; a region of six), on small configurations that each exercise one
-part of MODEL.md or of the network of docs/model.md, on ensembles with extra
+part of the model or of the network of docs/model.md, on ensembles with extra
 dims, and on random networks of one to three facilities. A change of behaviour
 on either side shows up as a disagreement; the hand-worked cases at the end
 tie the loop itself to docs/model.md.
@@ -782,7 +782,7 @@ def test_random_networks(config):
     assert_implementations_agree(parameters_of(config))
 
 
-# ------------------------------------------------------------------ the loop against MODEL.md
+# ------------------------------------------------------------------ the loop against docs/model.md
 
 
 def test_loop_loses_sixty_and_a_half_days_after_total_destruction():

@@ -49,6 +49,7 @@ class MissingDaskError(ImportError):
 
 def require_dask() -> None:
     try:
+        # dask is optional (the ``scale`` extra): this only checks it is installed.
         import dask.array  # noqa: F401
     except ImportError:
         raise MissingDaskError(
@@ -165,6 +166,7 @@ def lazy_outputs(
     :func:`plan_chunks`. Dtypes follow what the kernel returns.
     """
     require_dask()
+    # dask is optional (the ``scale`` extra): only the out-of-core path needs it.
     import dask.array as da
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
@@ -254,6 +256,7 @@ def consumed_blocks(
     worker's blocks are simulated again). ``plan``: see :func:`plan_chunks`.
     """
     require_dask()
+    # dask is optional (the ``scale`` extra): only the out-of-core path needs it.
     from dask.base import tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
