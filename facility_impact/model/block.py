@@ -18,18 +18,12 @@ import numpy.typing as npt
 
 from facility_impact.model import steps
 from facility_impact.model.inputs import KernelInputs
-from facility_impact.model.outputs import KERNEL_LAYOUT
 
 Array = npt.NDArray[Any]
 
 WINDOW_DAYS = 16
 """Days whose availability, capacity and demand are computed in one step (within a
 window no strike happens). Longer windows cost more memory per block of points."""
-
-WRITTEN_PER_WINDOW = ("capacity", "demand", "available", "population", "is_open")
-"""Outputs written a window of days at once; the day loop writes the others day by day."""
-
-WRITTEN_DAILY = tuple(name for name in KERNEL_LAYOUT if name not in WRITTEN_PER_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,8 @@ class Window:
     recovering: bool
     """Some facility recovers from a strike."""
     outputs: dict[str, Array]
-    """The outputs of :data:`WRITTEN_PER_WINDOW`, ``(W, <structure>, ·)`` each."""
+    """The outputs that do not depend on yesterday, ``(W, <structure>, ·)`` each;
+    :meth:`Block.day` writes the others day by day."""
 
     @property
     def days(self) -> slice:
@@ -73,7 +68,6 @@ class Block:
         self.n_points = n_points
         self.start_day, self.n_days, self.dtype = start_day, stop_day - start_day, dtype
         self.days = np.arange(start_day, stop_day, dtype=float)[:, None, None]  # (T, 1, 1)
-        self.written_daily = WRITTEN_DAILY
         population = self.cast(
             steps.population(
                 self.days,
@@ -214,7 +208,7 @@ class Block:
         self, days: slice, available: Array, hit_today: Array | None
     ) -> dict[str, Array]:
         """Capacity and demand of the days of a window, beside availability,
-        population and open days: the outputs of :data:`WRITTEN_PER_WINDOW`."""
+        population and open days."""
         capacity = steps.capacity(
             self.capacity0, self.open_fraction[days][:, :, None, :], available, self.weight
         )
@@ -239,7 +233,8 @@ class Block:
 
     def day(self, i: int, window: Window, backlog: Array, out: dict[str, Array]) -> Array:
         """Day ``i``: local service, diversion and the backlog, written into ``out``
-        (today's slices of :data:`WRITTEN_DAILY`); returns the backlog [patient]."""
+        (today's slices of the outputs the window does not hold); returns the
+        backlog [patient]."""
         capacity = window.outputs["capacity"][i - window.first]
         demand = window.outputs["demand"][i - window.first]
         if self.closing:

@@ -260,7 +260,9 @@ def _run_block(
             recovering = window.recovering
             for name, values in window.outputs.items():
                 storage[name][window.days, ..., points] = values
-        today = {name: storage[name][i, ..., points] for name in block.written_daily}
+        today = {
+            name: storage[name][i, ..., points] for name in storage if name not in window.outputs
+        }
         backlog = block.day(i, window, backlog, today)
         yield
     return ModelState(anchor, recovery_start, available.copy(), backlog.copy())

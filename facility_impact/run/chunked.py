@@ -119,12 +119,6 @@ def plan_chunks(
     return plan
 
 
-def _run_block(
-    params: xr.Dataset, start_day: int, stop_day: int, state: ModelState | None
-) -> tuple[dict[str, np.ndarray], ModelState]:
-    return run_days(params, start_day, stop_day, state)
-
-
 def _state_of(block: tuple[dict[str, np.ndarray], ModelState]) -> ModelState:
     # Its own task, so the next block (maybe on another worker) receives the
     # small state and not this block's outputs.
@@ -191,7 +185,7 @@ def lazy_outputs(
         previous = None
         for t, (start, stop) in enumerate(time_bounds):
             key = (block_name, *index, t)
-            kernel_graph[key] = (_run_block, (params_name, *index), start, stop, previous)
+            kernel_graph[key] = (run_days, (params_name, *index), start, stop, previous)
             kernel_graph[(state_name, *index, t)] = (_state_of, key)
             previous = (state_name, *index, t)
 
