@@ -202,7 +202,7 @@ def profile_kernel(params: xr.Dataset, draws: int) -> None:
             print(f"  {line}")
 
 
-def main() -> None:
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--draws", type=int, nargs="+", default=list(SIZES), metavar="N")
@@ -226,13 +226,67 @@ def main() -> None:
         help="use the configuration's own distributions instead of the overrides",
     )
     args = parser.parse_args()
-    draw_counts = sorted(QUICK_SIZES if args.quick else args.draws)
-    if min(draw_counts) < 1 or args.chunk_draws < 1 or args.loop_draws < 1:
+    args.draw_counts = sorted(QUICK_SIZES if args.quick else args.draws)
+    if min(args.draw_counts) < 1 or args.chunk_draws < 1 or args.loop_draws < 1:
         parser.error("draw counts must be positive")
+    return args
 
+
+def time_ensemble(args: argparse.Namespace, draws: int, loop_speed: float, loop_cpu: float) -> None:
+    """Time building the parameters and the kernel on ``draws`` draws; print one row."""
+    chunks = math.ceil(draws / args.chunk_draws)
+    repeat = args.repeat or (3 if chunks == 1 else 1)
+    build_times, kernel_times, cpu_times, chunk_times = [], [], [], []
+    output_bytes = 0
+    for _ in range(repeat):
+        ensemble = load_ensemble(args.config, draws, args.as_written)
+        begin = time.perf_counter()
+        ensemble_params = build_parameters(ensemble)
+        build_times.append(time.perf_counter() - begin)
+        seconds, cpu, output_bytes = run_kernel_in_chunks(ensemble_params, args.chunk_draws)
+        kernel_times.append(sum(seconds))
+        cpu_times.append(cpu)
+        chunk_times.extend(seconds)
+    horizon = ensemble_params.sizes["time"]
+    points = ensemble_points(ensemble_params)
+    kernel = statistics.median(kernel_times)
+    kernel_cpu = statistics.median(cpu_times)
+    speed = points * horizon / kernel
+    per_year = kernel / points * 365 / horizon
+    print(
+        f"{draws:>9,} {chunks:>6} {repeat:>4} {statistics.median(build_times):>14.3f} s "
+        f"{kernel:>7.2f} s {kernel_cpu:>7.2f} s {speed:>12,.0f} {per_year:>12.2e} "
+        f"{speed / loop_speed:>7.1f}x {loop_cpu * points / kernel_cpu:>6.1f}x "
+        f"{peak_rss_gib():>5.2f} GiB"
+    )
+    if chunks > 1:
+        print(
+            f"{'':>9} chunk seconds: min {min(chunk_times):.2f}, median "
+            f"{statistics.median(chunk_times):.2f}, max {max(chunk_times):.2f}; "
+            f"outputs {output_bytes / 2**30:.2f} GiB per chunk, "
+            f"{output_bytes * draws / min(draws, args.chunk_draws) / 2**30:.1f} GiB "
+            "if all were held"
+        )
+    if points != draws:
+        print(f"{'':>9} ({points:,} ensemble points: draws × sweep points × scenarios)")
+
+
+def time_simulate(params: xr.Dataset, repeat: int) -> float:
+    """Median seconds of the labelled simulation of ``params``, all outputs held."""
+    simulate_times = []
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        result = simulate_parameters(params)
+        simulate_times.append(time.perf_counter() - begin)
+        del result
+    return statistics.median(simulate_times)
+
+
+def main() -> None:
+    args = parse_arguments()
     # The smallest ensemble, no larger than a chunk (it is simulated in one
     # piece): the header, the labelled simulation and the loop yardstick.
-    smallest = min(*draw_counts, args.chunk_draws)
+    smallest = min(*args.draw_counts, args.chunk_draws)
     config = load_ensemble(args.config, smallest, args.as_written)
     params = build_parameters(config)
     horizon = params.sizes["time"]
@@ -254,52 +308,11 @@ def main() -> None:
         f"{'draws':>9} {'chunks':>6} {'runs':>4} {'build_parameters':>16} {'kernel':>9} {'cpu':>9} "
         f"{'draw-days/s':>12} {'s/draw-year':>12} {'vs loop':>8} {'(cpu)':>7} {'peak RSS':>9}"
     )
-    for draws in draw_counts:
-        chunks = math.ceil(draws / args.chunk_draws)
-        repeat = args.repeat or (3 if chunks == 1 else 1)
-        build_times, kernel_times, cpu_times, chunk_times = [], [], [], []
-        output_bytes = 0
-        for _ in range(repeat):
-            ensemble = load_ensemble(args.config, draws, args.as_written)
-            begin = time.perf_counter()
-            ensemble_params = build_parameters(ensemble)
-            build_times.append(time.perf_counter() - begin)
-            seconds, cpu, output_bytes = run_kernel_in_chunks(ensemble_params, args.chunk_draws)
-            kernel_times.append(sum(seconds))
-            cpu_times.append(cpu)
-            chunk_times.extend(seconds)
-        points = ensemble_points(ensemble_params)
-        kernel = statistics.median(kernel_times)
-        kernel_cpu = statistics.median(cpu_times)
-        speed = points * horizon / kernel
-        per_year = kernel / points * 365 / horizon
-        print(
-            f"{draws:>9,} {chunks:>6} {repeat:>4} {statistics.median(build_times):>14.3f} s "
-            f"{kernel:>7.2f} s {kernel_cpu:>7.2f} s {speed:>12,.0f} {per_year:>12.2e} "
-            f"{speed / loop_speed:>7.1f}x {loop_cpu * points / kernel_cpu:>6.1f}x "
-            f"{peak_rss_gib():>5.2f} GiB"
-        )
-        if chunks > 1:
-            print(
-                f"{'':>9} chunk seconds: min {min(chunk_times):.2f}, median "
-                f"{statistics.median(chunk_times):.2f}, max {max(chunk_times):.2f}; "
-                f"outputs {output_bytes / 2**30:.2f} GiB per chunk, "
-                f"{output_bytes * draws / min(draws, args.chunk_draws) / 2**30:.1f} GiB "
-                "if all were held"
-            )
-        if points != draws:
-            print(f"{'':>9} ({points:,} ensemble points: draws × sweep points × scenarios)")
-        del ensemble_params
+    for draws in args.draw_counts:
+        time_ensemble(args, draws, loop_speed, loop_cpu)
 
-    # The labelled Dataset on the smallest ensemble, in one piece: all its outputs are held.
     simulate_repeat = args.repeat or 3
-    simulate_times = []
-    for _ in range(simulate_repeat):
-        begin = time.perf_counter()
-        result = simulate_parameters(params)
-        simulate_times.append(time.perf_counter() - begin)
-        del result
-    simulate_seconds = statistics.median(simulate_times)
+    simulate_seconds = time_simulate(params, simulate_repeat)
     points = ensemble_points(params)
     print(
         f"\nsimulate_parameters (labelled Dataset), {smallest:,} draws in one piece: "

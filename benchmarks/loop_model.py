@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/loop_model.py [--repeat N] [--config PATH]
 
 A yardstick for the vectorised kernel (``facility_impact.model.kernel.run_model``)
-and a second, independent statement of the equations of MODEL.md as
+and a second, independent statement of the equations of docs/model.md as
 implemented per ``docs/model.md``. It deliberately shares no code with the
 kernel: every quantity is a Python float, and the loops over days,
 facilities, services, resources, strikes and destinations (the other
@@ -27,7 +27,9 @@ from typing import Any
 
 import xarray as xr
 
-from facility_impact.variables import PARAMETER_METADATA, STRUCTURAL_DIMS
+from facility_impact import load_config
+from facility_impact.model.parameters import build_parameters
+from facility_impact.variables import PARAMETERS, ensemble_dims
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
 
@@ -52,7 +54,7 @@ SERVICE_OUTPUTS = (
 )
 """Outputs shaped ``[time][facility][service]``, in patients per day (backlog: patients)."""
 
-OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "open", "received_by_alternative")
+OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
 """Every output of :func:`run_one`: the same names as ``run_model`` returns."""
 
 MODEL_INPUTS = (
@@ -91,7 +93,7 @@ MODEL_INPUTS = (
     "alternative_capacity",
     "alternative_opens_day",
 )
-"""The parameters :func:`run_one` reads; their dims come from ``PARAMETER_METADATA``.
+"""The parameters :func:`run_one` reads; their dims come from the variable registry.
 
 The parameter Dataset holds more (``baseline_quantity``, ``outcome_rate``,
 ``outcome_service``, ``input_quantile``): they describe the system or the
@@ -107,17 +109,17 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
     ``index`` picks one position along every ensemble dim (``draw=3``,
     ``closure_days=0``, …) as :meth:`xarray.Dataset.isel` does. Each variable
     of :data:`MODEL_INPUTS` comes back with all the structural dims that
-    ``PARAMETER_METADATA`` lists for it, in that order, so a parameter stored
+    the variable registry lists for it, in that order, so a parameter stored
     without a dim it does not vary along is repeated over it. Units are those
     of the Dataset.
     """
     point = params.isel(index) if index else params
-    left_over = sorted({d for d in point.dims if d not in STRUCTURAL_DIMS})
+    left_over = sorted(ensemble_dims(point))
     if left_over:
         raise ValueError(f"give a position along every ensemble dim; missing: {left_over}")
     lists: dict[str, Any] = {}
     for name in MODEL_INPUTS:
-        dims = PARAMETER_METADATA[name][0]
+        dims = PARAMETERS[name].dims
         variable = point[name]
         absent = {d: point.sizes[d] for d in dims if d not in variable.dims}
         if absent:
@@ -128,7 +130,7 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
 
 def ensemble_points(params: xr.Dataset) -> list[dict[str, int]]:
     """Every combination of positions along the ensemble dims (one empty dict if none)."""
-    dims = [d for d in params.dims if d not in STRUCTURAL_DIMS]
+    dims = list(ensemble_dims(params))
     ranges = [range(params.sizes[d]) for d in dims]
     return [dict(zip(dims, position, strict=True)) for position in itertools.product(*ranges)]
 
@@ -199,7 +201,7 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     patients waiting at the end of the day; ``arrivals`` and ``received`` are
     what other facilities' patients brought to and got served at this one),
     ``available`` ``[time][facility][resource]`` (fraction), ``population``
-    ``[time][facility]`` (persons), ``open`` ``[time][facility]`` (1 or 0) and
+    ``[time][facility]`` (persons), ``is_open`` ``[time][facility]`` (1 or 0) and
     ``received_by_alternative`` ``[time][alternative][service]`` (patients
     per day). Needs at least one facility and one service.
 
@@ -214,213 +216,234 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     services = range(len(p["baseline_capacity"][0]))
     resources = range(len(p["recovery_curve"][0]))
     strikes = range(len(p["strike_day"]))
-    alternatives = range(len(p["alternative_opens_day"]))
-    horizon = len(p["demand_multiplier"][0][0])
-
-    strike_day = p["strike_day"]
-    closure_days = p["strike_closure_days"]
     hits = [[k for k in strikes if p["strike_target"][k][f] > 0] for f in facilities]
-    opens_day = p["facility_opens_day"]
-    closes_day = p["facility_closes_day"]
-    baseline = p["baseline_capacity"]
-
     # State carried from one day to the next, per facility.
-    anchor = ones(facilities, resources)  # a^k: availability just after the latest strike
-    # Day recovery starts (t_k + c_k of the latest strike); never, before any strike.
-    recovery_start = [math.inf for _ in facilities]
-    available_yesterday = ones(facilities, resources)
-    backlog = zeros(facilities, services)  # patients waiting at the end of the day
-
+    state = {
+        "anchor": ones(facilities, resources),  # availability just after the latest strike
+        # Day recovery starts (t_k + c_k of the latest strike); never, before any strike.
+        "recovery_start": [math.inf for _ in facilities],
+        "available": ones(facilities, resources),  # yesterday's
+        "backlog": zeros(facilities, services),  # patients waiting at the end of the day
+    }
     out: dict[str, list] = {name: [] for name in OUTPUTS}
-
-    for t in range(horizon):
-        available_today = []
-        population_today = []
-        open_today = []
-        capacity = []
-        demand = []
-        for f in facilities:
-            # Availability: the strikes of the day multiply what was left
-            # yesterday; the recovery clock restarts after the latest closure.
-            # A strike before the facility opens damages it all the same.
-            strikes_today = [k for k in hits[f] if strike_day[k] == t]
-            if strikes_today:
-                for r in resources:
-                    surviving = 1.0
-                    for k in strikes_today:
-                        surviving *= 1.0 - p["strike_damage"][k][r]
-                    anchor[f][r] = available_yesterday[f][r] * surviving
-                recovery_start[f] = max(strike_day[k] + closure_days[k] for k in strikes_today)
-            availability = []
-            for r in resources:
-                restored = restored_share(
-                    t - recovery_start[f] - p["recovery_delay_days"][f][r],
-                    p["recovery_curve"][f][r],
-                    p["recovery_time_days"][f][r],
-                    p["recovery_mean_days"][f][r],
-                    p["recovery_sd_days"][f][r],
-                )
-                lost = 1.0 - anchor[f][r]
-                availability.append(anchor[f][r] + p["recoverable_share"][f][r] * lost * restored)
-            available_today.append(availability)
-
-            # Open once it exists, until it closes for good, and outside the
-            # closure window of every strike on it.
-            exists = t >= opens_day[f]
-            gone = t >= closes_day[f]
-            struck_closed = any(
-                strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits[f]
-            )
-            is_open = 1.0 if exists and not gone and not struck_closed else 0.0
-            open_today.append(is_open)
-
-            displaced = p["displacement_share"][f] * restored_share(
-                t - p["displacement_start_day"][f],
-                p["displacement_curve"][f],
-                p["displacement_time_days"][f],
-                p["displacement_mean_days"][f],
-                p["displacement_sd_days"][f],
-            )
-            population = p["population_baseline"][f] * (1.0 - displaced)
-            population_today.append(population)
-            population_ratio = population / p["population_baseline"][f]
-
-            capacity_f = []
-            demand_f = []
-            for s in services:
-                # The scarcest resource the service depends on sets its capacity.
-                limit = 1.0
-                for r in resources:
-                    weight = p["dependency_weight"][f][s][r]
-                    limit = min(limit, 1.0 - weight * (1.0 - availability[r]))
-                capacity_f.append(baseline[f][s] * is_open * limit)
-
-                # Before it opens a facility has no patients of its own, not
-                # even a strike's casualties; after it closes for good its
-                # population still needs care.
-                need = 0.0
-                if exists:
-                    need = (
-                        baseline[f][s]
-                        * p["demand_ratio"][f][s]
-                        * population_ratio
-                        * p["demand_multiplier"][f][s][t]
-                    )
-                    for k in strikes_today:
-                        if p["strike_casualty_service"][k][s] > 0:
-                            need += p["strike_casualties"][k]
-                demand_f.append(need)
-            capacity.append(capacity_f)
-            demand.append(demand_f)
-
-        # Local service: new patients first, then yesterday's backlog after attrition.
-        served = zeros(facilities, services)
-        abandoned = zeros(facilities, services)
-        seeking = zeros(facilities, services)
-        spare = zeros(facilities, services)  # capacity left after the facility's own patients
-        for f in facilities:
-            # Nobody waits for a facility closed for good: on its closing day
-            # the queue gives up, and from then on nobody joins one.
-            gone = t >= closes_day[f]
-            for s in services:
-                attrition = 1.0 if gone else p["backlog_attrition"][f][s]
-                deferrable = 0.0 if gone else p["deferrable_share"][f][s]
-                abandoned[f][s] = attrition * backlog[f][s]
-                still_waiting = backlog[f][s] - abandoned[f][s]
-                new_served = min(capacity[f][s], demand[f][s])
-                backlog_served = min(capacity[f][s] - new_served, still_waiting)
-                served[f][s] = new_served + backlog_served
-                spare[f][s] = max(0.0, capacity[f][s] - served[f][s])
-                not_served = demand[f][s] - new_served
-                # Deferrable care waits at home (never diverts); the rest
-                # looks for another facility today.
-                waits = deferrable * not_served
-                seeking[f][s] = not_served - waits
-                backlog[f][s] = still_waiting - backlog_served + waits
-
-        # Diversion, one hop. A destination attracts in proportion to its
-        # baseline capacity while it is open (a modelled facility: opened, not
-        # closed by a strike, not closed for good; an alternative: from its
-        # opening day); distance decays the flow. A sender is not its own
-        # destination.
-        is_open_alternative = [t >= p["alternative_opens_day"][j] for j in alternatives]
-        arrivals = zeros(facilities, services)  # [g][s], from all senders
-        received = zeros(facilities, services)  # [g][s]
-        received_by_alternative = zeros(alternatives, services)  # [j][s]
-        served_elsewhere = zeros(facilities, services)
-        unmet = zeros(facilities, services)
-        for s in services:
-            facility_attraction = [baseline[g][s] if open_today[g] > 0 else 0.0 for g in facilities]
-            alternative_attraction = [
-                p["alternative_capacity"][j][s] if is_open_alternative[j] else 0.0
-                for j in alternatives
-            ]
-            # heading_to_*[f][destination]: sender f's patients heading there.
-            heading_to_facility = zeros(facilities, facilities)
-            heading_to_alternative = zeros(facilities, alternatives)
-            for f in facilities:
-                total = sum(facility_attraction[g] for g in facilities if g != f)
-                total += sum(alternative_attraction)
-                if total <= 0 or seeking[f][s] == 0:
-                    continue  # nowhere open to go, or nobody going
-                travelling = seeking[f][s] * p["willingness_to_travel"][f][s]
-                decay_km = p["distance_decay_km"][f][s]
-                for g in facilities:
-                    if g == f or facility_attraction[g] <= 0:
-                        continue
-                    decay = travel_decay(p["network_distance_km"][f][g], decay_km)
-                    share = facility_attraction[g] / total  # its part of the attraction
-                    heading_to_facility[f][g] = travelling * decay * share
-                for j in alternatives:
-                    if alternative_attraction[j] <= 0:
-                        continue
-                    decay = travel_decay(p["alternative_distance_km"][f][j], decay_km)
-                    share = alternative_attraction[j] / total
-                    heading_to_alternative[f][j] = travelling * decay * share
-
-            # Each destination serves the arrivals from all senders pro rata,
-            # up to its spare capacity; every sender gets the same fraction.
-            facility_fraction = [0.0 for _ in facilities]
-            for g in facilities:
-                arriving = sum(heading_to_facility[f][g] for f in facilities)
-                absorbed = min(arriving, spare[g][s])
-                arrivals[g][s] = arriving
-                received[g][s] = absorbed
-                if arriving > 0:
-                    facility_fraction[g] = absorbed / arriving
-            alternative_fraction = [0.0 for _ in alternatives]
-            for j in alternatives:
-                arriving = sum(heading_to_alternative[f][j] for f in facilities)
-                room = p["alternative_spare_capacity"][j][s] if is_open_alternative[j] else 0.0
-                absorbed = min(arriving, room)
-                received_by_alternative[j][s] = absorbed
-                if arriving > 0:
-                    alternative_fraction[j] = absorbed / arriving
-
-            for f in facilities:
-                elsewhere = 0.0
-                for g in facilities:
-                    elsewhere += heading_to_facility[f][g] * facility_fraction[g]
-                for j in alternatives:
-                    elsewhere += heading_to_alternative[f][j] * alternative_fraction[j]
-                served_elsewhere[f][s] = elsewhere
-                unmet[f][s] = seeking[f][s] - elsewhere
-
-        out["capacity"].append(capacity)
-        out["demand"].append(demand)
-        out["served"].append(served)
-        out["served_elsewhere"].append(served_elsewhere)
-        out["unmet"].append(unmet)
-        out["abandoned"].append(abandoned)
-        out["backlog"].append([list(row) for row in backlog])
-        out["arrivals"].append(arrivals)
-        out["received"].append(received)
-        out["available"].append(available_today)
-        out["population"].append(population_today)
-        out["open"].append(open_today)
-        out["received_by_alternative"].append(received_by_alternative)
-        available_yesterday = available_today
+    for t in range(len(p["demand_multiplier"][0][0])):
+        today = [_facility_day(p, f, t, hits[f], state) for f in facilities]
+        capacity = [day["capacity"] for day in today]
+        demand = [day["demand"] for day in today]
+        local = _serve_locally(p, t, capacity, demand, state["backlog"])
+        diverted = _divert(p, t, [day["is_open"] for day in today], local)
+        for name in ("capacity", "demand", "available", "population", "is_open"):
+            out[name].append([day[name] for day in today])
+        for name in ("served", "abandoned"):
+            out[name].append(local[name])
+        out["backlog"].append([list(row) for row in state["backlog"]])
+        for name in ("served_elsewhere", "unmet", "arrivals", "received"):
+            out[name].append(diverted[name])
+        out["received_by_alternative"].append(diverted["received_by_alternative"])
+        state["available"] = [day["available"] for day in today]
     return out
+
+
+def _facility_day(
+    p: dict[str, Any], f: int, t: int, hits: list[int], state: dict[str, Any]
+) -> dict[str, Any]:
+    """Facility ``f`` on day ``t``: availability after the day's strikes,
+    open or not, population, and each service's capacity and demand."""
+    resources = range(len(p["recovery_curve"][0]))
+    services = range(len(p["baseline_capacity"][0]))
+    strike_day, closure_days = p["strike_day"], p["strike_closure_days"]
+    anchor = state["anchor"]
+    # Availability: the strikes of the day multiply what was left yesterday;
+    # the recovery clock restarts after the latest closure. A strike before
+    # the facility opens damages it all the same.
+    strikes_today = [k for k in hits if strike_day[k] == t]
+    if strikes_today:
+        for r in resources:
+            surviving = 1.0
+            for k in strikes_today:
+                surviving *= 1.0 - p["strike_damage"][k][r]
+            anchor[f][r] = state["available"][f][r] * surviving
+        state["recovery_start"][f] = max(strike_day[k] + closure_days[k] for k in strikes_today)
+    availability = []
+    for r in resources:
+        restored = restored_share(
+            t - state["recovery_start"][f] - p["recovery_delay_days"][f][r],
+            p["recovery_curve"][f][r],
+            p["recovery_time_days"][f][r],
+            p["recovery_mean_days"][f][r],
+            p["recovery_sd_days"][f][r],
+        )
+        lost = 1.0 - anchor[f][r]
+        availability.append(anchor[f][r] + p["recoverable_share"][f][r] * lost * restored)
+
+    # Open once it exists, until it closes for good, and outside the closure
+    # window of every strike on it.
+    exists = t >= p["facility_opens_day"][f]
+    gone = t >= p["facility_closes_day"][f]
+    struck_closed = any(strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits)
+    is_open = 1.0 if exists and not gone and not struck_closed else 0.0
+
+    displaced = p["displacement_share"][f] * restored_share(
+        t - p["displacement_start_day"][f],
+        p["displacement_curve"][f],
+        p["displacement_time_days"][f],
+        p["displacement_mean_days"][f],
+        p["displacement_sd_days"][f],
+    )
+    population = p["population_baseline"][f] * (1.0 - displaced)
+    population_ratio = population / p["population_baseline"][f]
+
+    capacity, demand = [], []
+    for s in services:
+        baseline = p["baseline_capacity"][f][s]
+        # The scarcest resource the service depends on sets its capacity.
+        limit = 1.0
+        for r in resources:
+            limit = min(limit, 1.0 - p["dependency_weight"][f][s][r] * (1.0 - availability[r]))
+        capacity.append(baseline * is_open * limit)
+        # Before it opens a facility has no patients of its own, not even a
+        # strike's casualties; after it closes for good its population still
+        # needs care.
+        need = 0.0
+        if exists:
+            need = (
+                baseline
+                * p["demand_ratio"][f][s]
+                * population_ratio
+                * p["demand_multiplier"][f][s][t]
+            )
+            for k in strikes_today:
+                if p["strike_casualty_service"][k][s] > 0:
+                    need += p["strike_casualties"][k]
+        demand.append(need)
+    return {
+        "available": availability,
+        "is_open": is_open,
+        "population": population,
+        "capacity": capacity,
+        "demand": demand,
+    }
+
+
+def _serve_locally(
+    p: dict[str, Any], t: int, capacity: list, demand: list, backlog: list
+) -> dict[str, list]:
+    """Local service: new patients first, then yesterday's ``backlog`` after
+    attrition (updated in place to tonight's). Returns served, abandoned, the
+    patients seeking care elsewhere and the capacity left spare."""
+    facilities = range(len(capacity))
+    services = range(len(capacity[0]))
+    served = zeros(facilities, services)
+    abandoned = zeros(facilities, services)
+    seeking = zeros(facilities, services)
+    spare = zeros(facilities, services)  # capacity left after the facility's own patients
+    for f in facilities:
+        # Nobody waits for a facility closed for good: on its closing day the
+        # queue gives up, and from then on nobody joins one.
+        gone = t >= p["facility_closes_day"][f]
+        for s in services:
+            attrition = 1.0 if gone else p["backlog_attrition"][f][s]
+            deferrable = 0.0 if gone else p["deferrable_share"][f][s]
+            abandoned[f][s] = attrition * backlog[f][s]
+            still_waiting = backlog[f][s] - abandoned[f][s]
+            new_served = min(capacity[f][s], demand[f][s])
+            backlog_served = min(capacity[f][s] - new_served, still_waiting)
+            served[f][s] = new_served + backlog_served
+            spare[f][s] = max(0.0, capacity[f][s] - served[f][s])
+            not_served = demand[f][s] - new_served
+            # Deferrable care waits at home (never diverts); the rest looks
+            # for another facility today.
+            waits = deferrable * not_served
+            seeking[f][s] = not_served - waits
+            backlog[f][s] = still_waiting - backlog_served + waits
+    return {"served": served, "abandoned": abandoned, "seeking": seeking, "spare": spare}
+
+
+def _divert(p: dict[str, Any], t: int, open_today: list, local: dict[str, list]) -> dict[str, list]:
+    """Diversion, one hop, service by service (see :func:`_divert_service`)."""
+    facilities = range(len(open_today))
+    services = range(len(p["baseline_capacity"][0]))
+    alternatives = range(len(p["alternative_opens_day"]))
+    out = {
+        name: zeros(facilities, services)
+        for name in ("arrivals", "received", "served_elsewhere", "unmet")
+    }
+    out["received_by_alternative"] = zeros(alternatives, services)
+    for s in services:
+        _divert_service(p, t, s, open_today, local, out)
+    return out
+
+
+def _divert_service(
+    p: dict[str, Any],
+    t: int,
+    s: int,
+    open_today: list,
+    local: dict[str, list],
+    out: dict[str, list],
+) -> None:
+    """Diversion of service ``s``, written into ``out``.
+
+    A destination attracts in proportion to its baseline capacity while it is
+    open (a modelled facility: opened, not closed by a strike, not closed for
+    good; an alternative: from its opening day); distance decays the flow. A
+    sender is not its own destination. Each destination serves the arrivals
+    from all senders pro rata, up to its spare capacity; every sender gets the
+    same fraction.
+    """
+    facilities = range(len(open_today))
+    alternatives = range(len(p["alternative_opens_day"]))
+    seeking, spare, baseline = local["seeking"], local["spare"], p["baseline_capacity"]
+    is_open_alternative = [t >= p["alternative_opens_day"][j] for j in alternatives]
+    facility_attraction = [baseline[g][s] if open_today[g] > 0 else 0.0 for g in facilities]
+    alternative_attraction = [
+        p["alternative_capacity"][j][s] if is_open_alternative[j] else 0.0 for j in alternatives
+    ]
+    # heading_to_*[f][destination]: sender f's patients heading there.
+    heading_to_facility = zeros(facilities, facilities)
+    heading_to_alternative = zeros(facilities, alternatives)
+    for f in facilities:
+        total = sum(facility_attraction[g] for g in facilities if g != f)
+        total += sum(alternative_attraction)
+        if total <= 0 or seeking[f][s] == 0:
+            continue  # nowhere open to go, or nobody going
+        travelling = seeking[f][s] * p["willingness_to_travel"][f][s]
+        decay_km = p["distance_decay_km"][f][s]
+        for g in facilities:
+            if g == f or facility_attraction[g] <= 0:
+                continue
+            decay = travel_decay(p["network_distance_km"][f][g], decay_km)
+            heading_to_facility[f][g] = travelling * decay * (facility_attraction[g] / total)
+        for j in alternatives:
+            if alternative_attraction[j] <= 0:
+                continue
+            decay = travel_decay(p["alternative_distance_km"][f][j], decay_km)
+            heading_to_alternative[f][j] = travelling * decay * (alternative_attraction[j] / total)
+
+    facility_fraction = [0.0 for _ in facilities]
+    for g in facilities:
+        arriving = sum(heading_to_facility[f][g] for f in facilities)
+        absorbed = min(arriving, spare[g][s])
+        out["arrivals"][g][s] = arriving
+        out["received"][g][s] = absorbed
+        if arriving > 0:
+            facility_fraction[g] = absorbed / arriving
+    alternative_fraction = [0.0 for _ in alternatives]
+    for j in alternatives:
+        arriving = sum(heading_to_alternative[f][j] for f in facilities)
+        room = p["alternative_spare_capacity"][j][s] if is_open_alternative[j] else 0.0
+        absorbed = min(arriving, room)
+        out["received_by_alternative"][j][s] = absorbed
+        if arriving > 0:
+            alternative_fraction[j] = absorbed / arriving
+    for f in facilities:
+        elsewhere = 0.0
+        for g in facilities:
+            elsewhere += heading_to_facility[f][g] * facility_fraction[g]
+        for j in alternatives:
+            elsewhere += heading_to_alternative[f][j] * alternative_fraction[j]
+        out["served_elsewhere"][f][s] = elsewhere
+        out["unmet"][f][s] = seeking[f][s] - elsewhere
 
 
 # ------------------------------------------------------------------ timing
@@ -441,9 +464,6 @@ def run_draws(params: xr.Dataset) -> float:
 
 def main() -> None:
     """Print the median wall time of one draw of ``--config`` over ``--repeat`` runs."""
-    from facility_impact import load_config
-    from facility_impact.model.parameters import build_parameters
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--config", default=str(REFERENCE_CONFIG))

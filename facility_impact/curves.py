@@ -1,8 +1,8 @@
 """Recovery curve families ``g(τ)``: the share of lost capacity restored τ days in.
 
 Every family is non-decreasing in τ, lies in ``[0, 1]`` and is 0 for τ < 0
-(MODEL.md, "Availability"). The functions accept Python scalars or numpy arrays and broadcast their
-arguments; they return numpy arrays.
+(``docs/model.md``, "Availability of resources"). The functions accept Python
+scalars or numpy arrays and broadcast their arguments; they return numpy arrays.
 """
 
 from __future__ import annotations
@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
+Array = npt.NDArray[Any]
 
-def step(tau_days, time_days):
+
+def step(tau_days: npt.ArrayLike, time_days: npt.ArrayLike) -> Array:
     """All capacity back at once, ``time_days`` [d] after recovery starts.
 
     ``g(τ) = 1`` for ``τ >= T``, else 0.
@@ -24,7 +28,7 @@ def step(tau_days, time_days):
     return np.where(tau >= time_days, 1.0, 0.0) * (tau >= 0)
 
 
-def linear(tau_days, time_days):
+def linear(tau_days: npt.ArrayLike, time_days: npt.ArrayLike) -> Array:
     """Capacity comes back at a constant rate over ``time_days`` [d]: ``min(1, τ/T)``.
 
     ``T = 0`` means immediate recovery (from ``τ = 0``: still 0 for τ < 0).
@@ -36,7 +40,7 @@ def linear(tau_days, time_days):
     return np.where(tau_raw >= 0, np.minimum(fraction, 1.0), 0.0)
 
 
-def exponential(tau_days, time_days):
+def exponential(tau_days: npt.ArrayLike, time_days: npt.ArrayLike) -> Array:
     """Recovery that slows as it nears completion: ``1 - exp(-τ/T)``, ``T`` [d] the time constant.
 
     After ``T`` days 63 % of the lost capacity is back; after ``3T``, 95 %.
@@ -48,7 +52,7 @@ def exponential(tau_days, time_days):
     return np.where(tau_raw >= 0, fraction, 0.0)
 
 
-def normal(tau_days, mean_days, sd_days):
+def normal(tau_days: npt.ArrayLike, mean_days: npt.ArrayLike, sd_days: npt.ArrayLike) -> Array:
     """Restoration curve of disaster loss models: ``Φ((τ - μ)/σ)`` for ``τ >= 0``.
 
     ``μ`` [d] is the day by which half the lost capacity is back, ``σ`` [d] its
@@ -79,7 +83,12 @@ class CurveFamily:
     evaluate: Callable[..., np.ndarray]
 
 
-def _none(tau_days, time_days, mean_days, sd_days):
+def _none(
+    tau_days: npt.ArrayLike,
+    time_days: npt.ArrayLike,
+    mean_days: npt.ArrayLike,
+    sd_days: npt.ArrayLike,
+) -> Array:
     return np.zeros(np.broadcast_shapes(np.shape(tau_days), np.shape(time_days)))
 
 
@@ -120,7 +129,13 @@ CURVE_CODES: MappingProxyType[str, int] = MappingProxyType(
 """Family name → integer code, as the parameter Dataset stores it."""
 
 
-def recovery_fraction(tau_days, curve_code, time_days, mean_days, sd_days):
+def recovery_fraction(
+    tau_days: npt.ArrayLike,
+    curve_code: npt.ArrayLike,
+    time_days: npt.ArrayLike,
+    mean_days: npt.ArrayLike,
+    sd_days: npt.ArrayLike,
+) -> Array:
     """``g(τ)`` for a family chosen by integer ``curve_code`` (see :data:`CURVE_CODES`).
 
     Parameters

@@ -1,196 +1,117 @@
-"""The registry of output variables, read from ``data/variables.toml``.
+"""The variable registry, read from ``data/variables.toml``.
 
-One source for names, dims, units and long names: the simulation attaches the
-metadata from it and the tests check results against it.
+One table names every quantity of the model: the parameters the builder makes,
+the results the kernel computes, the coordinates results and summaries carry,
+and the summary indicators, each with its dims, units, long name, description
+and display fields. Everything else derives from it: the attributes written
+into data, the kernel's output layout (:mod:`facility_impact.model.outputs`),
+the names a sweep dim may not take, and which dims are ensemble dims.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
+from types import MappingProxyType
+from typing import Any, Literal
 
 import xarray as xr
 
+Kind = Literal["parameter", "result", "coordinate", "summary"]
+KINDS: tuple[Kind, ...] = ("parameter", "result", "coordinate", "summary")
+ATTRIBUTE_FIELDS = ("units", "long_name", "description")
+"""Fields of an entry that may be written into data as attributes, in this order."""
+
 
 @dataclass(frozen=True)
-class OutputVariable:
+class Variable:
+    """One entry of the registry (fields: see the head of ``data/variables.toml``)."""
+
     name: str
+    kind: Kind
     dims: tuple[str, ...]
-    units: str
     long_name: str
     description: str
+    units: str | None = None
+    standard_name: str | None = None
+    label: str | None = None
+    csv_header: str | None = None
+    attributes: tuple[str, ...] = ()
+    in_results: str | None = None
+    dimension: str | None = None
+    dated_long_name: str | None = None
 
     @property
     def attrs(self) -> dict[str, str]:
-        return {"units": self.units, "long_name": self.long_name, "description": self.description}
+        """The attributes data of this variable carry, wherever it appears."""
+        values = {"units": self.units, "long_name": self.long_name, "description": self.description}
+        return {key: value for key in self.attributes if (value := values[key]) is not None}
+
+    @property
+    def header(self) -> str:
+        """Its column name in CSV files."""
+        return self.csv_header or self.name
 
 
-def _load() -> dict[str, OutputVariable]:
-    table = tomllib.loads(files("facility_impact").joinpath("data/variables.toml").read_text())
-    return {
-        name: OutputVariable(
-            name, tuple(entry["dims"]), entry["units"], entry["long_name"], entry["description"]
-        )
-        for name, entry in table.items()
-    }
+def _default_attributes(kind: str) -> tuple[str, ...]:
+    return ATTRIBUTE_FIELDS if kind == "result" else ("units", "long_name")
 
 
-OUTPUT_VARIABLES: dict[str, OutputVariable] = _load()
+def _entry(name: str, entry: dict[str, Any]) -> Variable:
+    kind = entry["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"variables.toml [{name}]: kind {kind!r} is not one of {KINDS}")
+    attributes = tuple(entry.get("attributes", _default_attributes(kind)))
+    unknown = set(attributes) - set(ATTRIBUTE_FIELDS)
+    if unknown:
+        raise ValueError(f"variables.toml [{name}]: unknown attributes {sorted(unknown)}")
+    fields = {key: value for key, value in entry.items() if key not in ("dims", "attributes")}
+    return Variable(name=name, dims=tuple(entry["dims"]), attributes=attributes, **fields)
 
-STRUCTURAL_DIMS = (
-    "facility",
-    "destination_facility",
-    "service",
-    "resource",
-    "strike",
-    "alternative",
-    "time",
-    "outcome",
-    "input",
-)
+
+def _load() -> dict[str, Variable]:
+    text = files("facility_impact").joinpath("data/variables.toml").read_text(encoding="utf-8")
+    return {name: _entry(name, entry) for name, entry in tomllib.loads(text).items()}
+
+
+VARIABLES: Mapping[str, Variable] = MappingProxyType(_load())
+"""Every entry of the registry by name, in the file's order."""
+
+
+def of_kind(kind: Kind) -> Mapping[str, Variable]:
+    """The entries of one kind, in the registry's order."""
+    return MappingProxyType({name: v for name, v in VARIABLES.items() if v.kind == kind})
+
+
+OUTPUT_VARIABLES = of_kind("result")
+"""The kernel's results: the day-by-day variables of the result Dataset."""
+
+PARAMETERS = of_kind("parameter")
+"""The parameter Dataset's variables (:func:`facility_impact.model.parameters.build_parameters`)."""
+
+
+def _dims_of_role(role: str) -> tuple[str, ...]:
+    return tuple(name for name, v in VARIABLES.items() if v.dimension == role)
+
+
+STRUCTURAL_DIMS = _dims_of_role("structural")
 """Dims that describe the system; any other dim on a parameter is an ensemble dim."""
 
-RESULT_NAMES = (
-    # coordinates of results and summaries
-    "draw",
-    "scenario",
-    "day",
-    "period",
-    "threshold",
-    "quantile",
-    "indicator",
-    "moment",
-    "strike_day",
-    "strike_closure_days",
-    "strike_facility",
-    "strike_label",
-    "facility_label",
-    "alternative_label",
-    "scenario_label",
-    "input_keys",
-    "input_quantile",
-    "outcome_label",
-    "outcome_source",
-    "opens_day",
-    "closes_day",
-    # summary indicators
-    "baseline_volume_per_month",
-    "demand_total",
-    "forgone_care",
-    "served_elsewhere_total",
-    "forgone_share",
-    "capacity_loss_days",
-    "coverage",
-    "person_days_without_access",
-    "days_to_capacity",
-    "backlog_at_horizon",
-    "not_recovered_share",
-    "indicative_outcome",
-    "standard_value",
-    "standard_threshold",
-    "meets_standard",
-    "days_at_full_capacity",
-    "arrivals_total",
-    "received_total",
-    "overflow_total",
-)
-# name: (dims, units, long_name)
-PARAMETER_METADATA: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "population_baseline": (("facility",), "person", "catchment population before the strikes"),
-    "facility_opens_day": (("facility",), "d", "first day the facility exists"),
-    "facility_closes_day": (
-        ("facility",),
-        "d",
-        "first day the facility is closed for good (inf: never)",
-    ),
-    "network_distance_km": (
-        ("facility", "destination_facility"),
-        "km",
-        "distance from facility to destination facility (inf: out of reach)",
-    ),
-    "baseline_quantity": (("facility", "resource"), "1", "baseline quantity of resource"),
-    "baseline_capacity": (
-        ("facility", "service"),
-        "patient d-1",
-        "baseline capacity (daily volume served before the strikes)",
-    ),
-    "demand_ratio": (("facility", "service"), "1", "baseline demand over baseline volume"),
-    "dependency_weight": (
-        ("facility", "service", "resource"),
-        "1",
-        "dependency of service on resource",
-    ),
-    "deferrable_share": (("facility", "service"), "1", "share of unserved demand that waits"),
-    "backlog_attrition": (
-        ("facility", "service"),
-        "d-1",
-        "daily share of waiting patients who give up",
-    ),
-    "willingness_to_travel": (
-        ("facility", "service"),
-        "1",
-        "share of displaced patients willing to travel to an alternative",
-    ),
-    "distance_decay_km": (("facility", "service"), "km", "distance-decay scale of travel"),
-    "demand_multiplier": (("facility", "service", "time"), "1", "demand multiplier"),
-    "displacement_share": (("facility",), "1", "share of the population displaced"),
-    "displacement_curve": (("facility",), "1", "displacement curve family code"),
-    "displacement_time_days": (("facility",), "d", "displacement curve time"),
-    "displacement_mean_days": (("facility",), "d", "displacement curve mean (normal family)"),
-    "displacement_sd_days": (("facility",), "d", "displacement curve sd (normal family)"),
-    "displacement_start_day": (("facility",), "d", "day displacement starts"),
-    "strike_day": (("strike",), "d", "day of strike"),
-    "strike_closure_days": (("strike",), "d", "closure after strike"),
-    "strike_damage": (("strike", "resource"), "1", "damage fraction of resource"),
-    "strike_casualties": (("strike",), "patient", "casualties added to demand on the strike day"),
-    "strike_target": (("strike", "facility"), "1", "1 where the strike hits the facility"),
-    "strike_casualty_service": (
-        ("strike", "service"),
-        "1",
-        "1 for the service that receives the strike's casualties",
-    ),
-    "recovery_curve": (("facility", "resource"), "1", "recovery curve family code"),
-    "recovery_time_days": (("facility", "resource"), "d", "recovery curve time"),
-    "recovery_mean_days": (("facility", "resource"), "d", "recovery curve mean (normal family)"),
-    "recovery_sd_days": (("facility", "resource"), "d", "recovery curve sd (normal family)"),
-    "recovery_delay_days": (("facility", "resource"), "d", "delay before recovery starts"),
-    "recoverable_share": (
-        ("facility", "resource"),
-        "1",
-        "share of lost resource that can come back",
-    ),
-    "alternative_distance_km": (
-        ("facility", "alternative"),
-        "km",
-        "distance from facility to alternative",
-    ),
-    "alternative_spare_capacity": (
-        ("alternative", "service"),
-        "patient d-1",
-        "spare capacity of alternative",
-    ),
-    "alternative_capacity": (
-        ("alternative", "service"),
-        "patient d-1",
-        "baseline capacity of alternative (attraction weight)",
-    ),
-    "alternative_opens_day": (("alternative",), "d", "day the alternative opens"),
-    "outcome_rate": (
-        ("outcome",),
-        "1",
-        "indicative outcome per forgone patient",
-    ),
-    "outcome_service": (("outcome", "service"), "1", "1 for the service an outcome counts"),
-}
-
-
-RESERVED_DIMS = frozenset((*STRUCTURAL_DIMS, *PARAMETER_METADATA, *OUTPUT_VARIABLES, *RESULT_NAMES))
-"""Names a sweep dim cannot take: the model's dims, variables and coordinates."""
-
-SUMMARY_DIMS = ("period", "threshold", "indicator", "moment", "quantile")
+SUMMARY_DIMS = _dims_of_role("summary")
 """Dims that summaries add: windows after the first strike, recovery thresholds,
 standards' indicators and moments, quantiles over draws."""
+
+RESULT_NAMES = tuple(
+    name
+    for name, v in VARIABLES.items()
+    if (v.kind != "parameter" and v.dimension != "structural") or v.in_results
+)
+"""Names results and summaries carry besides the structural dims."""
+
+RESERVED_DIMS = frozenset(VARIABLES)
+"""Names a sweep dim cannot take: the model's dims, variables and coordinates."""
 
 SCENARIO_DIM = "scenario"
 DRAW_DIM = "draw"

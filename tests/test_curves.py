@@ -1,4 +1,5 @@
-"""Recovery curve families against hand-computed values (MODEL.md, "Availability")."""
+"""Recovery curve families against hand-computed values (docs/model.md,
+"Availability of resources")."""
 
 from __future__ import annotations
 

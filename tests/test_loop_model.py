@@ -5,7 +5,7 @@ over every dim but time, ``run_one`` walks days, facilities, services,
 resources, strikes and destinations with Python floats. Every output of both
 must agree to a relative 1e-9 on the two reference configurations (one
 facility; a region of six), on small configurations that each exercise one
-part of MODEL.md or of the network of docs/model.md, on ensembles with extra
+part of the model or of the network of docs/model.md, on ensembles with extra
 dims, and on random networks of one to three facilities. A change of behaviour
 on either side shows up as a disagreement; the hand-worked cases at the end
 tie the loop itself to docs/model.md.
@@ -35,9 +35,10 @@ from hypothesis import strategies as st
 
 from facility_impact import load_config
 from facility_impact.curves import CURVE_CODES
+from facility_impact.model.inputs import KERNEL_INPUTS
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters
-from facility_impact.variables import PARAMETER_METADATA, ensemble_dims
+from facility_impact.variables import PARAMETERS, ensemble_dims
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"
@@ -66,7 +67,7 @@ ABSOLUTE_FLOOR = 1e-12
 
 def _scale(outputs: dict[str, np.ndarray], name: str) -> float:
     """The size of a typical value of output ``name``, in its own unit."""
-    if name in ("available", "open"):
+    if name in ("available", "is_open"):
         return 1.0
     if name == "population":
         return float(np.max(np.abs(outputs["population"])))
@@ -127,11 +128,13 @@ def test_curve_codes_are_those_of_the_package():
 
 def test_model_inputs_are_parameters_and_leave_out_only_non_model_variables():
     """A new kernel input would be missing from MODEL_INPUTS: this names it."""
-    assert set(loop_model.MODEL_INPUTS) <= set(PARAMETER_METADATA)
-    left_out = set(PARAMETER_METADATA) - set(loop_model.MODEL_INPUTS)
+    assert set(loop_model.MODEL_INPUTS) <= set(PARAMETERS)
+    left_out = set(PARAMETERS) - set(loop_model.MODEL_INPUTS)
     # Resource counts describe the facility (standards), outcomes are applied to
-    # the results afterwards: neither enters the daily flows.
-    assert left_out == {"baseline_quantity", "outcome_rate", "outcome_service"}
+    # the results afterwards, input quantiles serve sensitivity analysis: none
+    # enters the daily flows.
+    assert left_out == {"baseline_quantity", "outcome_rate", "outcome_service", "input_quantile"}
+    assert set(loop_model.MODEL_INPUTS) == set(KERNEL_INPUTS)
 
 
 # ------------------------------------------------------------------ reference configuration
@@ -779,7 +782,7 @@ def test_random_networks(config):
     assert_implementations_agree(parameters_of(config))
 
 
-# ------------------------------------------------------------------ the loop against MODEL.md
+# ------------------------------------------------------------------ the loop against docs/model.md
 
 
 def test_loop_loses_sixty_and_a_half_days_after_total_destruction():
@@ -800,7 +803,7 @@ def test_loop_loses_sixty_and_a_half_days_after_total_destruction():
     unmet = sum(day[0][0] for day in results["unmet"])
     assert demand - served == pytest.approx(60.5 * volume / DAYS_PER_MONTH, rel=1e-12)
     assert unmet == pytest.approx(demand - served, rel=1e-12)
-    assert [day[0] for day in results["open"]] == [0.0] * 30 + [1.0] * 90
+    assert [day[0] for day in results["is_open"]] == [0.0] * 30 + [1.0] * 90
 
 
 def test_loop_serves_own_patients_first_then_arrivals_up_to_spare():

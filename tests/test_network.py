@@ -1,4 +1,5 @@
-"""A network of modelled facilities against hand-computed cases (MODEL.md, step 3).
+"""A network of modelled facilities against hand-computed cases (docs/model.md,
+"A network of facilities").
 
 Each expected value is worked out by hand from the diversion rule: the share of a
 sender's seekers heading to destination j is ``α · exp(-d/λ) · A_j / Σ_i A_i`` over

@@ -11,17 +11,30 @@ rates, the model's base unit.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from facility_impact.config.loading import BASE_SCENARIO, DAYS_PER_MONTH, Config
+from facility_impact.config import BASE_SCENARIO, DAYS_PER_MONTH, Config
 from facility_impact.config.sweeps import sweep_dims
 from facility_impact.config.variation import Sweep, Uncertain, Varying, stream_quantiles
 from facility_impact.errors import ConfigError
-from facility_impact.variables import PARAMETER_METADATA
+from facility_impact.model.inputs import KERNEL_INPUTS
+from facility_impact.variables import VARIABLES
+
+CARRIED = ("baseline_quantity", "outcome_rate", "outcome_service", "input_quantile")
+"""Parameters the builder makes beside the kernel's inputs (:data:`KERNEL_INPUTS`):
+resource counts for the standards, outcome rates applied to the results
+afterwards, and the quantiles of the uncertain inputs for sensitivity analysis
+(only when some input is uncertain). None enters the daily flows."""
+
+BUILT = (*KERNEL_INPUTS, *CARRIED)
+"""Every variable the parameter builder can make."""
 
 ABSENT_VALUE = {
     "population_baseline": 1.0,
@@ -37,17 +50,21 @@ ABSENT_VALUE = {
 alternative, a facility another scenario adds): it takes part in nothing.
 Every other parameter is 0 there."""
 
+Quantiles = dict[str, npt.NDArray[np.float64]]
 
-def build_parameters(
-    config: Config, *, quantiles: dict[str, np.ndarray] | None = None
-) -> xr.Dataset:
+Realise = Callable[[Varying], xr.DataArray]
+"""Turns a swept or uncertain configured number into its values along its dim."""
+
+
+def build_parameters(config: Config, *, quantiles: Quantiles | None = None) -> xr.Dataset:
     """The parameter Dataset of ``config``: one variable per model input, in base units.
 
     Units: patients per day for volumes, days for times, km for distances,
     fractions (``"1"``) for shares and weights. A swept number adds its sweep
     dim to the variables it feeds; a distribution adds ``draw``; named
     scenarios stack on ``scenario`` (first ``"base"``, the configuration as
-    written). A variable carries only the dims it varies along.
+    written). A variable carries only the dims it varies along, and the
+    attributes of its entry in the variable registry.
 
     ``quantiles`` maps random-stream names to uniform quantiles, one per draw;
     by default each stream gets :func:`~facility_impact.config.variation.stream_quantiles`
@@ -56,76 +73,101 @@ def build_parameters(
     for sensitivity analysis.
     """
     variants = [(BASE_SCENARIO, config), *((s.name, s.config) for s in config.scenarios)]
-    sweep_dim_of = sweep_dims([variant for _, variant in variants])
-    draws = config.draws if quantiles is None else len(next(iter(quantiles.values()), []))
-    used: dict[str, np.ndarray] = {} if quantiles is None else dict(quantiles)
-    stream_keys: dict[str, list[str]] = {}
-
-    def realise(value: Varying) -> xr.DataArray:
-        if isinstance(value, Sweep):
-            dim, coordinate = sweep_dim_of[value.path]
-            return xr.DataArray(
-                np.array(value.values, dtype=float), dims=dim, coords={dim: coordinate}
-            )
-        assert isinstance(value, Uncertain)
-        if value.stream not in used:
-            if quantiles is not None:
-                raise ConfigError(f"{value.path}: no quantiles given for stream {value.stream!r}")
-            used[value.stream] = stream_quantiles(value.stream, draws, config.seed)
-        keys = stream_keys.setdefault(value.stream, [])
-        if value.path not in keys:
-            keys.append(value.path)
-        return xr.DataArray(value.values_at(used[value.stream]), dims="draw")
-
-    datasets = [_build_one(variant, realise) for _, variant in variants]
+    realiser = _Realiser(config, sweep_dims([variant for _, variant in variants]), quantiles)
+    datasets = [_build_one(variant, realiser) for _, variant in variants]
     if len(datasets) == 1:
         params = datasets[0]
     else:
-        params = xr.concat(
-            datasets,
-            dim=xr.DataArray(np.array([name for name, _ in variants]), dims="scenario"),
-            join="outer",
-            fill_value={name: ABSENT_VALUE.get(name, 0.0) for name in PARAMETER_METADATA},
-            data_vars="all",
-            coords="minimal",
-        )
-        # Only what a scenario changes varies along ``scenario``.
-        for name, variable in params.data_vars.items():
-            first = variable.isel(scenario=0, drop=True)
-            if all(
-                variable.isel(scenario=i, drop=True).equals(first) for i in range(1, len(variants))
-            ):
-                params[name] = first
-        if not any("scenario" in variable.dims for variable in params.data_vars.values()):
-            # Scenarios identical to the base still get results of their own.
-            params["population_baseline"] = params["population_baseline"].expand_dims(
-                scenario=params["scenario"].values
-            )
-    for name, (_, units, long_name) in PARAMETER_METADATA.items():
-        params[name].attrs = {"units": units, "long_name": long_name}
-    if stream_keys:
-        streams = sorted(stream_keys)
-        params["input_quantile"] = xr.DataArray(
-            np.stack([used[stream] for stream in streams]),
-            dims=("input", "draw"),
-            attrs={
-                "units": "1",
-                "long_name": "quantile of each uncertain input (Latin hypercube)",
-            },
-        )
-        params = params.assign_coords(
-            input=streams,
-            input_keys=("input", [", ".join(stream_keys[stream]) for stream in streams]),
-        )
+        params = _stack_scenarios(datasets, [name for name, _ in variants])
+    for name in params.data_vars:
+        params[name].attrs = VARIABLES[str(name)].attrs
+    params = realiser.record_quantiles(params)
     if "draw" in params.dims:
         params = params.assign_coords(draw=np.arange(params.sizes["draw"]))
-        params["draw"].attrs = {"long_name": "Monte Carlo draw"}
+        params["draw"].attrs = VARIABLES["draw"].attrs
     # The kernel stores its results in this type (run.precision).
     params.attrs["results_dtype"] = config.results_dtype
     return params
 
 
-def _stack(values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise) -> xr.DataArray:
+@dataclass
+class _Realiser:
+    """Values of swept and uncertain numbers, and which keys drew from which stream."""
+
+    config: Config
+    sweep_dim_of: dict[str, tuple[str, Any]]
+    quantiles: Quantiles | None
+    used: Quantiles = field(default_factory=dict)
+    stream_keys: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.quantiles is not None:
+            self.used = dict(self.quantiles)
+
+    @property
+    def draws(self) -> int:
+        if self.quantiles is None:
+            return self.config.draws
+        return len(next(iter(self.quantiles.values()), []))
+
+    def __call__(self, value: Varying) -> xr.DataArray:
+        if isinstance(value, Sweep):
+            dim, coordinate = self.sweep_dim_of[value.path]
+            return xr.DataArray(
+                np.array(value.values, dtype=float), dims=dim, coords={dim: coordinate}
+            )
+        assert isinstance(value, Uncertain)
+        if value.stream not in self.used:
+            if self.quantiles is not None:
+                raise ConfigError(f"{value.path}: no quantiles given for stream {value.stream!r}")
+            self.used[value.stream] = stream_quantiles(value.stream, self.draws, self.config.seed)
+        keys = self.stream_keys.setdefault(value.stream, [])
+        if value.path not in keys:
+            keys.append(value.path)
+        return xr.DataArray(value.values_at(self.used[value.stream]), dims="draw")
+
+    def record_quantiles(self, params: xr.Dataset) -> xr.Dataset:
+        """``params`` with ``input_quantile`` and the ``input`` coordinates, if any
+        stream was drawn from."""
+        if not self.stream_keys:
+            return params
+        streams = sorted(self.stream_keys)
+        params["input_quantile"] = xr.DataArray(
+            np.stack([self.used[stream] for stream in streams]),
+            dims=("input", "draw"),
+            attrs=VARIABLES["input_quantile"].attrs,
+        )
+        return params.assign_coords(
+            input=streams,
+            input_keys=("input", [", ".join(self.stream_keys[stream]) for stream in streams]),
+        )
+
+
+def _stack_scenarios(datasets: list[xr.Dataset], names: list[str]) -> xr.Dataset:
+    """The scenarios' parameters along ``scenario``; only what a scenario changes varies."""
+    params = xr.concat(
+        datasets,
+        dim=xr.DataArray(np.array(names), dims="scenario"),
+        join="outer",
+        fill_value={name: ABSENT_VALUE.get(name, 0.0) for name in BUILT},
+        data_vars="all",
+        coords="minimal",
+    )
+    for name, variable in params.data_vars.items():
+        first = variable.isel(scenario=0, drop=True)
+        if all(variable.isel(scenario=i, drop=True).equals(first) for i in range(1, len(names))):
+            params[name] = first
+    if not any("scenario" in variable.dims for variable in params.data_vars.values()):
+        # Scenarios identical to the base still get results of their own.
+        params["population_baseline"] = params["population_baseline"].expand_dims(
+            scenario=params["scenario"].values
+        )
+    return params
+
+
+def _stack(
+    values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise: Realise
+) -> xr.DataArray:
     """A DataArray from nested lists of configured numbers.
 
     Fixed numbers fill a plain array; each :class:`Varying` cell is replaced
@@ -146,77 +188,43 @@ def _stack(values: Any, dims: tuple[str, ...], shape: tuple[int, ...], realise) 
     return xr.DataArray(out, dims=(*extra_dims, *dims), coords=coords)
 
 
-def _build_one(config: Config, realise) -> xr.Dataset:
-    """The parameter Dataset of one scenario (see :func:`build_parameters`)."""
-    facilities = list(config.facilities.values())
-    facility_names = [f.name for f in facilities]
-    services = config.service_names
-    resources = config.resource_names
-    strikes = config.strikes
-    alternatives = config.alternatives
-    outcomes = config.outcomes
-    horizon = config.horizon_days
-    sizes = {
-        "facility": len(facilities),
-        "destination_facility": len(facilities),
-        "service": len(services),
-        "resource": len(resources),
-        "strike": len(strikes),
-        "alternative": len(alternatives),
-        "outcome": len(outcomes),
-    }
+@dataclass(frozen=True)
+class _Layout:
+    """One scenario's entries along each structural dim, and how to stack numbers on them."""
 
-    def stack(values: Any, *dims: str) -> xr.DataArray:
-        return _stack(values, dims, tuple(sizes[d] for d in dims), realise)
+    config: Config
+    realise: Realise
 
-    def number(value: float) -> float | xr.DataArray:
-        return realise(value) if isinstance(value, Varying) else float(value)
+    @property
+    def facilities(self) -> list[Any]:
+        return list(self.config.facilities.values())
 
-    service_of = {f.name: f.services for f in facilities}
+    @property
+    def facility_names(self) -> list[str]:
+        return [f.name for f in self.facilities]
 
-    def service_value(attribute: str, missing: float = 0.0) -> xr.DataArray:
-        return stack(
-            [
-                [getattr(service_of[f].get(s), attribute, missing) for s in services]
-                for f in facility_names
-            ],
-            "facility",
-            "service",
-        )
+    def size(self, dim: str) -> int:
+        config = self.config
+        return {
+            "facility": len(config.facilities),
+            "destination_facility": len(config.facilities),
+            "service": len(config.service_names),
+            "resource": len(config.resource_names),
+            "strike": len(config.strikes),
+            "alternative": len(config.alternatives),
+            "outcome": len(config.outcomes),
+        }[dim]
 
-    day = xr.DataArray(np.arange(horizon), dims="time")
-    multiplier = xr.DataArray(
-        np.ones((len(facilities), len(services), horizon)), dims=("facility", "service", "time")
-    )
-    for i, facility in enumerate(facilities):
-        for j, service in enumerate(services):
-            for period in getattr(facility.services.get(service), "demand_multipliers", ()):
-                cell = np.zeros((len(facilities), len(services)), dtype=bool)
-                cell[i, j] = True
-                inside = (day >= number(period.start_day)) & (day < number(period.end_day))
-                applies = inside & xr.DataArray(cell, dims=("facility", "service"))
-                multiplier = multiplier * xr.where(applies, number(period.factor), 1.0)
+    def stack(self, values: Any, *dims: str) -> xr.DataArray:
+        return _stack(values, dims, tuple(self.size(d) for d in dims), self.realise)
 
-    def displacement(attribute: str) -> xr.DataArray:
-        values = []
-        for facility in facilities:
-            move = facility.displacement
-            if move is None:
-                values.append(0.0)
-            elif attribute in ("share", "start_day"):
-                values.append(getattr(move, attribute))
-            elif attribute == "code":
-                values.append(move.curve.code)
-            else:
-                values.append(getattr(move.curve, attribute))
-        return stack(values, "facility")
+    def number(self, value: float) -> float | xr.DataArray:
+        return self.realise(value) if isinstance(value, Varying) else float(value)
 
-    def recovery_value(value_of) -> xr.DataArray:
-        return stack(
-            [[value_of(config.recovery_for(r, f)) for r in resources] for f in facility_names],
-            "facility",
-            "resource",
-        )
+
+def _facility_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """Population, life span, travel between facilities and resource counts."""
+    config, facilities, names = layout.config, layout.facilities, layout.facility_names
 
     def network_distance(origin: str, destination: str) -> float:
         # Without [network] nobody can travel between modelled facilities (checked).
@@ -224,39 +232,46 @@ def _build_one(config: Config, realise) -> xr.Dataset:
             return 0.0 if origin == destination else math.inf
         return config.network.distance(origin, destination)
 
-    def alternative_volume(attribute: str) -> xr.DataArray:
-        per_month = [[getattr(a, attribute).get(s, 0.0) for s in services] for a in alternatives]
-        return stack(per_month, "alternative", "service") / DAYS_PER_MONTH
-
-    values = {
-        "population_baseline": stack([f.population for f in facilities], "facility"),
-        "facility_opens_day": stack([f.opens_day for f in facilities], "facility"),
-        "facility_closes_day": stack(
-            [math.inf if f.closes_day is None else f.closes_day for f in facilities], "facility"
-        ),
-        "network_distance_km": stack(
-            [[network_distance(o, d) for d in facility_names] for o in facility_names],
+    closes = [math.inf if f.closes_day is None else f.closes_day for f in facilities]
+    return {
+        "population_baseline": layout.stack([f.population for f in facilities], "facility"),
+        "facility_opens_day": layout.stack([f.opens_day for f in facilities], "facility"),
+        "facility_closes_day": layout.stack(closes, "facility"),
+        "network_distance_km": layout.stack(
+            [[network_distance(o, d) for d in names] for o in names],
             "facility",
             "destination_facility",
         ),
-        "baseline_quantity": stack(
-            [[f.resources.get(r, 0.0) for r in resources] for f in facilities],
+        "baseline_quantity": layout.stack(
+            [[f.resources.get(r, 0.0) for r in config.resource_names] for f in facilities],
             "facility",
             "resource",
         ),
+    }
+
+
+def _service_values(layout: _Layout, multiplier: xr.DataArray) -> dict[str, xr.DataArray]:
+    """Each facility's services: volume, demand, dependencies, waiting and travel."""
+    services, resources = layout.config.service_names, layout.config.resource_names
+    service_of = {f.name: f.services for f in layout.facilities}
+    names = layout.facility_names
+
+    def service_value(attribute: str, missing: float = 0.0) -> xr.DataArray:
+        return layout.stack(
+            [[getattr(service_of[f].get(s), attribute, missing) for s in services] for f in names],
+            "facility",
+            "service",
+        )
+
+    def need(facility: str, service: str, resource: str) -> float:
+        offered = service_of[facility]
+        return offered[service].needs.get(resource, 0.0) if service in offered else 0.0
+
+    return {
         "baseline_capacity": service_value("volume_per_month") / DAYS_PER_MONTH,
         "demand_ratio": service_value("demand_ratio", 1.0),
-        "dependency_weight": stack(
-            [
-                [
-                    [
-                        service_of[f][s].needs.get(r, 0.0) if s in service_of[f] else 0.0
-                        for r in resources
-                    ]
-                    for s in services
-                ]
-                for f in facility_names
-            ],
+        "dependency_weight": layout.stack(
+            [[[need(f, s, r) for r in resources] for s in services] for f in names],
             "facility",
             "service",
             "resource",
@@ -266,12 +281,64 @@ def _build_one(config: Config, realise) -> xr.Dataset:
         "willingness_to_travel": service_value("willingness_to_travel"),
         "distance_decay_km": service_value("distance_decay_km", np.inf),
         "demand_multiplier": multiplier,
+    }
+
+
+def _demand_multiplier(layout: _Layout) -> xr.DataArray:
+    """The product of every demand period's factor on the days it covers, else 1."""
+    facilities, services = layout.facilities, layout.config.service_names
+    horizon = layout.config.horizon_days
+    day = xr.DataArray(np.arange(horizon), dims="time")
+    multiplier = xr.DataArray(
+        np.ones((len(facilities), len(services), horizon)), dims=("facility", "service", "time")
+    )
+    for i, facility in enumerate(facilities):
+        for j, service in enumerate(services):
+            for period in getattr(facility.services.get(service), "demand_multipliers", ()):
+                cell = np.zeros((len(facilities), len(services)), dtype=bool)
+                cell[i, j] = True
+                inside = (day >= layout.number(period.start_day)) & (
+                    day < layout.number(period.end_day)
+                )
+                applies = inside & xr.DataArray(cell, dims=("facility", "service"))
+                factor = layout.number(period.factor)
+                # xarray's where carries no type annotations.
+                multiplier = multiplier * xr.where(applies, factor, 1.0)  # type: ignore[no-untyped-call]
+    return multiplier
+
+
+def _displacement_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """The displacement curve of each facility's catchment (none: share 0)."""
+
+    def displacement(attribute: str) -> xr.DataArray:
+        values = []
+        for facility in layout.facilities:
+            move = facility.displacement
+            if move is None:
+                values.append(0.0)
+            elif attribute in ("share", "start_day"):
+                values.append(getattr(move, attribute))
+            elif attribute == "code":
+                values.append(move.curve.code)
+            else:
+                values.append(getattr(move.curve, attribute))
+        return layout.stack(values, "facility")
+
+    return {
         "displacement_share": displacement("share"),
         "displacement_curve": displacement("code"),
         "displacement_time_days": displacement("time_days"),
         "displacement_mean_days": displacement("mean_days"),
         "displacement_sd_days": displacement("sd_days"),
         "displacement_start_day": displacement("start_day") + displacement("delay_days"),
+    }
+
+
+def _strike_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """Each strike's day, closure, damage, casualties and target."""
+    strikes, stack = layout.config.strikes, layout.stack
+    resources, services = layout.config.resource_names, layout.config.service_names
+    return {
         "strike_day": stack([k.day for k in strikes], "strike"),
         "strike_closure_days": stack([k.closure_days for k in strikes], "strike"),
         "strike_damage": stack(
@@ -280,7 +347,10 @@ def _build_one(config: Config, realise) -> xr.Dataset:
         "strike_casualties": stack([k.casualties for k in strikes], "strike"),
         # A disabled strike (a scenario's "what if it had not happened") hits nobody.
         "strike_target": stack(
-            [[float(k.enabled and k.facility == f) for f in facility_names] for k in strikes],
+            [
+                [float(k.enabled and k.facility == f) for f in layout.facility_names]
+                for k in strikes
+            ],
             "strike",
             "facility",
         ),
@@ -289,37 +359,97 @@ def _build_one(config: Config, realise) -> xr.Dataset:
             "strike",
             "service",
         ),
+    }
+
+
+def _recovery_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """How each resource of each facility recovers."""
+    config = layout.config
+
+    def recovery_value(value_of: Callable[[Any], float]) -> xr.DataArray:
+        return layout.stack(
+            [
+                [value_of(config.recovery_for(r, f)) for r in config.resource_names]
+                for f in layout.facility_names
+            ],
+            "facility",
+            "resource",
+        )
+
+    return {
         "recovery_curve": recovery_value(lambda rec: rec.curve.code),
         "recovery_time_days": recovery_value(lambda rec: rec.curve.time_days),
         "recovery_mean_days": recovery_value(lambda rec: rec.curve.mean_days),
         "recovery_sd_days": recovery_value(lambda rec: rec.curve.sd_days),
         "recovery_delay_days": recovery_value(lambda rec: rec.curve.delay_days),
         "recoverable_share": recovery_value(lambda rec: rec.recoverable_share),
-        "alternative_distance_km": stack(
-            [[a.distance_km[f] for a in alternatives] for f in facility_names],
+    }
+
+
+def _alternative_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """The alternatives' distances, capacities and opening days."""
+    alternatives, services = layout.config.alternatives, layout.config.service_names
+
+    def per_day(attribute: str) -> xr.DataArray:
+        per_month = [[getattr(a, attribute).get(s, 0.0) for s in services] for a in alternatives]
+        return layout.stack(per_month, "alternative", "service") / DAYS_PER_MONTH
+
+    return {
+        "alternative_distance_km": layout.stack(
+            [[a.distance_km[f] for a in alternatives] for f in layout.facility_names],
             "facility",
             "alternative",
         ),
-        "alternative_spare_capacity": alternative_volume("spare_capacity_per_month"),
-        "alternative_capacity": alternative_volume("capacity_per_month"),
-        "alternative_opens_day": stack([a.opens_day for a in alternatives], "alternative"),
-        "outcome_rate": stack([o.per_forgone_patient for o in outcomes], "outcome"),
-        "outcome_service": stack(
+        "alternative_spare_capacity": per_day("spare_capacity_per_month"),
+        "alternative_capacity": per_day("capacity_per_month"),
+        "alternative_opens_day": layout.stack([a.opens_day for a in alternatives], "alternative"),
+    }
+
+
+def _outcome_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """The indicative outcomes' rates and the service each counts."""
+    outcomes, services = layout.config.outcomes, layout.config.service_names
+    return {
+        "outcome_rate": layout.stack([o.per_forgone_patient for o in outcomes], "outcome"),
+        "outcome_service": layout.stack(
             [[float(o.service == s) for s in services] for o in outcomes], "outcome", "service"
         ),
     }
-    coords = {
-        "facility": facility_names,
-        "destination_facility": facility_names,
-        "service": services,
-        "resource": resources,
-        "strike": np.arange(len(strikes)),
-        "alternative": [a.name for a in alternatives],
-        "outcome": [o.name for o in outcomes],
+
+
+def _coordinates(config: Config) -> dict[str, Any]:
+    horizon = config.horizon_days
+    names = [f.name for f in config.facilities.values()]
+    coords: dict[str, Any] = {
+        "facility": names,
+        "destination_facility": names,
+        "service": config.service_names,
+        "resource": config.resource_names,
+        "strike": np.arange(len(config.strikes)),
+        "alternative": [a.name for a in config.alternatives],
+        "outcome": [o.name for o in config.outcomes],
         "day": ("time", np.arange(horizon)),
     }
     if config.start_date is not None:
         coords["time"] = pd.date_range(config.start_date, periods=horizon, freq="D")
     else:
         coords["time"] = np.arange(horizon)
-    return xr.Dataset(values, coords=coords)
+    return coords
+
+
+def _build_one(config: Config, realise: Realise) -> xr.Dataset:
+    """The parameter Dataset of one scenario (see :func:`build_parameters`)."""
+    layout = _Layout(config, realise)
+    # Demand periods first: input_keys lists the keys that draw from a random
+    # stream in the order they first do.
+    multiplier = _demand_multiplier(layout)
+    values = {
+        **_facility_values(layout),
+        **_service_values(layout, multiplier),
+        **_displacement_values(layout),
+        **_strike_values(layout),
+        **_recovery_values(layout),
+        **_alternative_values(layout),
+        **_outcome_values(layout),
+    }
+    return xr.Dataset(values, coords=_coordinates(config))

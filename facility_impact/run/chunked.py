@@ -20,7 +20,8 @@ Pure: builds a task graph, runs nothing, reads and writes no file.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -39,6 +40,10 @@ task; 256 MiB keeps a run on a 2-core machine well under 3 GiB, while making
 blocks long enough (13 days of 50,000 draws of the reference hospital in
 float64) that the kernel's per-call set-up and the store's chunk count stay small."""
 
+Consumer = Callable[[dict[str, np.ndarray], dict[str, slice]], None]
+"""Takes one block's outputs and the slices of the results it covers
+(see :func:`consumed_blocks`)."""
+
 BLOCK_TASK_PREFIX = "facility-impact-block"
 """Name prefix of the kernel tasks in the graph (one per block); used to count progress."""
 
@@ -49,6 +54,7 @@ class MissingDaskError(ImportError):
 
 def require_dask() -> None:
     try:
+        # dask is optional (the ``scale`` extra): this only checks it is installed.
         import dask.array  # noqa: F401
     except ImportError:
         raise MissingDaskError(
@@ -118,12 +124,6 @@ def plan_chunks(
     return plan
 
 
-def _run_block(
-    params: xr.Dataset, start_day: int, stop_day: int, state: ModelState | None
-) -> tuple[dict[str, np.ndarray], ModelState]:
-    return run_days(params, start_day, stop_day, state)
-
-
 def _state_of(block: tuple[dict[str, np.ndarray], ModelState]) -> ModelState:
     # Its own task, so the next block (maybe on another worker) receives the
     # small state and not this block's outputs.
@@ -165,6 +165,7 @@ def lazy_outputs(
     :func:`plan_chunks`. Dtypes follow what the kernel returns.
     """
     require_dask()
+    # dask is optional (the ``scale`` extra): only the out-of-core path needs it.
     import dask.array as da
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
@@ -179,7 +180,7 @@ def lazy_outputs(
     split = [dim for dim in ens if dim in ("scenario", "draw")]
     time_bounds = _bounds(plan["time"])
 
-    kernel_graph: dict = {}
+    kernel_graph: dict[Any, Any] = {}
     for combination in itertools.product(*(enumerate(_bounds(plan[dim])) for dim in split)):
         index = tuple(i for i, _ in combination)
         selection = {
@@ -189,18 +190,20 @@ def lazy_outputs(
         previous = None
         for t, (start, stop) in enumerate(time_bounds):
             key = (block_name, *index, t)
-            kernel_graph[key] = (_run_block, (params_name, *index), start, stop, previous)
+            kernel_graph[key] = (run_days, (params_name, *index), start, stop, previous)
             kernel_graph[(state_name, *index, t)] = (_state_of, key)
             previous = (state_name, *index, t)
 
-    def chunk_index(block_index: tuple[int, ...], structure: tuple[str, ...], t: int):
+    def chunk_index(
+        block_index: tuple[int, ...], structure: tuple[str, ...], t: int
+    ) -> tuple[int, ...]:
         by_dim = dict(zip(split, block_index, strict=True))
         return (*(by_dim.get(dim, 0) for dim in ens), *(0 for _ in structure), t)
 
-    outputs = {}
+    outputs: dict[str, xr.DataArray] = {}
     for name, structure in structures.items():
         array_name = f"facility-impact-{name}-{token}"
-        layer = {
+        layer: dict[Any, Any] = {
             (array_name, *chunk_index(key[1:-1], structure, key[-1])): (_output_of, key, name)
             for key in kernel_graph
             if key[0] == block_name
@@ -214,7 +217,8 @@ def lazy_outputs(
             *((params.sizes[dim],) for dim in structure),
             plan["time"],
         )
-        array = da.Array(graph, array_name, chunks=array_chunks, dtype=dtypes[name])
+        # dask's constructors carry no type annotations.
+        array = da.Array(graph, array_name, chunks=array_chunks, dtype=dtypes[name])  # type: ignore[no-untyped-call]
         outputs[name] = xr.DataArray(array, dims=(*ens, *structure, "time"))
     return outputs
 
@@ -224,7 +228,7 @@ def _run_and_consume(
     start_day: int,
     stop_day: int,
     state: ModelState | None,
-    consume,
+    consume: Consumer,
     where: dict[str, slice],
 ) -> ModelState:
     outputs, state = run_days(params, start_day, stop_day, state)
@@ -238,9 +242,9 @@ def _finished(*states: ModelState) -> int:
 
 def consumed_blocks(
     params: xr.Dataset,
-    consume,
+    consume: Consumer,
     plan: Mapping[str, tuple[int, ...]],
-):
+) -> Any:
     """A dask Delayed that simulates every block and hands its outputs to ``consume``.
 
     ``consume(outputs, where)`` gets the kernel's time-first outputs of one block
@@ -254,6 +258,7 @@ def consumed_blocks(
     worker's blocks are simulated again). ``plan``: see :func:`plan_chunks`.
     """
     require_dask()
+    # dask is optional (the ``scale`` extra): only the out-of-core path needs it.
     from dask.base import tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
@@ -264,7 +269,7 @@ def consumed_blocks(
     params_name = f"facility-impact-parameters-{token}"
     final = f"facility-impact-finished-{token}"
     split = [dim for dim in ens if dim in ("scenario", "draw")]
-    graph: dict = {}
+    graph: dict[Any, Any] = {}
     last = []
     for combination in itertools.product(*(enumerate(_bounds(plan[dim])) for dim in split)):
         index = tuple(i for i, _ in combination)
@@ -285,4 +290,6 @@ def consumed_blocks(
             previous = key
         last.append(previous)
     graph[final] = (_finished, *last)
-    return Delayed(final, HighLevelGraph.from_collections(final, graph, dependencies=()))
+    layers = HighLevelGraph.from_collections(final, graph, dependencies=())
+    # dask's constructors carry no type annotations.
+    return Delayed(final, layers)  # type: ignore[no-untyped-call]

@@ -32,13 +32,14 @@ import xarray as xr
 
 from facility_impact.config.loading import Config, load_config
 from facility_impact.errors import ConfigError
+from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import over_draws, per_run
 from facility_impact.results.summary_table import summary_table
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.run import io, progress
 from facility_impact.run.chunked import consumed_blocks
-from facility_impact.run.workflow import KERNEL_LAYOUT, simulate_parameters, with_configuration
+from facility_impact.run.workflow import simulate_parameters, with_configuration
 from facility_impact.variables import ensemble_dims
 
 DEFAULT_CHUNK_DRAWS = 50_000

@@ -6,33 +6,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from facility_impact.config.loading import BASE_SCENARIO, Config, load_config
 from facility_impact.model.kernel import run_model
+from facility_impact.model.outputs import KERNEL_LAYOUT, label_results
 from facility_impact.model.parameters import build_parameters
 from facility_impact.run.chunked import lazy_outputs
-from facility_impact.variables import OUTPUT_VARIABLES, ensemble_dims
+from facility_impact.variables import ensemble_dims
 from facility_impact.version import __version__
-
-# Kernel array name → (output variable, structural dims after the ensemble dims);
-# the chunked writer (scale.py) uses it too.
-KERNEL_LAYOUT = {
-    "available": ("available", ("facility", "resource")),
-    "capacity": ("capacity", ("facility", "service")),
-    "demand": ("demand", ("facility", "service")),
-    "served": ("served", ("facility", "service")),
-    "served_elsewhere": ("served_elsewhere", ("facility", "service")),
-    "unmet": ("unmet", ("facility", "service")),
-    "abandoned": ("abandoned", ("facility", "service")),
-    "backlog": ("backlog", ("facility", "service")),
-    "arrivals": ("arrivals", ("facility", "service")),
-    "received": ("received", ("facility", "service")),
-    "population": ("population", ("facility",)),
-    "open": ("is_open", ("facility",)),
-    "received_by_alternative": ("received_by_alternative", ("alternative", "service")),
-}
 
 
 def simulate_parameters(
@@ -67,64 +49,7 @@ def simulate_parameters(
             kernel_name: structure for kernel_name, (_, structure) in KERNEL_LAYOUT.items()
         }
         outputs = lazy_outputs(params, structures, chunks)
-    return _label_results(params, outputs)
-
-
-def _label_results(params: xr.Dataset, outputs: Mapping[str, xr.DataArray]) -> xr.Dataset:
-    """The result Dataset from the kernel's outputs, each dims ``(*ensemble, *structure, time)``.
-
-    Shared by the in-memory and the chunked path, so both give the same names,
-    coordinates, attributes and dtypes.
-    """
-    ens = ensemble_dims(params)
-    data_vars = {name: outputs[kernel_name] for kernel_name, (name, _) in KERNEL_LAYOUT.items()}
-    # In the results' own type, so that an undamaged day's capacity equals it exactly.
-    results_dtype = outputs["capacity"].dtype
-    data_vars["baseline_capacity"] = params["baseline_capacity"].astype(results_dtype)
-    data_vars["baseline_quantity"] = params["baseline_quantity"]
-    # Carried into the results so that summaries and sensitivity need only the file.
-    for name in ("outcome_rate", "outcome_service", "input_quantile"):
-        if name in params and params[name].size:
-            data_vars[name] = params[name]
-    coords = {
-        name: params.coords[name]
-        for name in params.coords
-        if params.coords[name].size
-        and set(params.coords[name].dims)
-        <= {*ens, "facility", "service", "resource", "alternative", "time", "outcome", "input"}
-    }
-    result = xr.Dataset(data_vars, coords=coords)
-    for name, spec in OUTPUT_VARIABLES.items():
-        if name in result:
-            result[name].attrs = spec.attrs
-    result["day"].attrs = {"units": "d", "long_name": "days since t = 0"}
-    if np.issubdtype(result["time"].dtype, np.datetime64):
-        result["time"].attrs = {"long_name": "date"}
-    else:
-        result["time"].attrs = {"units": "d", "long_name": "days since t = 0"}
-    # A strike that a scenario switches off (or lacks) hits nobody: its day is
-    # NaN there, so it marks no figure and does not start the summary windows.
-    target = params["strike_target"]
-    hits = target.max("facility") > 0 if target.sizes["facility"] else target.sum("facility") > 0
-    struck = target.argmax("facility") if target.sizes["strike"] else target.sum("facility")
-    names = np.where(hits.values, params["facility"].values[struck.values.astype(int)], "")
-    result = result.assign_coords(
-        strike_day=params["strike_day"].where(hits),
-        strike_closure_days=params["strike_closure_days"],
-        strike_facility=(struck.dims, names.astype(str)),
-    )
-    result["strike_day"].attrs = {"units": "d", "long_name": "day of strike"}
-    result["strike_closure_days"].attrs = {"units": "d", "long_name": "closure after strike"}
-    result["strike_facility"].attrs = {"long_name": "facility struck"}
-    result = result.assign_coords(
-        opens_day=params["facility_opens_day"], closes_day=params["facility_closes_day"]
-    )
-    result["opens_day"].attrs = {"units": "d", "long_name": "first day the facility exists"}
-    result["closes_day"].attrs = {
-        "units": "d",
-        "long_name": "first day the facility is closed for good (inf: never)",
-    }
-    return result
+    return label_results(params, outputs)
 
 
 def simulate(

@@ -1,4 +1,4 @@
-"""Invariants of the model on random valid configurations (MODEL.md, "Conservation").
+"""Invariants of the model on random valid configurations (docs/model.md, "One day").
 
 The strategy draws one-facility configurations with 1-3 services, 1-3
 resources, 0-3 strikes, every recovery family, 0-2 alternatives, displacement

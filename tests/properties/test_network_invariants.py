@@ -1,4 +1,5 @@
-"""Invariants of random networks of facilities (MODEL.md, "Conservation" and step 3).
+"""Invariants of random networks of facilities (docs/model.md, "One day" and
+"A network of facilities").
 
 The strategy draws 1-4 modelled facilities, each with its own services, resources,
 opening and closing days and sometimes its own recovery tables, a random distance

@@ -1,0 +1,79 @@
+"""What the kernel reads: each parameter it needs and the layout it needs it in.
+
+The kernel declares its inputs here, once, as fields of :class:`KernelInputs`
+with their structural dims in the kernel's own axis order; :data:`KERNEL_INPUTS`
+lists them for the parameter builder, which makes exactly these (plus the
+variables it carries along for the results, ``parameters.CARRIED``). Units and
+meaning of each are in the variable registry (``data/variables.toml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Annotated, Any, get_type_hints
+
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class KernelInputs:
+    """Parameters in the kernel's layout: structure first, ensemble points last (``N`` or 1).
+
+    Each field is annotated with its structural dims, in the kernel's axis order.
+    """
+
+    dependency_weight: Annotated[Array, "facility", "resource", "service"]
+    baseline_capacity: Annotated[Array, "facility", "service"]
+    demand_ratio: Annotated[Array, "facility", "service"]
+    deferrable_share: Annotated[Array, "facility", "service"]
+    backlog_attrition: Annotated[Array, "facility", "service"]
+    demand_multiplier: Annotated[Array, "time", "facility", "service"]
+    strike_day: Annotated[Array, "strike"]
+    strike_closure_days: Annotated[Array, "strike"]
+    strike_target: Annotated[Array, "strike", "facility"]
+    strike_damage: Annotated[Array, "strike", "resource"]
+    strike_casualties: Annotated[Array, "strike"]
+    strike_casualty_service: Annotated[Array, "strike", "service"]
+    recovery_curve: Annotated[Array, "facility", "resource"]
+    recovery_time_days: Annotated[Array, "facility", "resource"]
+    recovery_mean_days: Annotated[Array, "facility", "resource"]
+    recovery_sd_days: Annotated[Array, "facility", "resource"]
+    recovery_delay_days: Annotated[Array, "facility", "resource"]
+    recoverable_share: Annotated[Array, "facility", "resource"]
+    population_baseline: Annotated[Array, "facility"]
+    displacement_share: Annotated[Array, "facility"]
+    displacement_start_day: Annotated[Array, "facility"]
+    displacement_curve: Annotated[Array, "facility"]
+    displacement_time_days: Annotated[Array, "facility"]
+    displacement_mean_days: Annotated[Array, "facility"]
+    displacement_sd_days: Annotated[Array, "facility"]
+    facility_opens_day: Annotated[Array, "facility"]
+    facility_closes_day: Annotated[Array, "facility"]
+    network_distance_km: Annotated[Array, "facility", "destination_facility"]
+    alternative_distance_km: Annotated[Array, "facility", "alternative"]
+    alternative_spare_capacity: Annotated[Array, "alternative", "service"]
+    alternative_capacity: Annotated[Array, "alternative", "service"]
+    alternative_opens_day: Annotated[Array, "alternative"]
+    willingness_to_travel: Annotated[Array, "facility", "service"]
+    distance_decay_km: Annotated[Array, "facility", "service"]
+
+    def block(self, points: slice) -> KernelInputs:
+        """The inputs of the ensemble points ``points`` (arrays of length 1 stay broadcast)."""
+        cut = {
+            name: value[..., points] if value.shape[-1] > 1 else value
+            for name, value in vars(self).items()
+        }
+        return KernelInputs(**cut)
+
+
+KERNEL_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        name: tuple(hint.__metadata__)
+        for name, hint in get_type_hints(KernelInputs, include_extras=True).items()
+    }
+)
+"""Every parameter the kernel reads → its structural dims in the kernel's axis order."""
