@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
 
 EXIT_BAD_INPUT = 2
@@ -175,6 +176,19 @@ def _command_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema of a configuration (printed, or written to --out); or check CONFIGs."""
+    if args.configs:
+        for line in check_files(args.configs):
+            print(line)
+    elif args.out is not None:
+        write_json_schema(Path(args.out))
+        print(f"wrote {args.out}")
+    else:
+        print(json_schema_text(), end="")
+    return 0
+
+
 def _command_sensitivity(args: argparse.Namespace) -> int:
     from facility_impact.present.tables import format_sensitivity
     from facility_impact.run.sensitivity import sensitivity
@@ -323,6 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     _add_set_option(check)
     check.set_defaults(handler=_command_check)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a configuration, or check configurations against it",
+        description="Without CONFIG: print the JSON Schema (draft 2020-12) of a configuration "
+        "file, for editors and other tools. With CONFIG files: check each as `check` does and "
+        "print one line per file.",
+    )
+    schema.add_argument("configs", nargs="*", metavar="CONFIG", help="configurations to check")
+    schema.add_argument("--out", metavar="FILE", help="write the schema to FILE instead")
+    schema.set_defaults(handler=_command_schema)
 
     sensitivity = commands.add_parser(
         "sensitivity",
