@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 import facility_impact as fi
-from facility_impact.config.loading import load_config
+from facility_impact.config import load_config
 
 OPTIONS = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan_options.toml"
 

@@ -50,7 +50,7 @@ import scipy
 import xarray as xr
 
 import facility_impact as fi
-from facility_impact.config.loading import Config
+from facility_impact.config import Config
 from facility_impact.config.variation import Uncertain
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters

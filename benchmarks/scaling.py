@@ -22,7 +22,7 @@ import math
 import time
 from typing import Any
 
-from facility_impact.config.loading import load_config
+from facility_impact.config import load_config
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import summarize

@@ -21,7 +21,7 @@ dask and zarr, which ``chunks`` and ``simulate_to_zarr`` need, are the optional
 """
 
 from facility_impact.commands import figures_from_file, run_to_files, sensitivity_to_files
-from facility_impact.config.loading import Config, load_config
+from facility_impact.config import Config, load_config
 from facility_impact.errors import ConfigError
 from facility_impact.results.summary import summarize
 from facility_impact.run.scale import simulate_to_zarr

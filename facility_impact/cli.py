@@ -12,10 +12,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from facility_impact import commands
 from facility_impact.config import Config, load_config, parse_setting
+from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
 from facility_impact.present.tables import describe_config, format_sensitivity, format_summary
 from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed, run_chunks
@@ -129,6 +131,19 @@ def _command_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_schema(args: argparse.Namespace) -> int:
+    """The JSON Schema of a configuration (printed, or written to --out); or check CONFIGs."""
+    if args.configs:
+        for line in check_files(args.configs):
+            print(line)
+    elif args.out is not None:
+        write_json_schema(Path(args.out))
+        print(f"wrote {args.out}")
+    else:
+        print(json_schema_text(), end="")
+    return 0
+
+
 def _command_sensitivity(args: argparse.Namespace) -> int:
     config = _load(args)
     outcome = commands.sensitivity_to_files(
@@ -197,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_run_parser(subcommands)
     _add_check_parser(subcommands)
+    _add_schema_parser(subcommands)
     _add_sensitivity_parser(subcommands)
     _add_plot_parser(subcommands)
     _add_report_parser(subcommands)
@@ -266,6 +282,19 @@ def _add_check_parser(subcommands: Subcommands[_Parser]) -> None:
     check.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     _add_set_option(check)
     check.set_defaults(handler=_command_check)
+
+
+def _add_schema_parser(subcommands: Subcommands[_Parser]) -> None:
+    schema = subcommands.add_parser(
+        "schema",
+        help="print the JSON Schema of a configuration, or check configurations against it",
+        description="Without CONFIG: print the JSON Schema (draft 2020-12) of a configuration "
+        "file, for editors and other tools. With CONFIG files: check each as `check` does and "
+        "print one line per file.",
+    )
+    schema.add_argument("configs", nargs="*", metavar="CONFIG", help="configurations to check")
+    schema.add_argument("--out", metavar="FILE", help="write the schema to FILE instead")
+    schema.set_defaults(handler=_command_schema)
 
 
 def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:

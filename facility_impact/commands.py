@@ -28,7 +28,7 @@ from typing import TextIO
 
 import xarray as xr
 
-from facility_impact.config.loading import Config
+from facility_impact.config import Config
 from facility_impact.errors import ConfigError
 from facility_impact.present.report import check_results, write_figures, write_report
 from facility_impact.results.summary import summarize

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facility_impact.config.loading import load_config
+from facility_impact.config import load_config
 from facility_impact.model.kernel import run_days, run_model
 from facility_impact.model.parameters import build_parameters
 

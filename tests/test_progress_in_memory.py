@@ -9,7 +9,7 @@ from helpers import ENSEMBLE_TOML
 
 from facility_impact import simulate
 from facility_impact.cli import main
-from facility_impact.config.loading import load_config
+from facility_impact.config import load_config
 from facility_impact.model.kernel import run_model
 from facility_impact.model.parameters import build_parameters
 from facility_impact.run.progress import day_progress

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from facility_impact.config.loading import _show as show_value
+from facility_impact.config.reading import show_value
 from facility_impact.config.settings import apply_settings, key_path_parts
 from facility_impact.config.variation import parse_variation
 from facility_impact.errors import ConfigError

@@ -86,9 +86,10 @@ class Distribution:
         low, high = self.bounds
         floor = base.cdf(low) if math.isfinite(low) else 0.0
         ceiling = base.cdf(high) if math.isfinite(high) else 1.0
-        values = base.ppf(floor + np.asarray(quantile, dtype=float) * (ceiling - floor))
+        values: np.ndarray = base.ppf(floor + np.asarray(quantile, dtype=float) * (ceiling - floor))
         # ppf at the edge of a truncation can land a rounding error outside it.
-        return np.clip(values, low, high)
+        clipped: np.ndarray = np.clip(values, low, high)
+        return clipped
 
     @property
     def median(self) -> float:
@@ -365,4 +366,5 @@ def stream_quantiles(stream: str, draws: int, seed: int) -> np.ndarray:
     digest = hashlib.sha256(stream.encode("utf-8")).digest()
     words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
     generator = np.random.default_rng(np.random.SeedSequence([seed, *words]))
-    return qmc.LatinHypercube(d=1, rng=generator).random(draws)[:, 0]
+    uniforms: np.ndarray = qmc.LatinHypercube(d=1, rng=generator).random(draws)
+    return uniforms[:, 0]

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.config.loading import Alternative, Config, Facility, Network
-from facility_impact.config.loading import _show as show_value
+from facility_impact.config import Alternative, Config, Facility, Network, show_value
 from facility_impact.config.variation import Uncertain
 from facility_impact.present.headline import (
     SHOWN_PERIODS_DAYS,

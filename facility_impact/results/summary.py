@@ -14,7 +14,7 @@ from typing import Any, cast
 import numpy as np
 import xarray as xr
 
-from facility_impact.config.loading import DAYS_PER_MONTH
+from facility_impact.config import DAYS_PER_MONTH
 from facility_impact.results.standards import standards_indicators
 from facility_impact.results.timeline import first_strike_day
 

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import numpy as np
 import xarray as xr
 
-from facility_impact.config.loading import Config, load_config
+from facility_impact.config import Config, load_config
 from facility_impact.errors import ConfigError
 from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.model.parameters import build_parameters

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from facility_impact.config.loading import Config
+from facility_impact.config import Config
 from facility_impact.config.variation import Uncertain, stream_quantiles
 from facility_impact.errors import ConfigError
 from facility_impact.model.parameters import build_parameters

@@ -8,7 +8,7 @@ from typing import Any
 
 import xarray as xr
 
-from facility_impact.config.loading import BASE_SCENARIO, Config, load_config
+from facility_impact.config import BASE_SCENARIO, Config, load_config
 from facility_impact.model.kernel import run_model
 from facility_impact.model.outputs import KERNEL_LAYOUT, label_results
 from facility_impact.model.parameters import build_parameters

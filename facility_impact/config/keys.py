@@ -1,0 +1,355 @@
+"""The schema: every configuration key, its type, unit, default, range and meaning.
+
+This table is the one place a key and its default are written. The reading
+code (:mod:`facility_impact.config.reading` and the section readers) takes
+the allowed keys, types, ranges and defaults from it; ``facility-impact
+schema`` turns it into a JSON Schema; ``docs/configuration.md``'s key tables
+are generated from it (``python -m facility_impact.config.docs``).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from facility_impact.config.spec import ABSENT, COMPUTED, REQUIRED, Key
+from facility_impact.curves import CURVE_FAMILIES
+
+DEFAULT_DRAWS = 200
+"""Draws when a configuration has distributions but no ``run.draws``: see that key's source."""
+
+MAX_DRAWS = 10_000_000
+"""Most draws a run may ask for: beyond it a single run does not fit in memory."""
+
+PRECISIONS = ("auto", "float32", "float64")
+"""Values of ``run.precision``: the floating-point type of the results."""
+
+BASE_LABEL = "base case (as configured)"
+"""The label of the configuration as written when ``run.base_label`` is left out."""
+
+_NOTHING_UNLESS_GIVEN = "ASSUMPTION: nothing of the kind happens unless the configuration says so"
+
+
+def _number(path: str, doc: str, unit: str, **options: Any) -> Key:
+    """A number that may also be a sweep or a distribution; not negative unless told."""
+    options.setdefault("minimum", 0)
+    return Key(path, "number", doc, unit, sweep=True, distribution=True, **options)
+
+
+def _fraction(path: str, doc: str, unit: str = "fraction", **options: Any) -> Key:
+    return _number(path, doc, unit, maximum=1, **options)
+
+
+def _day(path: str, doc: str, **options: Any) -> Key:
+    return _number(path, doc, "d", integer=True, **options)
+
+
+def _label(path: str, default_doc: str) -> Key:
+    return Key(
+        path, "string", "readable name for tables and figures", "text", COMPUTED, default_doc
+    )
+
+
+def _curve_keys(prefix: str, delay_doc: str) -> tuple[Key, ...]:
+    """The keys of a curve (recovery or displacement), in the order messages list them."""
+    by_family = "required by the families that take it, rejected by the others"
+    return (
+        Key(f"{prefix}.curve", "choice", "curve family", choices=tuple(CURVE_FAMILIES)),
+        _number(
+            f"{prefix}.time_days",
+            "time `T` of the step, linear and exponential families",
+            "d",
+            default=ABSENT,
+            default_doc=by_family,
+            rule="`exponential` needs `T` > 0; see [Curves](#curves)",
+        ),
+        _number(
+            f"{prefix}.mean_days",
+            "day `μ` by which the normal curve is half-way",
+            "d",
+            default=ABSENT,
+            default_doc=by_family,
+            rule="see [Curves](#curves)",
+        ),
+        _number(
+            f"{prefix}.sd_days",
+            "spread `σ` of the normal curve",
+            "d",
+            default=ABSENT,
+            default_doc=by_family,
+            rule="see [Curves](#curves)",
+        ),
+        _number(
+            f"{prefix}.delay_days",
+            delay_doc,
+            "d",
+            default=0.0,
+            source="ASSUMPTION: the curve starts at once unless a delay is configured",
+        ),
+    )
+
+
+def _recovery_keys(prefix: str) -> tuple[Key, ...]:
+    return (
+        *_curve_keys(
+            prefix,
+            "wait between the end of the closure and the start of recovery, "
+            "such as inspection or financing",
+        ),
+        _fraction(
+            f"{prefix}.recoverable_share",
+            "share `ρ_r` of the lost quantity that can come back, for example when staff "
+            "who were killed are not all replaced",
+            default=1.0,
+            source="ASSUMPTION: all of it",
+        ),
+    )
+
+
+# The rows below are laid out as a table, one key per call with its arguments in
+# column order (path, kind, doc, unit, default, default_doc, source); a formatter
+# would put each argument on its own line and triple the table's length.
+# fmt: off
+_TOP = (
+    Key("title", "string", "title of the scenario, carried into the results and figures", "text",
+        COMPUTED, "file name without `.toml`"),
+    Key("run", "table", "run settings, see [`[run]`](#run)", "table", ABSENT, "all defaults"),
+    Key("facility", "map", "the modelled facilities, one `[facility.<name>]` table each", "table",
+        rule="at least one facility"),
+    Key("strike", "list", "strikes, one `[[strike]]` table each", "list", ABSENT, "no strike"),
+    Key("recovery", "map", "recovery of each resource, one `[recovery.<resource>]` table each",
+        "table", ABSENT, "a resource without a table never comes back (curve `none`)",
+        "ASSUMPTION: nothing is repaired that the configuration does not say is"),
+    Key("alternative", "list", "facilities outside the model that can take patients, one "
+        "`[[alternative]]` table each", "list", ABSENT, "no diversion outside the model"),
+    Key("network", "table", "distances between the modelled facilities, see "
+        "[`[network]`](#network)", "table", ABSENT,
+        "none; **required** when patients may travel between modelled facilities"),
+    Key("outcome", "map", "indicative health outcomes, one `[outcome.<name>]` table each",
+        "table", ABSENT),
+    Key("scenario", "map", "named variants of the file, one `[scenario.<name>]` table each",
+        "table", ABSENT, rule="`<name>` letters, digits, `_`, not `base`"),
+)
+
+_RUN = (
+    Key("run.horizon_days", "number", "number of simulated days `H` (days `0 … H-1`)", "d",
+        365, minimum=1, maximum=100 * 365, integer=True),
+    Key("run.start_date", "date", "calendar date of day 0. When set, results get a date `time` "
+        "axis and strikes may be given by `date`", "date", ABSENT, "time is day numbers"),
+    Key("run.seed", "number", "random seed of the Latin hypercube draws, recorded in the "
+        "results' attributes", default=0, minimum=0, maximum=2**63 - 1, integer=True),
+    Key("run.draws", "number", "Monte Carlo draws of the distributions. Ignored when no key "
+        "is a distribution", default=ABSENT,
+        default_doc=f"{DEFAULT_DRAWS} when some key is a distribution",
+        source="ASSUMPTION: a quick look, not a publication figure. On "
+        f"`configs/maarat_al_numan_options.toml` {DEFAULT_DRAWS} Latin hypercube draws put the "
+        "5th, 50th and 95th percentiles of forgone care within 3.3 % of those of 2,000 draws "
+        "(docs/uncertainty.md)", minimum=1, maximum=MAX_DRAWS, integer=True),
+    Key("run.base_label", "string", "label of the configuration as written on the `scenario` "
+        "dim (an empty label also gives the default)", "text", BASE_LABEL),
+    Key("run.precision", "choice", "floating-point type of the daily results: `auto` stores an "
+        "ensemble (any distribution) as float32 and a single run as float64. See "
+        "docs/performance.md", default="auto", choices=PRECISIONS),
+)
+
+_FACILITY = (
+    Key("facility.<name>", "table", "a modelled facility; `<name>` is its key in results and "
+        "in `strike.facility`", "table"),
+    _label("facility.<name>.label", "`<name>`"),
+    _number("facility.<name>.population", "catchment population `P0` before the strikes. "
+            "Demand scales with `P(t)/P0`", "persons", minimum=1),
+    Key("facility.<name>.resources", "map", "baseline quantity `Q_r` of each resource, as "
+        "`{ beds = 30, staff = 54 }`. The resource names defined here are the only ones that "
+        "`needs`, `damage` and `recovery` accept. Capacity depends on the *fraction* "
+        "available, not on the counts", "table", rule="may be `{}`"),
+    _number("facility.<name>.resources.<resource>", "baseline quantity of the resource",
+            "count"),
+    Key("facility.<name>.services", "map", "service lines, one sub-table each", "table",
+        rule="at least one service"),
+    Key("facility.<name>.displacement", "table", "population loss over time", "table", ABSENT,
+        "population stays `P0`"),
+    _day("facility.<name>.opens_day", "first day the facility exists. Before it, it has no "
+         "capacity, no patients of its own, and nobody heads for it (a field hospital, a "
+         "relocated site)", default=0, source="ASSUMPTION: it exists from the first day",
+         rule="on or after `horizon_days`: does not open within the run"),
+    _day("facility.<name>.closes_day", "first day the facility is closed for good: capacity 0, "
+         "its patients seek care elsewhere or go unmet, and its waiting patients give up that "
+         "day", default=ABSENT, default_doc="never closes",
+         rule="> `opens_day`; on or after `horizon_days`: not within the run"),
+    Key("facility.<name>.recovery", "map", "this facility's own recovery tables, with the keys "
+        "of [`[recovery.<resource>]`](#recoveryresource). Each replaces the top-level table of "
+        "that resource for this facility", "table", ABSENT, "the top-level tables apply",
+        rule="resources of this facility"),
+    Key("facility.<name>.recovery.<resource>", "table", "how the resource recovers here",
+        "table"),
+    *_recovery_keys("facility.<name>.recovery.<resource>"),
+)
+
+_SERVICE = "facility.<name>.services.<service>"
+_SERVICES = (
+    Key(_SERVICE, "table", "a service line of the facility", "table"),
+    _number(f"{_SERVICE}.volume_per_month", "baseline volume served, which is the baseline "
+            "capacity `C_s^0`", "patients/month"),
+    Key(f"{_SERVICE}.needs", "map", "dependency weight `w_{s,r}` on each resource: 1 = cannot "
+        "run without it, 0 = does not need it. A resource left out has weight 0", "table",
+        rule="resources of this facility", required_note=" (use {} if none)"),
+    _fraction(f"{_SERVICE}.needs.<resource>", "dependency weight on the resource"),
+    _number(f"{_SERVICE}.demand_ratio", "baseline demand divided by baseline volume, so "
+            "`D_s^0 = ratio × volume`", "–", default=1.0,
+            source="ASSUMPTION: the facility met all of its demand before the strike"),
+    _fraction(f"{_SERVICE}.deferrable_share", "share `φ_s` of unserved new demand that waits "
+              "in a backlog. The rest seeks care elsewhere", default=0.0,
+              source="ASSUMPTION: nobody waits"),
+    _fraction(f"{_SERVICE}.backlog_attrition_per_day", "share `κ_s` of the waiting backlog "
+              "that gives up each day. The mean wait before giving up is about 1/κ days",
+              "d⁻¹", default=0.0, source="ASSUMPTION: waiting patients never give up "
+              "(matters only if `deferrable_share` > 0)"),
+    _fraction(f"{_SERVICE}.willingness_to_travel", "share `α_s` of patients seeking care "
+              "elsewhere who try another facility (a modelled one or an alternative)",
+              default=0.0, default_doc="no diversion; used only where no other facility "
+              "offers the service, otherwise **required** (see [What is "
+              "checked](#what-is-checked))", source="ASSUMPTION: nobody travels where "
+              "nobody could receive them"),
+    _number(f"{_SERVICE}.distance_decay_km", "distance-decay scale `λ_s`. The share reaching "
+            "a facility `d` km away falls as `exp(-d/λ)`", "km", default=float("inf"),
+            default_doc="no decay; used only where no other facility offers the service, "
+            "otherwise **required**", source="ASSUMPTION: irrelevant where nobody can divert",
+            positive=True, inf=True),
+    Key(f"{_SERVICE}.demand_multipliers", "list", "periods with demand multiplied by a factor",
+        "list", ABSENT, "factor 1 throughout"),
+    _day(f"{_SERVICE}.demand_multipliers[].start_day", "first day of the period",
+         below_horizon=-1),
+    _day(f"{_SERVICE}.demand_multipliers[].end_day", "first day after the period; a period "
+         "running past the horizon is cut there", default=COMPUTED,
+         default_doc="`horizon_days`", rule="> `start_day`"),
+    _number(f"{_SERVICE}.demand_multipliers[].factor", "demand multiplier `m_s(t)`", "–"),
+)
+
+_DISPLACEMENT = "facility.<name>.displacement"
+_DISPLACEMENTS = (
+    *_curve_keys(_DISPLACEMENT, "extra wait before the displacement starts; it is added to "
+                 "`start_day`"),
+    _fraction(f"{_DISPLACEMENT}.share", "share of `P0` that is eventually displaced"),
+    _day(f"{_DISPLACEMENT}.start_day", "day the displacement starts. It is not tied to any "
+         "strike", default=0, source="ASSUMPTION: from the first day"),
+)
+
+_STRIKES = (
+    Key("strike[].facility", "name", "the facility struck", "name", COMPUTED,
+        "the only facility; **required** when there are several",
+        rule="a `[facility.<name>]` key"),
+    _day("strike[].day", "day of the strike `t_k`", default=ABSENT,
+         default_doc="exactly one of `day`/`date` is **required**", rule="< `horizon_days`"),
+    Key("strike[].date", "date", "date of the strike, placed relative to `run.start_date`",
+        "date", ABSENT, "exactly one of `day`/`date` is **required**",
+        rule="not before `run.start_date`, before the end of the horizon"),
+    _number("strike[].closure_days", "days the facility is closed (capacity 0), starting on the "
+            "strike day. Recovery starts when the closure ends", "d", default=0.0,
+            source="ASSUMPTION: it keeps working at its damaged capacity"),
+    Key("strike[].damage", "map", "damage fraction `δ_{k,r}` of each resource. It applies to "
+        "what is still available on the day before the strike. A resource left out is not "
+        "damaged", "table", rule="resources of the struck facility; may be `{}`"),
+    _fraction("strike[].damage.<resource>", "damage fraction of the resource"),
+    _number("strike[].casualties", "patients added to the demand of `casualty_service` on the "
+            "strike day", "patients", default=0.0, source=_NOTHING_UNLESS_GIVEN),
+    Key("strike[].casualty_service", "string", "service that receives the casualties", "name",
+        "emergency", rule="a service of the struck facility (checked whenever given, or when "
+        "`casualties` > 0)"),
+    Key("strike[].label", "string", "short description for tables and figures", "text", ""),
+    Key("strike[].enabled", "boolean", "`false` switches the strike off (it hits nobody): for a "
+        "scenario \"had it not happened\"", default=True),
+)
+
+_RECOVERY = (
+    Key("recovery.<resource>", "table", "how a lost resource comes back, in every facility "
+        "without its own table", "table", rule="a resource of at least one facility"),
+    *_recovery_keys("recovery.<resource>"),
+)
+
+_ALTERNATIVES = (
+    Key("alternative[].name", "string", "identifier in results", "name",
+        rule="unique among alternatives and different from every facility name"),
+    _label("alternative[].label", "`name`"),
+    _number("alternative[].distance_km", "distance from each facility. Give one number for all "
+            "facilities, or a table `{ <facility> = km, … }`", "km", inf=True, by_name=True,
+            rule="`inf` = out of reach. A table must name every facility"),
+    Key("alternative[].spare_capacity_per_month", "map", "spare capacity per service: the most "
+        "it can absorb. A service left out gets 0", "table", rule="services of any facility"),
+    _number("alternative[].spare_capacity_per_month.<service>", "spare capacity",
+            "patients/month"),
+    Key("alternative[].capacity_per_month", "map", "baseline capacity per service. Only used "
+        "as the attraction weight `A`", "table", COMPUTED, "equal to `spare_capacity_per_month`",
+        "ASSUMPTION: patients split between alternatives in proportion to spare capacity",
+        rule="services of any facility"),
+    _number("alternative[].capacity_per_month.<service>", "baseline capacity", "patients/month",
+            rule="≥ the spare capacity of the service"),
+    _day("alternative[].opens_day", "first day on which it attracts and absorbs patients",
+         default=0, source="ASSUMPTION: it is open from the first day", below_horizon=0,
+         rule="`horizon_days` = never within the run"),
+)
+
+_NETWORK = (
+    Key("network.facilities", "names", "the facilities of the matrix, in row and column order",
+        "names", rule="`[facility.<name>]` keys, each once. Must include every facility whose "
+        "patients may travel to another modelled facility, and that facility"),
+    Key("network.distance_km", "matrix", "`distance_km[i][j]` is the distance from "
+        "`facilities[i]` to `facilities[j]`", "km", minimum=0, inf=True, sweep=True,
+        distribution=True, rule="one row per facility, one number per facility in each; "
+        "`inf` = out of reach; the diagonal must be 0"),
+    Key("network.symmetric", "boolean", "whether `distance_km[i][j]` must equal "
+        "`distance_km[j][i]`", default=True,
+        source="road distances are the same both ways; `false` for one-way travel conditions"),
+)
+
+_OUTCOMES = (
+    Key("outcome.<name>", "table", "an indicative health outcome", "table"),
+    _label("outcome.<name>.label", "`<name>`"),
+    Key("outcome.<name>.service", "name", "the service whose forgone patients count", "name",
+        rule="a service of some facility"),
+    _fraction("outcome.<name>.per_forgone_patient", "outcome per forgone patient (usually a "
+              "distribution)"),
+    Key("outcome.<name>.source", "string", "the published source of the rate", "text",
+        rule="not empty", required_note=": an indicative outcome needs its published source"),
+)
+
+_SCENARIOS = (
+    Key("scenario.<name>", "table", "a named variant of the file", "table"),
+    _label("scenario.<name>.label", "`<name>`"),
+    Key("scenario.<name>.description", "string", "one sentence on what the scenario is", "text",
+        ""),
+    Key("scenario.<name>.based_on", "name", "another scenario whose `set` applies first", "name",
+        ABSENT, rule="a scenario of this file, no loops"),
+    Key("scenario.<name>.set", "settings", "overrides, `\"key.path\" = value`: lists by index "
+        "(`strike.0.day`); the index one past the end adds an entry (`strike.1 = {...}`)",
+        "table", rule="any key except `run.*` and `scenario.*`"),
+)
+# fmt: on
+
+KEYS: MappingProxyType[str, Key] = MappingProxyType(
+    {
+        key.path: key
+        for key in (
+            *_TOP,
+            *_RUN,
+            *_FACILITY,
+            *_SERVICES,
+            *_DISPLACEMENTS,
+            *_STRIKES,
+            *_RECOVERY,
+            *_ALTERNATIVES,
+            *_NETWORK,
+            *_OUTCOMES,
+            *_SCENARIOS,
+        )
+    }
+)
+"""Every configuration key by its path pattern, each table's keys in the order
+that messages list them ("allowed here: ...")."""
+
+
+def default_of(pattern: str) -> Any:
+    """The default value of key ``pattern``; an error for a key whose default is not a value."""
+    default = KEYS[pattern].default
+    if default in (REQUIRED, ABSENT, COMPUTED):
+        raise KeyError(f"{pattern} has no default value ({default!r})")
+    return default

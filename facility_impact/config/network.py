@@ -1,0 +1,230 @@
+"""Where patients may go: ``[[alternative]]``, ``[network]`` and the checks that diversion
+has the travel parameters and distances it needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from facility_impact.config.keys import KEYS
+from facility_impact.config.reading import (
+    fail,
+    key_name,
+    number_of,
+    read,
+    read_map,
+    require,
+    show_value,
+    table,
+    tables,
+)
+from facility_impact.config.types import Alternative, Facility, Network
+from facility_impact.config.variation import high, low
+from facility_impact.errors import ConfigError
+
+ALTERNATIVE = "alternative[]"
+
+
+def read_alternatives(
+    raw: Any, facilities: dict[str, Facility], services: list[str], horizon: int
+) -> tuple[Alternative, ...]:
+    """Every ``[[alternative]]`` table; names unique and distinct from the facilities'."""
+    alternatives = tuple(
+        _read_alternative(index, alternative, facilities, services, horizon)
+        for index, alternative in enumerate(tables(raw, "alternative", "[[alternative]]"))
+    )
+    seen: set[str] = set()
+    for index, alternative in enumerate(alternatives):
+        if alternative.name in seen or alternative.name in facilities:
+            raise fail(f"alternative[{index}].name", alternative.name, "must be a unique name")
+        seen.add(alternative.name)
+    return alternatives
+
+
+def _read_alternative(
+    index: int, raw: Any, facilities: dict[str, Facility], services: list[str], horizon: int
+) -> Alternative:
+    path = f"alternative[{index}]"
+    alternative = table(raw, path, ALTERNATIVE)
+    name = read(alternative, f"{ALTERNATIVE}.name", path)
+    distances = _distances(alternative, path, list(facilities))
+    spare = read_map(
+        read(alternative, f"{ALTERNATIVE}.spare_capacity_per_month", path),
+        f"{ALTERNATIVE}.spare_capacity_per_month",
+        f"{path}.spare_capacity_per_month",
+        services,
+        "service",
+    )
+    if "capacity_per_month" in alternative:
+        capacity = read_map(
+            alternative["capacity_per_month"],
+            f"{ALTERNATIVE}.capacity_per_month",
+            f"{path}.capacity_per_month",
+            services,
+            "service",
+        )
+    else:
+        # The same values, not a re-read: an uncertain spare capacity and its
+        # default capacity must be one draw, not two independent ones.
+        capacity = dict(spare)
+    for service, volume in spare.items():
+        if capacity.get(service) is volume:
+            continue  # the default: the same value, draw by draw
+        if low(capacity.get(service, 0.0)) < high(volume):
+            raise fail(
+                f"{path}.capacity_per_month.{service}",
+                capacity.get(service, 0.0),
+                f"must be >= spare_capacity_per_month.{service} ({volume:g})",
+            )
+    opens_day = read(alternative, f"{ALTERNATIVE}.opens_day", path, horizon=horizon)
+    label = read(alternative, f"{ALTERNATIVE}.label", path, fallback=name)
+    return Alternative(name, label, distances, spare, capacity, opens_day)
+
+
+def _distances(
+    alternative: Mapping[str, Any], path: str, facilities: list[str]
+) -> dict[str, float]:
+    """``distance_km`` [km]: one number for every facility, or a table naming each."""
+    key = KEYS[f"{ALTERNATIVE}.distance_km"]
+    raw = require(alternative, key.path, path)
+    where = f"{path}.distance_km"
+    if not isinstance(raw, Mapping):
+        return dict.fromkeys(facilities, number_of(key, raw, where))
+    distances = {
+        key_name(facility, where, facilities, "facility"): number_of(key, km, f"{where}.{facility}")
+        for facility, km in raw.items()
+    }
+    missing = [facility for facility in facilities if facility not in distances]
+    if missing:
+        raise ConfigError(f"{where}.{missing[0]}: missing; give a distance from every facility")
+    return distances
+
+
+def read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
+    """``[network]``: the facilities in matrix order and the distance matrix [km] between them."""
+    network = table(raw, "network", "network")
+    names = _network_names(read(network, "network.facilities", "network"), list(facilities))
+    symmetric = read(network, "network.symmetric", "network")
+    rows_raw = read(network, "network.distance_km", "network")
+    rows = _matrix(rows_raw, len(names))
+    for i, name in enumerate(names):
+        if rows[i][i] != 0:
+            raise fail(
+                f"network.distance_km[{i}][{i}]",
+                rows_raw[i][i],
+                f"must be 0, the distance from {name} to itself",
+            )
+    if symmetric:
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if rows[i][j] != rows[j][i]:
+                    raise fail(
+                        f"network.distance_km[{i}][{j}]",
+                        rows_raw[i][j],
+                        f"must equal network.distance_km[{j}][{i}] ({show_value(rows_raw[j][i])}), "
+                        f"{names[i]} to {names[j]} and back, because network.symmetric = true",
+                    )
+    return Network(tuple(names), rows, symmetric)
+
+
+def _network_names(raw: Any, facilities: list[str]) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        raise fail("network.facilities", raw, "must be a list of facility names")
+    names: list[str] = []
+    for index, name_raw in enumerate(raw):
+        where = f"network.facilities[{index}]"
+        if not isinstance(name_raw, str):
+            raise fail(where, name_raw, "must be a string")
+        if name_raw not in facilities:
+            known = ", ".join(facilities) or "(none)"
+            raise fail(where, name_raw, f"unknown facility; known: {known}")
+        if name_raw in names:
+            raise fail(where, name_raw, "is listed twice; list each once")
+        names.append(name_raw)
+    return names
+
+
+def _matrix(raw: Any, size: int) -> tuple[tuple[float, ...], ...]:
+    """``network.distance_km``: ``size`` rows of ``size`` distances [km] each."""
+    if not isinstance(raw, list) or len(raw) != size:
+        count = f"{len(raw)} rows" if isinstance(raw, list) else "not a list of rows"
+        raise ConfigError(
+            f"network.distance_km: {count}; must be a list of {size} rows, "
+            f"one per facility in network.facilities"
+        )
+    key = KEYS["network.distance_km"]
+    rows = []
+    for i, row in enumerate(raw):
+        path = f"network.distance_km[{i}]"
+        if not isinstance(row, list) or len(row) != size:
+            raise fail(path, row, f"must hold {size} distances [km], one per facility in order")
+        rows.append(tuple(number_of(key, km, f"{path}[{j}]") for j, km in enumerate(row)))
+    return tuple(rows)
+
+
+def check_travel(
+    facilities_raw: Mapping[str, Any],
+    facilities: dict[str, Facility],
+    alternatives: tuple[Alternative, ...],
+) -> None:
+    """Diversion needs both travel parameters wherever another facility offers the service.
+
+    The other facility is an alternative, or a modelled facility other than the
+    sender. Defaults exist only for services nobody can divert to: a silent
+    assumption about willingness to travel would drive the result.
+    """
+    # Patients head wherever the attraction weight (capacity) is positive,
+    # even to a facility with no spare capacity for them.
+    destinations = [
+        (f"alternative {json.dumps(a.name)} offers", a.name, a.capacity_per_month)
+        for a in alternatives
+    ] + [
+        (
+            f"facility {json.dumps(f.name)} also offers",
+            f.name,
+            {s: line.volume_per_month for s, line in f.services.items()},
+        )
+        for f in facilities.values()
+    ]
+    for reason, destination, attraction_of in destinations:
+        for service, attraction in attraction_of.items():
+            for sender in facilities.values():
+                if (
+                    high(attraction) == 0
+                    or sender.name == destination
+                    or service not in sender.services
+                ):
+                    continue
+                given = facilities_raw[sender.name]["services"][service]
+                for key in ("willingness_to_travel", "distance_decay_km"):
+                    if key not in given:
+                        raise ConfigError(
+                            f"facility.{sender.name}.services.{service}.{key}: missing; "
+                            f"required because {reason} {service}"
+                        )
+
+
+def check_network_covers_travel(network: Network | None, facilities: dict[str, Facility]) -> None:
+    """Every pair of modelled facilities between which patients may travel needs a distance."""
+    listed = network.facilities if network is not None else ()
+    for sender in facilities.values():
+        for service, line in sender.services.items():
+            if high(line.willingness_to_travel) == 0:
+                continue
+            for receiver in facilities.values():
+                offered = receiver.services.get(service)
+                if receiver is sender or offered is None or high(offered.volume_per_month) == 0:
+                    continue
+                why = (
+                    f"patients of {sender.name} may travel to {receiver.name} for {service} "
+                    f"(willingness_to_travel > 0)"
+                )
+                if network is None:
+                    raise ConfigError(
+                        f"network: missing; required because {why}; give [network] with "
+                        f"facilities and distance_km"
+                    )
+                for name in (sender.name, receiver.name):
+                    if name not in listed:
+                        raise fail("network.facilities", list(listed), f"must list {name}: {why}")

@@ -1,0 +1,110 @@
+"""Reading ``[[strike]]`` tables and the indicative ``[outcome.<name>]`` tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from facility_impact.config.reading import fail, read, read_map, table, tables
+from facility_impact.config.types import Facility, Outcome, Strike
+from facility_impact.config.variation import high
+from facility_impact.errors import ConfigError
+
+STRIKE = "strike[]"
+OUTCOME = "outcome.<name>"
+
+
+def read_strikes(
+    raw: Any, facilities: dict[str, Facility], start: dt.date | None, horizon: int
+) -> tuple[Strike, ...]:
+    """Every ``[[strike]]`` table, in file order."""
+    return tuple(
+        _read_strike(index, strike, facilities, start, horizon)
+        for index, strike in enumerate(tables(raw, "strike", "[[strike]]"))
+    )
+
+
+def _read_strike(
+    index: int, raw: Any, facilities: dict[str, Facility], start: dt.date | None, horizon: int
+) -> Strike:
+    path = f"strike[{index}]"
+    strike = table(raw, path, STRIKE)
+    if "facility" not in strike and len(facilities) != 1:
+        raise ConfigError(f"{path}.facility: missing; required when there are several facilities")
+    facility = read(
+        strike,
+        f"{STRIKE}.facility",
+        path,
+        fallback=next(iter(facilities)),
+        known=list(facilities),
+        what="facility",
+    )
+    damage = read_map(
+        read(strike, f"{STRIKE}.damage", path),
+        f"{STRIKE}.damage",
+        f"{path}.damage",
+        list(facilities[facility].resources),
+        f"resource of {facility}",
+    )
+    casualties = read(strike, f"{STRIKE}.casualties", path)
+    casualty_service = read(strike, f"{STRIKE}.casualty_service", path)
+    services = list(facilities[facility].services)
+    if (high(casualties) > 0 or "casualty_service" in strike) and casualty_service not in services:
+        raise fail(
+            f"{path}.casualty_service",
+            casualty_service,
+            f"unknown service of {facility}; known: {', '.join(services)}",
+        )
+    return Strike(
+        facility=facility,
+        day=_strike_day(strike, path, start, horizon),
+        closure_days=read(strike, f"{STRIKE}.closure_days", path),
+        damage=damage,
+        casualties=casualties,
+        casualty_service=casualty_service,
+        label=read(strike, f"{STRIKE}.label", path),
+        enabled=read(strike, f"{STRIKE}.enabled", path),
+    )
+
+
+def _strike_day(strike: Mapping[str, Any], path: str, start: dt.date | None, horizon: int) -> int:
+    """The strike's day [d from t = 0], from ``day`` or from ``date`` and ``run.start_date``."""
+    if ("day" in strike) == ("date" in strike):
+        raise ConfigError(f"{path}: give exactly one of day (days from t = 0) or date (YYYY-MM-DD)")
+    day: int
+    if "date" in strike:
+        date = read(strike, f"{STRIKE}.date", path)
+        if start is None:
+            raise fail(f"{path}.date", date, "needs run.start_date to place it; or give day")
+        day = (date - start).days
+        if day < 0:
+            raise fail(f"{path}.date", date, f"must not be before run.start_date ({start})")
+        key, shown = "date", date
+    else:
+        day = read(strike, f"{STRIKE}.day", path)
+        key, shown = "day", day
+    if high(day) >= horizon:
+        raise fail(f"{path}.{key}", shown, f"falls after the horizon; must be before day {horizon}")
+    return day
+
+
+def read_outcomes(raw: Any, services: list[str]) -> tuple[Outcome, ...]:
+    """Every ``[outcome.<name>]`` table: an indicative outcome needs its published source."""
+    outcomes = []
+    for name, outcome_raw in table(raw, "outcome").items():
+        path = f"outcome.{name}"
+        outcome = table(outcome_raw, path, OUTCOME)
+        source = read(outcome, f"{OUTCOME}.source", path)
+        if not source.strip():
+            raise fail(f"{path}.source", source, "must cite the published source of the rate")
+        outcomes.append(
+            Outcome(
+                name=name,
+                label=read(outcome, f"{OUTCOME}.label", path, fallback=name),
+                service=read(outcome, f"{OUTCOME}.service", path, known=services, what="service"),
+                per_forgone_patient=read(outcome, f"{OUTCOME}.per_forgone_patient", path),
+                source=source,
+            )
+        )
+    return tuple(outcomes)

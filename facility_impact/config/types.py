@@ -1,0 +1,292 @@
+"""The checked configuration: frozen dataclasses that later layers can trust.
+
+Built only by :func:`facility_impact.config.loading.load_config`; every default
+they hold was filled in from the schema (:mod:`facility_impact.config.keys`)
+when the configuration was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from facility_impact.config.keys import DEFAULT_DRAWS, default_of
+from facility_impact.config.variation import Uncertain, Varying
+from facility_impact.curves import CURVE_CODES
+
+DAYS_PER_MONTH = 365.25 / 12
+"""Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375
+(docs/model.md)."""
+
+BASE_SCENARIO = "base"
+"""The name of the configuration as written, first on the ``scenario`` dim."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A recovery (or displacement) curve: family and its time parameters [d]; a
+    parameter the family does not take is 0."""
+
+    family: str
+    time_days: float
+    mean_days: float
+    sd_days: float
+    delay_days: float
+
+    @property
+    def code(self) -> int:
+        return CURVE_CODES[self.family]
+
+    def describe(self) -> str:
+        delay = f" after {self.delay_days:g} d delay" if self.delay_days else ""
+        if self.family == "none":
+            return "curve none (stays where it is)"
+        if self.family == "normal":
+            return f"normal (mean {self.mean_days:g} d, sd {self.sd_days:g} d){delay}"
+        return f"{self.family} over {self.time_days:g} d{delay}"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How a resource comes back after damage: a curve and the share that can come back."""
+
+    curve: Curve
+    recoverable_share: float
+
+
+NO_RECOVERY = Recovery(
+    Curve("none", 0.0, 0.0, 0.0, default_of("recovery.<resource>.delay_days")),
+    default_of("recovery.<resource>.recoverable_share"),
+)
+"""How a resource without a recovery table comes back: never (the schema's key ``recovery``)."""
+
+
+@dataclass(frozen=True)
+class DemandPeriod:
+    """Demand multiplied by ``factor`` on days ``start_day <= t < end_day``."""
+
+    start_day: int
+    end_day: int
+    factor: float
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service line of a facility; volumes per month, shares as fractions.
+
+    The defaults of the keys and their sources are in the schema
+    (:mod:`facility_impact.config.keys`).
+    """
+
+    name: str
+    volume_per_month: float
+    needs: dict[str, float]
+    demand_ratio: float
+    deferrable_share: float
+    backlog_attrition_per_day: float
+    willingness_to_travel: float
+    distance_decay_km: float
+    demand_multipliers: tuple[DemandPeriod, ...]
+
+
+@dataclass(frozen=True)
+class Displacement:
+    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``."""
+
+    share: float
+    curve: Curve
+    start_day: int
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A modelled facility: its own catchment, resources, services and life span.
+
+    ``opens_day`` [d]: first day it exists (default 0; on or after the horizon:
+    not within the run). ``closes_day`` [d]: first day it is closed for good
+    (``None``: never). ``recovery`` overrides the top-level recovery tables for
+    this facility's resources.
+    """
+
+    name: str
+    label: str
+    population: float
+    resources: dict[str, float]
+    services: dict[str, Service]
+    displacement: Displacement | None
+    opens_day: int
+    closes_day: int | None
+    recovery: dict[str, Recovery]
+
+
+@dataclass(frozen=True)
+class Strike:
+    facility: str
+    day: int
+    closure_days: float
+    damage: dict[str, float]
+    casualties: float
+    casualty_service: str
+    label: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A facility outside the model whose own demand is not simulated.
+
+    ``spare_capacity_per_month`` bounds what it can absorb; ``capacity_per_month``
+    (its baseline capacity, default the spare capacity) weighs how many patients
+    head there (docs/model.md, "External alternatives").
+    """
+
+    name: str
+    label: str
+    distance_km: dict[str, float]
+    spare_capacity_per_month: dict[str, float]
+    capacity_per_month: dict[str, float]
+    opens_day: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An *indicative* health outcome: forgone patients of ``service`` times a rate.
+
+    ``per_forgone_patient`` [1] is usually a distribution; ``source`` is the
+    published reference it comes from, which the configuration must give.
+    """
+
+    name: str
+    label: str
+    service: str
+    per_forgone_patient: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named variant of the configuration: its overrides, already applied and checked."""
+
+    name: str
+    label: str
+    description: str
+    settings: tuple[tuple[str, Any], ...]
+    config: Config
+
+
+@dataclass(frozen=True)
+class Network:
+    """Distances [km] between modelled facilities, rows and columns in ``facilities`` order.
+
+    ``distance_km[i][j]`` is the distance from ``facilities[i]`` to
+    ``facilities[j]``; ``inf`` means out of reach. The diagonal is 0.
+    """
+
+    facilities: tuple[str, ...]
+    distance_km: tuple[tuple[float, ...], ...]
+    symmetric: bool
+
+    def distance(self, origin: str, destination: str) -> float:
+        """Distance [km] from ``origin`` to ``destination``; ``inf`` if either is not listed."""
+        if origin not in self.facilities or destination not in self.facilities:
+            return 0.0 if origin == destination else math.inf
+        return self.distance_km[self.facilities.index(origin)][self.facilities.index(destination)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """A checked configuration. Build it with :func:`load_config`."""
+
+    name: str
+    title: str
+    horizon_days: int
+    start_date: dt.date | None
+    seed: int
+    facilities: dict[str, Facility]
+    strikes: tuple[Strike, ...]
+    recovery: dict[str, Recovery]
+    alternatives: tuple[Alternative, ...]
+    text: str = field(repr=False)
+    text_format: str
+    network: Network | None
+    draws_requested: int | None
+    base_label: str
+    precision: str
+    outcomes: tuple[Outcome, ...]
+    scenarios: tuple[Scenario, ...] = ()
+
+    def variations(self) -> list[Varying]:
+        """Every sweep and distribution of this configuration (not of its scenarios)."""
+        found: list[Varying] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Varying):
+                found.append(node)
+            elif isinstance(node, Config | Facility | Service | Strike | Recovery | Curve):
+                for name in node.__dataclass_fields__:
+                    if name not in ("scenarios", "text"):
+                        walk(getattr(node, name))
+            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome | Network):
+                for name in node.__dataclass_fields__:
+                    walk(getattr(node, name))
+            elif isinstance(node, Mapping):
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, tuple | list):
+                for value in node:
+                    walk(value)
+
+        walk(self)
+        return found
+
+    @property
+    def variants(self) -> list[Config]:
+        """This configuration (the base case) and each scenario's, in file order."""
+        return [self, *(scenario.config for scenario in self.scenarios)]
+
+    @property
+    def draws(self) -> int:
+        """Monte Carlo draws: 0 when no input of any scenario is a distribution."""
+        uncertain = any(isinstance(v, Uncertain) for c in self.variants for v in c.variations())
+        if not uncertain:
+            return 0
+        return DEFAULT_DRAWS if self.draws_requested is None else self.draws_requested
+
+    @property
+    def results_dtype(self) -> str:
+        """``"float32"`` or ``"float64"``: the type of the daily results.
+
+        ``run.precision = "auto"`` (the default) stores an ensemble's results as
+        float32 and a single run's as float64. float32 keeps 7 significant
+        digits of a daily flow, far finer than any draw-to-draw spread, and
+        halves memory, disk and the kernel's time (``docs/performance.md``);
+        a single run is small, and keeps the digits that hand calculations
+        check.
+        """
+        if self.precision != "auto":
+            return self.precision
+        return "float32" if self.draws else "float64"
+
+    @property
+    def resource_names(self) -> list[str]:
+        return union(f.resources for f in self.facilities.values())
+
+    @property
+    def service_names(self) -> list[str]:
+        return union(f.services for f in self.facilities.values())
+
+    def recovery_for(self, resource: str, facility: str | None = None) -> Recovery:
+        """How ``resource`` recovers at ``facility``: its own table, else the top-level one."""
+        if facility is not None and resource in self.facilities[facility].recovery:
+            return self.facilities[facility].recovery[resource]
+        return self.recovery.get(resource, NO_RECOVERY)
+
+
+def union(groups: Iterable[Iterable[str]]) -> list[str]:
+    names: list[str] = []
+    for group in groups:
+        names.extend(name for name in group if name not in names)
+    return names
