@@ -141,6 +141,7 @@ def test_reference_configuration():
     assert_implementations_agree(parameters_of(REFERENCE_CONFIG))
 
 
+@pytest.mark.slow
 def test_reference_region():
     """Six facilities on four scenarios: diversion between modelled facilities,
     a field hospital, per-facility recovery."""
@@ -347,6 +348,7 @@ def two_facilities_sharing_alternatives():
     return config
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make_config",
     [
@@ -769,6 +771,7 @@ def network_configs(draw) -> dict:
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30,
     deadline=None,
