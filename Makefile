@@ -10,13 +10,14 @@ REFERENCE_CONFIGS := configs/maarat_al_numan.toml configs/idlib_region.toml \
 	configs/maarat_al_numan_options.toml configs/maarat_al_numan_sweep.toml
 RESULTS := results
 
-.PHONY: run test figures lint format clean help
+.PHONY: run test test-fast figures lint format clean help
 
 help:
 	@echo "make run      set up .venv, simulate $(CONFIG), write $(RESULTS)/ (with the HTML report) and figures/"
-	@echo "make test     set up .venv with test extras, run the whole test suite"
+	@echo "make test     set up .venv with test extras, run the whole test suite (two processes)"
+	@echo "make test-fast  the tests not marked slow, in under a minute: the edit-test loop"
 	@echo "make figures  regenerate figures/ for the reference configurations"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check, ruff format check and mypy"
 	@echo "make clean    remove .venv and $(RESULTS)/"
 
 # The stamp is rebuilt when the package metadata changes.
@@ -32,8 +33,15 @@ run: $(BIN)/.installed
 	$(BIN)/facility-impact report $(RESULTS)/$(basename $(notdir $(CONFIG))).nc --out $(RESULTS)
 	$(BIN)/facility-impact plot $(RESULTS)/$(basename $(notdir $(CONFIG))).nc --out figures
 
+# The whole suite on two worker processes (pytest-xdist), one test file per
+# worker at a time (--dist loadfile) so that a file's module-scoped fixtures are
+# built once. The numbers do not depend on it: no test shares state with another.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# In one process, so that -x and pdb behave as usual.
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow"
 
 figures: $(BIN)/.installed
 	@for config in $(REFERENCE_CONFIGS); do \
@@ -42,9 +50,11 @@ figures: $(BIN)/.installed
 		$(BIN)/facility-impact plot $(RESULTS)/$$stem.nc --out figures || exit 1; \
 	done
 
+# mypy's settings (strict on the model core) are in pyproject.toml.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

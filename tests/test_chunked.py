@@ -35,6 +35,7 @@ def options():
     return config, simulate(config)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "chunks",
     [
@@ -56,6 +57,7 @@ def test_chunked_equals_in_memory_bit_for_bit(options, chunks):
     xr.testing.assert_identical(lazy.compute(), in_memory)
 
 
+@pytest.mark.slow
 def test_network_of_facilities_chunked_equals_in_memory():
     """The regional network (several facilities sending patients to each other)."""
     config = load_config(REGION, horizon_days=60)
@@ -74,6 +76,7 @@ def test_sweeps_stay_whole_and_match():
     xr.testing.assert_identical(lazy.compute(), expected)
 
 
+@pytest.mark.slow
 def test_one_kernel_task_per_block_feeds_every_variable(options, monkeypatch):
     config, _ = options
     calls = []
@@ -107,6 +110,7 @@ def test_days_per_block_follow_the_memory_budget():
     assert chunked.plan_chunks(params, per_point_day, {"time": 30})["time"] == (30, 30, 30, 10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("chunks", "message"),
     [
@@ -122,6 +126,7 @@ def test_bad_chunks_are_refused(options, chunks, message):
         simulate(config, chunks=chunks)
 
 
+@pytest.mark.slow
 def test_dtypes_follow_the_kernel(options, monkeypatch):
     """A float32 kernel gives float32 chunked outputs (nothing assumes float64)."""
     config, in_memory = options
@@ -138,6 +143,7 @@ def test_dtypes_follow_the_kernel(options, monkeypatch):
     np.testing.assert_array_equal(computed["served"], in_memory["served"].astype(np.float32))
 
 
+@pytest.mark.slow
 def test_summaries_add_float32_days_in_float64(options):
     """Daily outputs in float32 (as the fast kernel may give) are summed in float64."""
     _, in_memory = options
@@ -152,6 +158,7 @@ def test_summaries_add_float32_days_in_float64(options):
         xr.testing.assert_allclose(got[name], expected[name], rtol=2e-6)
 
 
+@pytest.mark.slow
 def test_summary_of_chunked_results_matches_in_memory(options):
     config, in_memory = options
     lazy = simulate(config, chunks={"draw": 4, "time": 40})

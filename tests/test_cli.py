@@ -80,6 +80,7 @@ def reference_results(reference_run):
     return _open(out / f"{STEM}.nc")
 
 
+@pytest.mark.slow
 def test_run_subprocess_succeeds_and_writes_exactly_two_files(reference_run):
     completed, out = reference_run
     assert completed.returncode == 0, completed.stderr
@@ -88,6 +89,7 @@ def test_run_subprocess_succeeds_and_writes_exactly_two_files(reference_run):
     assert f"wrote {Path('results') / f'{STEM}.nc'}" in completed.stdout
 
 
+@pytest.mark.slow
 def test_netcdf_records_its_inputs(reference_results):
     attrs = reference_results.attrs
     assert attrs["configuration_name"] == STEM
@@ -99,6 +101,7 @@ def test_netcdf_records_its_inputs(reference_results):
         assert variable.attrs.get("units"), f"{name} has no units"
 
 
+@pytest.mark.slow
 def test_netcdf_conserves_patients(reference_results):
     """Σ demand = Σ (served + served elsewhere + unmet + abandoned) + backlog on the last day."""
     r = reference_results
@@ -109,6 +112,7 @@ def test_netcdf_conserves_patients(reference_results):
     np.testing.assert_allclose(accounted.values, demand.values, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
     baseline = reference_results["baseline_capacity"].sel(facility=FACILITY)
     for service, volume in MONTHLY_VOLUME.items():
@@ -117,6 +121,7 @@ def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
         ), service
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_service_and_the_summary_columns(reference_run, reference_results):
     _, out = reference_run
     header, rows = _read_csv(out / f"{STEM}-summary.csv")
@@ -138,6 +143,7 @@ def test_csv_has_one_row_per_service_and_the_summary_columns(reference_run, refe
         assert column in header
 
 
+@pytest.mark.slow
 def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, reference_results):
     _, out = reference_run
     _, rows = _read_csv(out / f"{STEM}-summary.csv")
@@ -156,6 +162,7 @@ def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, refere
         ), service
 
 
+@pytest.mark.slow
 def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
     completed, out = reference_run
     _, rows = _read_csv(out / f"{STEM}-summary.csv")
@@ -167,6 +174,7 @@ def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
         assert f"{float(row['forgone_care_30d']):,.0f}" in matching[0].split()
 
 
+@pytest.mark.slow
 def test_run_horizon_override_gives_that_time_axis(tmp_path, capsys):
     assert main(["run", str(REFERENCE), "--out", str(tmp_path), "--horizon", "90"]) == 0
     results = _open(tmp_path / f"{STEM}.nc")
@@ -177,6 +185,7 @@ def test_run_horizon_override_gives_that_time_axis(tmp_path, capsys):
     assert "surgery" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_run_seed_override_is_stored(tmp_path, capsys):
     assert main(["run", str(REFERENCE), "--out", str(tmp_path), "--seed", "7"]) == 0
     results = _open(tmp_path / f"{STEM}.nc")
@@ -228,6 +237,7 @@ def test_console_script_is_the_cli_modules_entry_point():
     assert scripts == {"facility-impact": "facility_impact.cli:console_main"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "status", "stdout_end", "stderr"),
     [
@@ -263,6 +273,7 @@ def test_python_dash_m_package_works_as_the_command(args, status, stdout_end, st
     assert _files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
     pytest.importorskip("facility_impact.present.figures")
     _, out = reference_run
@@ -274,6 +285,7 @@ def test_plot_writes_png_and_svg(reference_run, tmp_path, capsys):
         assert path.is_file() and path.stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_plot_draws_the_load_figure_only_for_a_network(reference_run, tmp_path, capsys):
     pytest.importorskip("facility_impact.present.figures")
     _, out = reference_run
@@ -516,6 +528,7 @@ def test_api_raises_config_error_with_the_cli_message(case, tmp_path, capsys):
     assert capsys.readouterr().err == f"{ERROR_PREFIX}{error.value}\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case_id",
     [
@@ -536,6 +549,7 @@ def test_bad_input_through_a_real_interpreter(case_id, tmp_path):
     assert _files(tmp_path / "out") == []
 
 
+@pytest.mark.slow
 def test_failed_run_leaves_earlier_outputs_untouched(tmp_path, capsys):
     config = tmp_path / f"{STEM}.toml"
     config.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -577,6 +591,7 @@ def test_invalid_option_value_exits_2_without_output(tmp_path, capsys):
     assert _files(out) == []
 
 
+@pytest.mark.slow
 def test_results_and_summary_appear_together_or_not_at_all(tmp_path, monkeypatch):
     import facility_impact.cli as cli
 

@@ -162,6 +162,7 @@ SWEEPABLE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", list(SWEEPABLE), ids=lambda key: key.rsplit(".", 2)[-1])
 def test_every_numeric_key_can_be_swept_like_separate_runs(key):
     values = SWEEPABLE[key]
@@ -609,6 +610,7 @@ def _uncertain_config(seed: int = 5) -> dict:
     )
 
 
+@pytest.mark.slow
 def test_same_configuration_and_seed_write_identical_netcdf(tmp_path):
     first = write_netcdf(simulate(_uncertain_config()), tmp_path / "first.nc")
     second = write_netcdf(simulate(_uncertain_config()), tmp_path / "second.nc")
@@ -647,6 +649,7 @@ def _with_scenarios(config: dict, names: list[str]) -> dict:
     return config
 
 
+@pytest.mark.slow
 def test_reordering_scenarios_only_reorders_the_scenario_dim():
     first = simulate(_with_scenarios(_uncertain_config(), ["longer", "spared", "second"]))
     second = simulate(_with_scenarios(_uncertain_config(), ["second", "longer", "spared"]))
@@ -657,6 +660,7 @@ def test_reordering_scenarios_only_reorders_the_scenario_dim():
     xr.testing.assert_identical(first["input_quantile"], second["input_quantile"])
 
 
+@pytest.mark.slow
 def test_scenarios_stack_like_separate_runs():
     """Each scenario equals the configuration with its settings written in."""
     config = _uncertain_config()
@@ -810,6 +814,7 @@ def _uncertain_closure_results(draws: int = 40):
     return simulate(config)
 
 
+@pytest.mark.slow
 @IGNORE_ALL_NAN
 def test_quantiles_over_draws_equal_numpy_quantiles_of_hand_values():
     results = _uncertain_closure_results()
@@ -851,6 +856,7 @@ def test_quantiles_over_draws_equal_numpy_quantiles_of_hand_values():
     assert np.all(np.isnan(summary["forgone_care"].sel(period=90.0).values))
 
 
+@pytest.mark.slow
 @IGNORE_ALL_NAN
 def test_summarize_with_chosen_quantiles():
     results = _uncertain_closure_results(draws=10)
@@ -864,6 +870,7 @@ def test_summarize_with_chosen_quantiles():
     )
 
 
+@pytest.mark.slow
 @IGNORE_ALL_NAN
 def test_summary_over_draws_has_no_draw_dim_and_one_row_per_service():
     """After reduction over draws nothing may keep the draw dim: the CSV has one
@@ -883,6 +890,7 @@ def test_summarize_over_draws_emits_no_warning():
         summarize(results)
 
 
+@pytest.mark.slow
 def test_cli_run_with_draws_writes_nothing_to_stderr(tmp_path, capsys):
     config = tmp_path / "ens.toml"
     config.write_text(
@@ -924,6 +932,7 @@ def test_indicative_outcome_is_forgone_care_times_the_rate():
             )
 
 
+@pytest.mark.slow
 @IGNORE_ALL_NAN
 def test_uncertain_outcome_rate_multiplies_forgone_care_draw_by_draw():
     config = with_draws(
@@ -990,6 +999,7 @@ def _run(config: Path, out: Path, *options: str) -> xr.Dataset:
     return read_netcdf(out / f"{config.stem}.nc")
 
 
+@pytest.mark.slow
 def test_set_overrides_a_value_end_to_end(ensemble_file, tmp_path, capsys):
     overridden = _run(ensemble_file, tmp_path / "set", "--set", "strike.0.closure_days=45")
     capsys.readouterr()
@@ -1006,6 +1016,7 @@ def test_set_overrides_a_value_end_to_end(ensemble_file, tmp_path, capsys):
     assert "overridden" not in as_written.attrs["configuration"]
 
 
+@pytest.mark.slow
 def test_set_a_sweep_adds_its_dim(ensemble_file, tmp_path, capsys):
     results = _run(ensemble_file, tmp_path / "out", "--set", "strike.0.closure_days=[7,30]")
     assert "closure_days = 7" in capsys.readouterr().out
@@ -1016,6 +1027,7 @@ def test_set_a_sweep_adds_its_dim(ensemble_file, tmp_path, capsys):
     assert_same_flows(results.sel(closure_days=30.0), single)
 
 
+@pytest.mark.slow
 @IGNORE_ALL_NAN
 def test_set_a_distribution_with_draws(ensemble_file, tmp_path, capsys):
     results = _run(
@@ -1037,6 +1049,7 @@ def test_set_a_distribution_with_draws(ensemble_file, tmp_path, capsys):
     assert "deferrable_share = 0.5" in stored and "run.draws = 6" in stored
 
 
+@pytest.mark.slow
 def test_set_appends_a_strike_and_switches_one_off(ensemble_file, tmp_path, capsys):
     appended = _run(ensemble_file, tmp_path / "a", "--set", "strike.1={day=20, damage={staff=0.5}}")
     capsys.readouterr()

@@ -104,6 +104,7 @@ def test_label_from_attrs_formats_name_and_units() -> None:
     assert label_from_attrs(labelled, extra=" and demand") == "capacity and demand [patient d-1]"
 
 
+@pytest.mark.slow
 def test_axis_labels_come_from_attributes(reference: xr.Dataset) -> None:
     assert _y_labels(capacity_figure(reference)) == ["capacity and demand [patient d-1]"]
     assert _x_labels(capacity_figure(reference)) == ["date"]
@@ -183,6 +184,7 @@ def test_extra_dims_are_reduced_and_said(small: xr.Dataset) -> None:
     )
 
 
+@pytest.mark.slow
 def test_write_figure_capacity_is_atomic_and_reproducible(
     reference: xr.Dataset, tmp_path: Path
 ) -> None:
@@ -202,6 +204,7 @@ def test_write_figure_capacity_is_atomic_and_reproducible(
     assert not list(tmp_path.glob("*.part"))
 
 
+@pytest.mark.slow
 def test_save_figure_falls_back_to_results_stem(small: xr.Dataset, tmp_path: Path) -> None:
     unnamed = small.copy()
     unnamed.attrs = {
@@ -216,6 +219,7 @@ def test_save_figure_falls_back_to_results_stem(small: xr.Dataset, tmp_path: Pat
     ]
 
 
+@pytest.mark.slow
 def test_figure_rebuilds_from_netcdf(reference: xr.Dataset, tmp_path: Path) -> None:
     stored = read_netcdf(write_netcdf(reference, tmp_path / "results.nc"))
     original, rebuilt = capacity_figure(reference), capacity_figure(stored)
@@ -225,6 +229,7 @@ def test_figure_rebuilds_from_netcdf(reference: xr.Dataset, tmp_path: Path) -> N
     assert _texts(_panels(rebuilt)[0]) == _texts(_panels(original)[0])
 
 
+@pytest.mark.slow
 def test_import_does_not_import_matplotlib() -> None:
     code = "import sys, facility_impact; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -347,6 +352,7 @@ def test_capacity_figure_draws_the_facilities_that_lose_capacity(network: xr.Dat
     assert caption[1] == "not drawn: b, c (capacity at baseline); field (not open)"
 
 
+@pytest.mark.slow
 def test_write_figure_load_is_reproducible_and_leaves_no_figure_open(
     network: xr.Dataset, tmp_path: Path
 ) -> None:
@@ -358,6 +364,7 @@ def test_write_figure_load_is_reproducible_and_leaves_no_figure_open(
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p.name for p in paths)
 
 
+@pytest.mark.slow
 def test_load_figure_rebuilds_from_netcdf(network: xr.Dataset, tmp_path: Path) -> None:
     stored = read_netcdf(write_netcdf(network, tmp_path / "network.nc"))
     assert has_load(stored)

@@ -21,6 +21,7 @@ def params(request):
     return build_parameters(load_config(CONFIGS / f"{request.param}.toml", draws=6))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cuts", [(1,), (30, 31, 200), (44, 45, 46)])
 def test_blocks_of_days_equal_one_run_bit_for_bit(params, cuts):
     """Days cut anywhere (a strike day, around the second strike, single days) change
@@ -45,6 +46,7 @@ def test_a_block_after_day_zero_needs_the_state(params):
         run_days(params, 0, params.sizes["time"] + 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("points_per_block", [1, 7])
 def test_any_block_of_points_gives_the_same_numbers(params, points_per_block):
     """Each ensemble point is computed by the same operations whatever is simulated beside it."""

@@ -144,6 +144,7 @@ def test_reference_configuration():
     assert_implementations_agree(parameters_of(REFERENCE_CONFIG))
 
 
+@pytest.mark.slow
 def test_reference_region():
     """Six facilities on four scenarios: diversion between modelled facilities,
     a field hospital, per-facility recovery."""
@@ -350,6 +351,7 @@ def two_facilities_sharing_alternatives():
     return config
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make_config",
     [
@@ -772,6 +774,7 @@ def network_configs(draw) -> dict:
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30,
     deadline=None,

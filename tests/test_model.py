@@ -543,6 +543,7 @@ def test_forgone_care_at_thirty_days():
     assert float(forgone.sel(period=57.0)) == pytest.approx(30.5 * daily(volume), rel=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strike_day", [0, 7])
 def test_days_to_capacity_after_a_linear_recovery(strike_day):
     """Closed 10 days then C/C0 = (t - t0 - 10)/20: 50 % on day 20, 90 % on day 28."""

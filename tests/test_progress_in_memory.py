@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tomllib
 
+import pytest
 from helpers import ENSEMBLE_TOML
 
 from facility_impact import simulate
@@ -42,6 +43,7 @@ def test_a_terminal_shows_the_days_simulated_and_the_numbers_do_not_change():
     assert shown.identical(simulate(_config()))
 
 
+@pytest.mark.slow
 def test_no_progress_when_not_a_terminal(tmp_path, capsys):
     stream = io.StringIO()
     with day_progress(stream) as advance:

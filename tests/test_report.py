@@ -85,6 +85,7 @@ def _open_pyplot_figures() -> list[int]:
 # --------------------------------------------------------------------------- figures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=[path.stem for path in CONFIGS])
 def test_figures_for_every_configuration(config: Path) -> None:
     results = fi.simulate(fi.load_config(config, draws=12))
@@ -104,6 +105,7 @@ def test_figures_for_every_configuration(config: Path) -> None:
     assert _open_pyplot_figures() == []
 
 
+@pytest.mark.slow
 def test_options_configuration_draws_the_ensemble_figures(options: xr.Dataset) -> None:
     figures = draw_figures(options)
     assert [item.name for item in figures.drawn] == [
@@ -145,6 +147,7 @@ def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
     assert "capacity, 5th–95th percentile" in legend
 
 
+@pytest.mark.slow
 def test_forgone_figure_bars_are_the_summary_numbers(options: xr.Dataset) -> None:
     summary = fi.summarize(options)
     figure = forgone_figure(summary, options)
@@ -162,6 +165,7 @@ def test_forgone_figure_bars_are_the_summary_numbers(options: xr.Dataset) -> Non
     assert "first scenario (no support)" in _caption(figure)
 
 
+@pytest.mark.slow
 def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
     summary = fi.summarize(options)
     renamed = summary.copy()
@@ -191,6 +195,7 @@ def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Da
     assert labels[0] == best
 
 
+@pytest.mark.slow
 def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
     figure = sweep_figure(fi.summarize(swept, quantiles=None), swept)
     panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
@@ -208,6 +213,7 @@ def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), expected.values.ravel())
 
 
+@pytest.mark.slow
 def test_sweep_figure_needs_two_sweep_dims(reference: xr.Dataset, swept: xr.Dataset) -> None:
     with pytest.raises(ValueError, match="fewer than two sweep dims"):
         sweep_figure(fi.summarize(reference), reference)
@@ -293,6 +299,7 @@ def options_report(options: xr.Dataset, tmp_path_factory: pytest.TempPathFactory
     return paths, notes, page
 
 
+@pytest.mark.slow
 def test_report_writes_figures_and_html_together(options_report, options: xr.Dataset) -> None:
     paths, notes, _ = options_report
     names = sorted(path.name for path in paths)
@@ -305,6 +312,7 @@ def test_report_writes_figures_and_html_together(options_report, options: xr.Dat
     assert len(notes) == 2
 
 
+@pytest.mark.slow
 def test_report_html_is_self_contained(options_report) -> None:
     paths, _, page = options_report
     assert page.external == []
@@ -322,6 +330,7 @@ def test_report_html_is_self_contained(options_report) -> None:
     assert any(source.endswith(encoded) for source in page.images)
 
 
+@pytest.mark.slow
 def test_report_tables_and_configuration(options_report, options: xr.Dataset) -> None:
     _, _, page = options_report
     classes = [table.get("class") for table in page.tables]
@@ -330,6 +339,7 @@ def test_report_tables_and_configuration(options_report, options: xr.Dataset) ->
     assert page.pre == [options.attrs["configuration"]]
 
 
+@pytest.mark.slow
 def test_report_headline_numbers_equal_summarize(options_report, options: xr.Dataset) -> None:
     _, _, page = options_report
     summary = fi.summarize(options)
@@ -364,6 +374,7 @@ def _row_service(page: _Page, table, variable, text, point) -> str:
     return str(offered[index])
 
 
+@pytest.mark.slow
 def test_report_lists_every_parameter_with_its_basis(options_report, options: xr.Dataset) -> None:
     paths, _, _ = options_report
     text = paths[-1].read_text(encoding="utf-8")
@@ -381,6 +392,7 @@ def test_report_lists_every_parameter_with_its_basis(options_report, options: xr
 # --------------------------------------------------------------------------- command line
 
 
+@pytest.mark.slow
 def test_report_command_writes_beside_the_results(tmp_path: Path, capsys) -> None:
     results = fi.simulate(fi.load_config(SWEEP_CONFIG))
     source = write_netcdf(results, tmp_path / "swept.nc")
@@ -420,6 +432,7 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed")
 def test_report_renders_in_a_browser(options_report, tmp_path: Path) -> None:
     paths, _, _ = options_report

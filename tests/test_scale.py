@@ -26,6 +26,8 @@ from facility_impact.results.summary import is_lazy
 from facility_impact.run import chunked, progress, scale
 from facility_impact.run.io import atomic_directory
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 UNCERTAIN = REPO / "configs" / "maarat_al_numan_uncertain.toml"
 STEM = UNCERTAIN.stem

@@ -112,6 +112,7 @@ def test_rank_correlation_per_scenario():
     assert abs(float(rho.sel(scenario="fixed", input=CLOSURE))) < 0.5
 
 
+@pytest.mark.slow
 def test_rank_correlation_for_a_chosen_window():
     """In the first 30 days a closure longer than 30 days counts as 30: by hand,
     forgone care is ``daily × (min(k, 30) + 30 (r - 1))``."""
@@ -165,6 +166,7 @@ def _check_sobol_ranking(indices, services=("outpatient",)):
         assert abs(float(total.sel(input=DEMAND))) < 0.1, name
 
 
+@pytest.mark.slow
 def test_sobol_recovers_the_dominant_input():
     """The issue's case as it stands: one facility, one service, two inputs."""
     # A base sample of 32 (a power of two): 32 (2 + 2) = 128 model evaluations.
@@ -174,6 +176,7 @@ def test_sobol_recovers_the_dominant_input():
     _check_sobol_ranking(indices)
 
 
+@pytest.mark.slow
 def test_sobol_recovers_the_dominant_input_for_each_service():
     indices = sensitivity(load_config(two_services(dominated_config(draws=32))), method="sobol")
     assert indices.attrs["model_evaluations"] == 32 * (2 + 2)
@@ -190,6 +193,7 @@ def test_sobol_with_a_single_uncertain_input():
         np.testing.assert_allclose(indices[name].sel(input=CLOSURE).values, 1.0, atol=0.1)
 
 
+@pytest.mark.slow
 def test_sobol_base_sample_is_the_draws_rounded_up_to_a_power_of_two():
     indices = sensitivity(load_config(two_services(dominated_config(draws=20))), method="sobol")
     assert indices.attrs["model_evaluations"] == 32 * (2 + 2)
@@ -228,6 +232,7 @@ def _ranked_inputs(stdout: str) -> list[str]:
     return [line.split()[0] for line in stdout.splitlines() if line.startswith("  ")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("method", "measure"), [("spearman", "rank_correlation"), ("sobol", "total_order")]
 )
@@ -314,6 +319,7 @@ def test_cli_sensitivity_bad_input_exits_2_with_one_line(
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_is_reproducible(dominated_file, tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["sensitivity", str(dominated_file), "--out", str(tmp_path / name)]) == 0

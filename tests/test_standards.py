@@ -336,6 +336,7 @@ def test_reference_configuration_before_and_at_worst():
     assert np.all(indicators["standard_value"].sel(facility=name).notnull())
 
 
+@pytest.mark.slow
 def test_printed_standards_columns_line_up_with_ranges_from_draws():
     """With draws a cell reads "median (p5–p95)"; the columns widen so cells never run together."""
     from facility_impact import summarize

@@ -11,11 +11,14 @@ its forgone care only grow, along the damage sweep.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import assert_patients_conserved
 
 from facility_impact import simulate
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=25,

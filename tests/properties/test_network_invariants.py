@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import assert_patients_conserved, curves, fraction
 
 from facility_impact import simulate
+
+pytestmark = pytest.mark.slow
 
 HORIZON_MAX = 80
 DAYS_PER_MONTH = 365.25 / 12
