@@ -3,19 +3,22 @@
 The layers, from the top (an import may only go down this list, or stay within
 one package of the same layer):
 
-1. ``facility_impact`` (the package root, the public API), ``cli``, ``__main__``:
-   entry points; nothing imports them.
-2. ``present``: figures, terminal tables and the HTML report, drawn from result
+0. ``__main__``: ``python -m facility_impact``, which runs the command line.
+1. ``facility_impact`` (the package root, the public API) and ``cli``: entry
+   points; nothing but ``__main__`` imports them.
+2. ``commands``: the one workflow that the command line and the Python API share
+   (simulate, summarise and write; figures and the report from a results file).
+3. ``present``: figures, terminal tables and the HTML report, drawn from result
    Datasets (it may call ``run`` for files and sensitivity).
-3. ``run``: the one workflow that the command line and the Python API share,
-   chunked and cluster runs, sensitivity, file writing.
-4. ``results`` and ``model``, side by side and blind to each other: ``model``
+4. ``run``: simulating in memory, in chunks or on a cluster, sensitivity, file
+   writing.
+5. ``results`` and ``model``, side by side and blind to each other: ``model``
    turns a configuration into a parameter Dataset and runs the day loop;
    ``results`` reads result Datasets only (summaries, standards, tables of
    numbers). Neither imports the other: the kernel does not know how its output
    is summarised, and a summary must work on a results file with no model at hand.
-5. ``config``: what a configuration may say, its schema, sweeps and distributions.
-6. ``errors``, ``version``, ``variables``, ``curves``: the leaves, which import
+6. ``config``: what a configuration may say, its schema, sweeps and distributions.
+7. ``errors``, ``version``, ``variables``, ``curves``: the leaves, which import
    nothing above them (they may import one another, without a circle).
 
 An edge of the import graph is an explicit import: ``from facility_impact.run
@@ -39,7 +42,9 @@ PACKAGE = "facility_impact"
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / PACKAGE
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    (PACKAGE, f"{PACKAGE}.cli", f"{PACKAGE}.__main__"),
+    (f"{PACKAGE}.__main__",),
+    (PACKAGE, f"{PACKAGE}.cli"),
+    (f"{PACKAGE}.commands",),
     (f"{PACKAGE}.present",),
     (f"{PACKAGE}.run",),
     (f"{PACKAGE}.results", f"{PACKAGE}.model"),
@@ -51,10 +56,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
-OPTIONAL_HEAVY = frozenset({"matplotlib", "dask", "distributed", "zarr"})
+OPTIONAL_HEAVY = frozenset({"matplotlib", "cycler", "dask", "distributed", "zarr"})
 """Third-party packages that may be imported inside a function: optional extras
-(dask, distributed, zarr) or slow to import (matplotlib), so that a run without
-figures or without the ``scale`` extra does not pay for them."""
+(dask, distributed, zarr) or slow to import (matplotlib, and cycler, which comes
+with it), so that a run without figures or without the ``scale`` extra does not
+pay for them."""
 
 
 @dataclass(frozen=True)
