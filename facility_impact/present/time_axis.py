@@ -24,7 +24,7 @@ def date_axis(axis: Axes) -> None:
     # Imported here: matplotlib is optional for the package.
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(_first_tick_year_formatter()(locator))
 
@@ -41,14 +41,14 @@ def _first_tick_year_formatter() -> type:
 
     class FirstTickYearFormatter(mdates.ConciseDateFormatter):
         def format_ticks(self, values: Any) -> list[str]:
-            labels = list(super().format_ticks(values))  # type: ignore[no-untyped-call]
-            if not labels or self.get_offset() or self.axis is None:  # type: ignore[no-untyped-call]
+            labels = list(super().format_ticks(values))
+            if not labels or self.get_offset() or self.axis is None:
                 return labels
             low = min(self.axis.get_view_interval())
             visible = [index for index, value in enumerate(values) if value >= low - 1e-9]
             if visible:
                 first = visible[0]
-                year = mdates.num2date(values[first]).strftime("%Y")  # type: ignore[no-untyped-call]
+                year = mdates.num2date(values[first]).strftime("%Y")
                 if year not in labels[first]:
                     labels[first] = f"{labels[first]}\n{year}"
             return labels

@@ -218,7 +218,7 @@ def lazy_outputs(
             plan["time"],
         )
         # dask's constructors carry no type annotations.
-        array = da.Array(graph, array_name, chunks=array_chunks, dtype=dtypes[name])  # type: ignore[no-untyped-call]
+        array = da.Array(graph, array_name, chunks=array_chunks, dtype=dtypes[name])
         outputs[name] = xr.DataArray(array, dims=(*ens, *structure, "time"))
     return outputs
 
@@ -292,4 +292,4 @@ def consumed_blocks(
     graph[final] = (_finished, *last)
     layers = HighLevelGraph.from_collections(final, graph, dependencies=())
     # dask's constructors carry no type annotations.
-    return Delayed(final, layers)  # type: ignore[no-untyped-call]
+    return Delayed(final, layers)
