@@ -1,0 +1,1 @@
+"""From result Datasets to headline indicators: summaries and humanitarian standards."""
