@@ -225,6 +225,44 @@ def _command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_import(args: argparse.Namespace) -> int:
+    # issue 15: every rule of the import lives in facility_impact.ingest.
+    from facility_impact.ingest import import_tables, parse_start
+
+    out = import_tables(
+        args.facilities,
+        args.out,
+        attacks=args.attacks,
+        start=parse_start(args.start),
+        travel_minutes=args.travel_minutes,
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+def _add_import_command(commands: argparse._SubParsersAction) -> None:
+    """issue 15: ``import FACILITIES [--attacks] [--start] [--travel-minutes] --out``."""
+    command = commands.add_parser(
+        "import",
+        help="write a configuration from a facility table (CSV or GeoJSON) and attack records",
+        description="Read FACILITIES (CSV, or GeoJSON points) and optionally attack records "
+        "and a travel-time matrix; write CONFIG.toml, every value commented with the row and "
+        "column it came from or the default it is (docs/data_import.md).",
+    )
+    command.add_argument("facilities", metavar="FACILITIES", help="facility table (.csv, .geojson)")
+    command.add_argument("--attacks", metavar="ATTACKS", help="attack records (.csv)")
+    command.add_argument(
+        "--start", metavar="DATE", help="run.start_date [the earliest attack date]"
+    )
+    command.add_argument(
+        "--travel-minutes",
+        metavar="CSV",
+        help="travel times [min] between facility ids, instead of distances from coordinates",
+    )
+    command.add_argument("--out", required=True, metavar="CONFIG.toml", help="file to write")
+    command.set_defaults(handler=_command_import)
+
+
 def _add_set_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -372,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
     report.set_defaults(handler=_command_report)
+    _add_import_command(commands)
     return parser
 
 

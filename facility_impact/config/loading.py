@@ -104,6 +104,9 @@ class Service:
     willingness_to_travel: float = 0.0
     distance_decay_km: float = math.inf
     demand_multipliers: tuple[DemandPeriod, ...] = ()
+    # issue 15: ``distance_decay_km`` holds the scale in the configuration's travel
+    # unit: minutes when the file gave ``distance_decay_minutes`` (docs/data_import.md).
+    decay_unit: str = "km"
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,12 @@ class Facility:
     opens_day: int = 0
     closes_day: int | None = None
     recovery: dict[str, Recovery] = field(default_factory=dict)
+    # issue 15: where the facility stands [degrees_north, degrees_east] and the
+    # id and type of the table it was imported from (docs/data_import.md).
+    latitude: float | None = None
+    longitude: float | None = None
+    source_id: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,8 @@ class Network:
     facilities: tuple[str, ...]
     distance_km: tuple[tuple[float, ...], ...]
     symmetric: bool = True
+    # issue 15: "minutes" when the matrix is [network] travel_minutes.
+    unit: str = "km"
 
     def distance(self, origin: str, destination: str) -> float:
         """Distance [km] from ``origin`` to ``destination``; ``inf`` if either is not listed."""
@@ -509,8 +520,12 @@ _FACILITY_KEYS = (
     "opens_day",
     "closes_day",
     "recovery",
+    "latitude",
+    "longitude",
+    "id",
+    "type",
 )
-_NETWORK_KEYS = ("facilities", "distance_km", "symmetric")
+_NETWORK_KEYS = ("facilities", "distance_km", "travel_minutes", "symmetric")
 _SERVICE_KEYS = (
     "volume_per_month",
     "needs",
@@ -519,6 +534,7 @@ _SERVICE_KEYS = (
     "backlog_attrition_per_day",
     "willingness_to_travel",
     "distance_decay_km",
+    "distance_decay_minutes",
     "demand_multipliers",
 )
 _STRIKE_KEYS = (
@@ -536,6 +552,7 @@ _ALTERNATIVE_KEYS = (
     "name",
     "label",
     "distance_km",
+    "travel_minutes",
     "spare_capacity_per_month",
     "capacity_per_month",
     "opens_day",
@@ -609,6 +626,7 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
             raise _fail(f"{period_path}.end_day", end, f"must be > start_day ({start:g})")
         factor = _count(_require(period, "factor", period_path), f"{period_path}.factor")
         periods.append(DemandPeriod(start, end, factor))
+    decay_key = _travel_key(table, path, ("distance_decay_km", "distance_decay_minutes"))
     return Service(
         name=path.rsplit(".", 1)[-1],
         volume_per_month=volume,
@@ -621,10 +639,9 @@ def _read_service(raw: Any, path: str, resources: dict[str, float], horizon: int
         willingness_to_travel=_fraction(
             table.get("willingness_to_travel", 0.0), f"{path}.willingness_to_travel"
         ),
-        distance_decay_km=_positive(
-            table.get("distance_decay_km", math.inf), f"{path}.distance_decay_km"
-        ),
+        distance_decay_km=_positive(table.get(decay_key, math.inf), f"{path}.{decay_key}"),
         demand_multipliers=tuple(periods),
+        decay_unit=_TRAVEL_UNITS[decay_key],
     )
 
 
@@ -686,6 +703,7 @@ def _read_facility(name: str, raw: Any, horizon: int) -> Facility:
         opens_day=opens_day,
         closes_day=closes_day,
         recovery=recovery,
+        **_read_place(table, path),
     )
 
 
@@ -788,21 +806,22 @@ def _read_alternative(
     table = _table(raw, path)
     _known_keys(table, path, _ALTERNATIVE_KEYS)
     name = _string(_require(table, "name", path), f"{path}.name")
-    distance_raw = _require(table, "distance_km", path)
+    key = _travel_key(table, path, ("distance_km", "travel_minutes"))
+    distance_raw = _require(table, key, path)
     if isinstance(distance_raw, Mapping):
         distances = {
-            _key_name(facility, f"{path}.distance_km", list(facilities), "facility"): _number(
-                km, f"{path}.distance_km.{facility}", minimum=0, allow_inf=True
+            _key_name(facility, f"{path}.{key}", list(facilities), "facility"): _number(
+                km, f"{path}.{key}.{facility}", minimum=0, allow_inf=True
             )
             for facility, km in distance_raw.items()
         }
         missing = [facility for facility in facilities if facility not in distances]
         if missing:
             raise ConfigError(
-                f"{path}.distance_km.{missing[0]}: missing; give a distance from every facility"
+                f"{path}.{key}.{missing[0]}: missing; give a distance from every facility"
             )
     else:
-        km = _number(distance_raw, f"{path}.distance_km", minimum=0, allow_inf=True)
+        km = _number(distance_raw, f"{path}.{key}", minimum=0, allow_inf=True)
         distances = dict.fromkeys(facilities, km)
     spare = _per_service(
         _require(table, "spare_capacity_per_month", path),
@@ -849,19 +868,21 @@ def _read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
         raise _fail("network.symmetric", symmetric, "must be true or false")
 
     size = len(names)
-    rows_raw = _require(table, "distance_km", "network")
+    key = _travel_key(table, "network", ("distance_km", "travel_minutes"))
+    unit = _TRAVEL_UNITS[key]
+    rows_raw = _require(table, key, "network")
     if not isinstance(rows_raw, list) or len(rows_raw) != size:
         count = f"{len(rows_raw)} rows" if isinstance(rows_raw, list) else "not a list of rows"
         raise ConfigError(
-            f"network.distance_km: {count}; must be a list of {size} rows, "
+            f"network.{key}: {count}; must be a list of {size} rows, "
             f"one per facility in network.facilities"
         )
     rows: list[tuple[float, ...]] = []
     for i, row_raw in enumerate(rows_raw):
-        path = f"network.distance_km[{i}]"
+        path = f"network.{key}[{i}]"
         if not isinstance(row_raw, list) or len(row_raw) != size:
             raise _fail(
-                path, row_raw, f"must hold {size} distances [km], one per facility in order"
+                path, row_raw, f"must hold {size} distances [{unit}], one per facility in order"
             )
         rows.append(
             tuple(
@@ -872,7 +893,7 @@ def _read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
     for i, name in enumerate(names):
         if rows[i][i] != 0:
             raise _fail(
-                f"network.distance_km[{i}][{i}]",
+                f"network.{key}[{i}][{i}]",
                 rows_raw[i][i],
                 f"must be 0, the distance from {name} to itself",
             )
@@ -881,12 +902,12 @@ def _read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
             for j in range(i + 1, size):
                 if rows[i][j] != rows[j][i]:
                     raise _fail(
-                        f"network.distance_km[{i}][{j}]",
+                        f"network.{key}[{i}][{j}]",
                         rows_raw[i][j],
-                        f"must equal network.distance_km[{j}][{i}] ({_show(rows_raw[j][i])}), "
+                        f"must equal network.{key}[{j}][{i}] ({_show(rows_raw[j][i])}), "
                         f"{names[i]} to {names[j]} and back, because network.symmetric = true",
                     )
-    return Network(tuple(names), tuple(rows), symmetric)
+    return Network(tuple(names), tuple(rows), symmetric, unit)
 
 
 def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: str) -> Config:
@@ -1018,6 +1039,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     network = _read_network(raw["network"], facilities) if "network" in raw else None
     _check_travel(facilities_raw, facilities, alternatives)
     _check_network_covers_travel(network, facilities)
+    _check_travel_unit(network, facilities, alternatives_raw)
     return Config(
         name=name,
         title=title,
@@ -1073,7 +1095,9 @@ def _check_travel(
                     continue
                 given = facilities_raw[sender.name]["services"][service]
                 for key in ("willingness_to_travel", "distance_decay_km"):
-                    if key not in given:
+                    if key not in given and not (
+                        key == "distance_decay_km" and "distance_decay_minutes" in given
+                    ):
                         raise ConfigError(
                             f"facility.{sender.name}.services.{service}.{key}: missing; "
                             f"required because {reason} {service}"
@@ -1103,6 +1127,68 @@ def _check_network_covers_travel(network: Network | None, facilities: dict[str, 
                 for name in (sender.name, receiver.name):
                     if name not in listed:
                         raise _fail("network.facilities", list(listed), f"must list {name}: {why}")
+
+
+# ------------------------------------------------------------ issue 15: places, travel time
+
+_TRAVEL_UNITS = {
+    "distance_km": "km",
+    "distance_decay_km": "km",
+    "travel_minutes": "minutes",
+    "distance_decay_minutes": "minutes",
+}
+"""The unit of each travel key. The kernel's decay ``exp(-d / λ)`` is the same in
+any unit, so minutes feed the same parameters as km; one configuration uses one unit."""
+
+
+def _travel_key(table: Mapping[str, Any], path: str, keys: tuple[str, str]) -> str:
+    """Which of two keys (km, minutes) the table gives; the km one when it gives neither."""
+    if keys[0] in table and keys[1] in table:
+        raise ConfigError(f"{path}: give {keys[0]} or {keys[1]}, not both")
+    return keys[1] if keys[1] in table else keys[0]
+
+
+def _read_place(table: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A facility's ``latitude``/``longitude`` [degrees] (both or neither), ``id`` and ``type``."""
+    place: dict[str, Any] = {}
+    given = [key for key in ("latitude", "longitude") if key in table]
+    if len(given) == 1:
+        other = "longitude" if given[0] == "latitude" else "latitude"
+        raise ConfigError(f"{path}.{other}: missing; required because {given[0]} is given")
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        if key in table:
+            place[key] = _number(
+                table[key], f"{path}.{key}", minimum=-limit, maximum=limit, vary=False
+            )
+    if "id" in table:
+        place["source_id"] = _string(table["id"], f"{path}.id")
+    if "type" in table:
+        place["kind"] = _string(table["type"], f"{path}.type")
+    return place
+
+
+def _check_travel_unit(
+    network: Network | None, facilities: dict[str, Facility], alternatives_raw: list[Any]
+) -> None:
+    """Distances and decay scales share one unit: minutes if ``[network]`` gives
+    ``travel_minutes``, km otherwise."""
+    unit = "km" if network is None else network.unit
+    why = "[network] gives travel_minutes" if unit == "minutes" else "[network] gives km"
+    for facility in facilities.values():
+        for service in facility.services.values():
+            if service.decay_unit != unit:
+                raise ConfigError(
+                    f"facility.{facility.name}.services.{service.name}.distance_decay_"
+                    f"{service.decay_unit}: travel is in {unit} in this configuration "
+                    f"({why}); give distance_decay_{unit}"
+                )
+    wrong, right = ("distance_km", "travel_minutes")[:: 1 if unit == "minutes" else -1]
+    for index, alternative in enumerate(alternatives_raw):
+        if wrong in alternative:
+            raise ConfigError(
+                f"alternative[{index}].{wrong}: travel is in {unit} in this configuration "
+                f"({why}); give {right}"
+            )
 
 
 def load_config(

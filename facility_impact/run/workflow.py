@@ -195,6 +195,7 @@ def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
     )
     result["facility_label"].attrs = {"long_name": "facility"}
     result["alternative_label"].attrs = {"long_name": "alternative"}
+    result = _with_places(result, config)
     if result.sizes.get("strike", 0):
         result = result.assign_coords(
             strike_label=("strike", [strike_labels[int(k)] for k in result["strike"].values])
@@ -214,4 +215,23 @@ def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
             outcome_label=("outcome", [f"{outcome_of[n].label} (indicative)" for n in names]),
             outcome_source=("outcome", [outcome_of[n].source for n in names]),
         )
+    return result
+
+
+def _with_places(result: xr.Dataset, config: Config) -> xr.Dataset:
+    """issue 15: ``latitude``/``longitude`` [degrees] of the facilities as CF coordinates
+    on ``facility``, when the configuration places any (NaN for one it does not)."""
+    placed = {
+        f.name: f
+        for variant in config.variants
+        for f in variant.facilities.values()
+        if f.latitude is not None
+    }
+    if not placed:
+        return result
+    names = [str(name) for name in result["facility"].values]
+    for key, units in (("latitude", "degrees_north"), ("longitude", "degrees_east")):
+        values = [getattr(placed[n], key) if n in placed else np.nan for n in names]
+        result = result.assign_coords({key: ("facility", np.array(values, dtype=float))})
+        result[key].attrs = {"units": units, "standard_name": key, "long_name": key}
     return result
