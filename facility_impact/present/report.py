@@ -31,6 +31,7 @@ from facility_impact.present.figures import (
     load_figure,
     render_figure,
 )
+from facility_impact.present.maps import map_figure
 from facility_impact.present.summary_figures import (
     SHOWN_PERIODS_DAYS,
     forgone_figure,
@@ -173,6 +174,19 @@ def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figu
         notes.append(
             "Load on receiving facilities: not drawn — no modelled facility received patients "
             "from another"
+        )
+    # issue 15: the map, when the results carry coordinates.
+    placed = map_figure(results, summary)
+    if placed is not None:
+        drawn.append(
+            DrawnFigure(
+                "map",
+                "Map of the network",
+                "Facilities at their places (marker area: baseline volume; colour: share of "
+                "days at full capacity), strikes outlined with their dates, diverted patients "
+                "as arrows whose width is the patients moved.",
+                placed,
+            )
         )
     return Figures(drawn, notes)
 
