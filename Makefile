@@ -41,6 +41,10 @@ figures: $(BIN)/.installed
 		$(BIN)/facility-impact run $$config --out $(RESULTS) > /dev/null && \
 		$(BIN)/facility-impact plot $(RESULTS)/$$stem.nc --out figures || exit 1; \
 	done
+	$(BIN)/facility-impact import seeds/idlib_region_facilities.csv \
+		--attacks seeds/idlib_region_attacks.csv --out $(RESULTS)/idlib_region_imported.toml
+	$(BIN)/facility-impact run $(RESULTS)/idlib_region_imported.toml --out $(RESULTS) > /dev/null
+	$(BIN)/facility-impact plot $(RESULTS)/idlib_region_imported.nc --out figures
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -174,8 +174,8 @@ def _strike_dates(results: xr.Dataset) -> dict[str, str]:
 def _nice_length(span_km: float) -> float:
     """A round scale-bar length [km] near a quarter of ``span_km``."""
     target = max(span_km / 4, 1e-3)
-    power = 10 ** math.floor(math.log10(target))
-    return max(step * power for step in (1, 2, 5) if step * power <= target)
+    power = 10.0 ** math.floor(math.log10(target))
+    return float(max(step * power for step in (1, 2, 5) if step * power <= target))
 
 
 def _scale_bar(ax: Axes, latitude: float) -> None:
