@@ -16,7 +16,7 @@ help:
 	@echo "make run      set up .venv, simulate $(CONFIG), write $(RESULTS)/ (with the HTML report) and figures/"
 	@echo "make test     set up .venv with test extras, run the whole test suite (two processes)"
 	@echo "make test-fast  the tests not marked slow, in under a minute: the edit-test loop"
-	@echo "make figures  regenerate figures/ for the reference configurations"
+	@echo "make figures  regenerate figures/ for the reference configurations and the imported example (with its map)"
 	@echo "make lint     ruff check, ruff format check and mypy"
 	@echo "make clean    remove .venv and $(RESULTS)/"
 
@@ -49,6 +49,10 @@ figures: $(BIN)/.installed
 		$(BIN)/facility-impact run $$config --out $(RESULTS) > /dev/null && \
 		$(BIN)/facility-impact plot $(RESULTS)/$$stem.nc --out figures || exit 1; \
 	done
+	$(BIN)/facility-impact import seeds/idlib_region_facilities.csv \
+		--attacks seeds/idlib_region_attacks.csv --out $(RESULTS)/idlib_region_imported.toml
+	$(BIN)/facility-impact run $(RESULTS)/idlib_region_imported.toml --out $(RESULTS) > /dev/null
+	$(BIN)/facility-impact plot $(RESULTS)/idlib_region_imported.nc --out figures
 
 # mypy's settings (strict on the model core) are in pyproject.toml.
 lint: $(BIN)/.installed

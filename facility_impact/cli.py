@@ -170,6 +170,18 @@ def _command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_import(args: argparse.Namespace) -> int:
+    out = commands.import_to_config(
+        args.facilities,
+        args.out,
+        attacks=args.attacks,
+        start=args.start,
+        travel_minutes=args.travel_minutes,
+    )
+    print(f"wrote {out}")
+    return 0
+
+
 def _add_set_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -216,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sensitivity_parser(subcommands)
     _add_plot_parser(subcommands)
     _add_report_parser(subcommands)
+    _add_import_parser(subcommands)
     return parser
 
 
@@ -350,6 +363,28 @@ def _add_report_parser(subcommands: Subcommands[_Parser]) -> None:
     report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
     report.set_defaults(handler=_command_report)
+
+
+def _add_import_parser(subcommands: Subcommands[_Parser]) -> None:
+    command = subcommands.add_parser(
+        "import",
+        help="write a configuration from a facility table (CSV or GeoJSON) and attack records",
+        description="Read FACILITIES (CSV, or GeoJSON points) and optionally attack records "
+        "and a travel-time matrix; write CONFIG.toml, every value commented with the row and "
+        "column it came from or the default it is (docs/data_import.md).",
+    )
+    command.add_argument("facilities", metavar="FACILITIES", help="facility table (.csv, .geojson)")
+    command.add_argument("--attacks", metavar="ATTACKS", help="attack records (.csv)")
+    command.add_argument(
+        "--start", metavar="DATE", help="run.start_date [the earliest attack date]"
+    )
+    command.add_argument(
+        "--travel-minutes",
+        metavar="CSV",
+        help="travel times [min] between facility ids, instead of distances from coordinates",
+    )
+    command.add_argument("--out", required=True, metavar="CONFIG.toml", help="file to write")
+    command.set_defaults(handler=_command_import)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

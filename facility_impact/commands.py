@@ -6,7 +6,9 @@ command line and the Python API.
 * :func:`sensitivity_to_files`: configuration → sensitivity indices → their
   NetCDF file and table;
 * :func:`figures_from_file`: a results file → every figure that applies, and
-  with ``html=True`` the self-contained report (``plot`` and ``report``).
+  with ``html=True`` the self-contained report (``plot`` and ``report``);
+* :func:`import_to_config`: a facility table and attack records → a commented
+  configuration file (``import``, :mod:`facility_impact.ingest`).
 
 Each writes its outputs together or not at all (:mod:`facility_impact.run.io`).
 Bad input of any kind (a configuration, a folder, a results file) raises
@@ -14,7 +16,7 @@ Bad input of any kind (a configuration, a folder, a results file) raises
 command-line option concerned; a chunked run whose cluster gave up raises
 :class:`~facility_impact.run.scale.RunFailed`.
 
-This layer sits above ``present`` (figures and the report) and ``run``; only
+This layer sits above ``present`` (figures and the report), ``ingest`` and ``run``; only
 ``cli`` and the package's ``__init__`` import it.
 """
 
@@ -30,6 +32,7 @@ import xarray as xr
 
 from facility_impact.config import Config
 from facility_impact.errors import ConfigError
+from facility_impact.ingest import import_tables, parse_start
 from facility_impact.present.report import check_results, write_figures, write_report
 from facility_impact.results.summary import summarize
 from facility_impact.run import chunked, io, progress, scale
@@ -167,3 +170,22 @@ def figures_from_file(
     out = output_folder(Path(results_path).parent if out_dir is None else out_dir)
     paths, notes = write_report(results, out) if html else write_figures(results, out)
     return FiguresOutcome(paths, notes)
+
+
+def import_to_config(
+    facilities: str | Path,
+    out: str | Path,
+    *,
+    attacks: str | Path | None = None,
+    start: str | None = None,
+    travel_minutes: str | Path | None = None,
+) -> Path:
+    """Write the configuration imported from the facility table (and the attack records
+    and travel-time matrix, when given) to ``out``; ``start`` is ``--start`` as written."""
+    return import_tables(
+        facilities,
+        out,
+        attacks=attacks,
+        start=parse_start(start),
+        travel_minutes=travel_minutes,
+    )

@@ -9,7 +9,9 @@ one package of the same layer):
 2. ``commands``: the one workflow that the command line and the Python API share
    (simulate, summarise and write; figures and the report from a results file).
 3. ``present``: figures, terminal tables and the HTML report, drawn from result
-   Datasets (it may call ``run`` for files and sensitivity).
+   Datasets (it may call ``run`` for files and sensitivity); beside it, blind to
+   it, ``ingest``: facility tables and attack records turned into a checked
+   configuration file (it uses ``config`` to check and ``run.io`` to write).
 4. ``run``: simulating in memory, in chunks or on a cluster, sensitivity, file
    writing.
 5. ``results`` and ``model``, side by side and blind to each other: ``model``
@@ -45,7 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (f"{PACKAGE}.__main__",),
     (PACKAGE, f"{PACKAGE}.cli"),
     (f"{PACKAGE}.commands",),
-    (f"{PACKAGE}.present",),
+    (f"{PACKAGE}.present", f"{PACKAGE}.ingest"),
     (f"{PACKAGE}.run",),
     (f"{PACKAGE}.results", f"{PACKAGE}.model"),
     (f"{PACKAGE}.config",),

@@ -30,6 +30,7 @@ def test_the_order_of_the_figures() -> None:
         "sensitivity",
         "standards",
         "load",
+        "map",
     ]
 
 

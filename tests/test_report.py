@@ -119,6 +119,8 @@ def test_options_configuration_draws_the_ensemble_figures(options: xr.Dataset) -
         "Sweep heatmap: not drawn — the results have fewer than two sweep dims",
         "Load on receiving facilities: not drawn — no modelled facility received patients "
         "from another",
+        "Map of the network: not drawn — the results carry no facility coordinates "
+        "(latitude/longitude)",
     ]
 
 
@@ -309,7 +311,7 @@ def test_report_writes_figures_and_html_together(options_report, options: xr.Dat
         assert f"{stem}-{figure}.png" in names and f"{stem}-{figure}.svg" in names
     assert sorted(path.name for path in paths[0].parent.iterdir()) == names
     assert _open_pyplot_figures() == []
-    assert len(notes) == 2
+    assert len(notes) == 3  # no sweep heatmap, no load, no map
 
 
 @pytest.mark.slow

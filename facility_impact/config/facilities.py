@@ -8,10 +8,12 @@ from typing import Any
 
 from facility_impact.config.keys import KEYS
 from facility_impact.config.reading import (
+    TRAVEL_UNITS,
     child,
     fail,
     key_name,
     number_of,
+    one_of,
     read,
     read_map,
     table,
@@ -81,7 +83,22 @@ def read_facility(name: str, raw: Any, horizon: int) -> Facility:
         opens_day=opens_day,
         closes_day=closes_day,
         recovery=recovery,
+        **_read_place(facility, path),
     )
+
+
+def _read_place(facility: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """``latitude``/``longitude`` [degrees] (both or neither), ``id`` and ``type``."""
+    given = [key for key in ("latitude", "longitude") if key in facility]
+    if len(given) == 1:
+        other = "longitude" if given[0] == "latitude" else "latitude"
+        raise ConfigError(f"{path}.{other}: missing; required because {given[0]} is given")
+    return {
+        "latitude": read(facility, f"{FACILITY}.latitude", path),
+        "longitude": read(facility, f"{FACILITY}.longitude", path),
+        "source_id": read(facility, f"{FACILITY}.id", path),
+        "kind": read(facility, f"{FACILITY}.type", path),
+    }
 
 
 def read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
@@ -101,6 +118,7 @@ def read_service(raw: Any, path: str, resources: dict[str, float], horizon: int)
             tables(service.get("demand_multipliers", []), f"{path}.demand_multipliers")
         )
     )
+    decay_key = one_of(service, path, ("distance_decay_km", "distance_decay_minutes"))
     return Service(
         name=path.rsplit(".", 1)[-1],
         volume_per_month=volume,
@@ -109,8 +127,9 @@ def read_service(raw: Any, path: str, resources: dict[str, float], horizon: int)
         deferrable_share=read(service, f"{SERVICE}.deferrable_share", path),
         backlog_attrition_per_day=read(service, f"{SERVICE}.backlog_attrition_per_day", path),
         willingness_to_travel=read(service, f"{SERVICE}.willingness_to_travel", path),
-        distance_decay_km=read(service, f"{SERVICE}.distance_decay_km", path),
+        distance_decay_km=read(service, f"{SERVICE}.{decay_key}", path),
         demand_multipliers=periods,
+        decay_unit=TRAVEL_UNITS[decay_key],
     )
 
 

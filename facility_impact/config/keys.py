@@ -183,6 +183,17 @@ _FACILITY = (
     Key("facility.<name>.recovery.<resource>", "table", "how the resource recovers here",
         "table"),
     *_recovery_keys("facility.<name>.recovery.<resource>"),
+    Key("facility.<name>.latitude", "number", "where the facility stands, for maps; carried "
+        "into the results as a coordinate on `facility`", "degrees_north", ABSENT,
+        "no place", minimum=-90, maximum=90, rule="give both `latitude` and `longitude` or "
+        "neither"),
+    Key("facility.<name>.longitude", "number", "where the facility stands, for maps",
+        "degrees_east", ABSENT, "no place", minimum=-180, maximum=180,
+        rule="give both `latitude` and `longitude` or neither"),
+    Key("facility.<name>.id", "string", "the facility's id in the table it was imported from "
+        "(docs/data_import.md)", "text", ""),
+    Key("facility.<name>.type", "string", "the facility's type in the table it was imported "
+        "from (docs/data_import.md)", "text", ""),
 )
 
 _SERVICE = "facility.<name>.services.<service>"
@@ -215,6 +226,11 @@ _SERVICES = (
             default_doc="no decay; used only where no other facility offers the service, "
             "otherwise **required**", source="ASSUMPTION: irrelevant where nobody can divert",
             positive=True, inf=True),
+    _number(f"{_SERVICE}.distance_decay_minutes", "distance-decay scale `λ_s` on travel time. "
+            "The share reaching a facility `t` minutes away falls as `exp(-t/λ)`. Instead of "
+            "`distance_decay_km` where `[network]` gives `travel_minutes`", "min",
+            default=float("inf"), default_doc="no decay; as `distance_decay_km`",
+            source="ASSUMPTION: irrelevant where nobody can divert", positive=True, inf=True),
     Key(f"{_SERVICE}.demand_multipliers", "list", "periods with demand multiplied by a factor",
         "list", ABSENT, "factor 1 throughout"),
     _day(f"{_SERVICE}.demand_multipliers[].start_day", "first day of the period",
@@ -272,6 +288,12 @@ _ALTERNATIVES = (
     _label("alternative[].label", "`name`"),
     _number("alternative[].distance_km", "distance from each facility. Give one number for all "
             "facilities, or a table `{ <facility> = km, … }`", "km", inf=True, by_name=True,
+            default=ABSENT, default_doc="exactly one of `distance_km`/`travel_minutes` is "
+            "**required**", rule="`inf` = out of reach. A table must name every facility"),
+    _number("alternative[].travel_minutes", "travel time from each facility, as "
+            "`distance_km`; use it when `[network]` gives `travel_minutes`", "min", inf=True,
+            by_name=True, default=ABSENT, default_doc="exactly one of "
+            "`distance_km`/`travel_minutes` is **required**",
             rule="`inf` = out of reach. A table must name every facility"),
     Key("alternative[].spare_capacity_per_month", "map", "spare capacity per service: the most "
         "it can absorb. A service left out gets 0", "table", rule="services of any facility"),
@@ -293,9 +315,15 @@ _NETWORK = (
         "names", rule="`[facility.<name>]` keys, each once. Must include every facility whose "
         "patients may travel to another modelled facility, and that facility"),
     Key("network.distance_km", "matrix", "`distance_km[i][j]` is the distance from "
-        "`facilities[i]` to `facilities[j]`", "km", minimum=0, inf=True, sweep=True,
+        "`facilities[i]` to `facilities[j]`", "km", ABSENT, "exactly one of "
+        "`distance_km`/`travel_minutes` is **required**", minimum=0, inf=True, sweep=True,
         distribution=True, rule="one row per facility, one number per facility in each; "
         "`inf` = out of reach; the diagonal must be 0"),
+    Key("network.travel_minutes", "matrix", "`travel_minutes[i][j]` is the travel time from "
+        "`facilities[i]` to `facilities[j]`. With it, every distance and decay scale of the "
+        "file is in minutes", "min", ABSENT, "exactly one of `distance_km`/`travel_minutes` "
+        "is **required**", minimum=0, inf=True, sweep=True, distribution=True,
+        rule="as `distance_km`"),
     Key("network.symmetric", "boolean", "whether `distance_km[i][j]` must equal "
         "`distance_km[j][i]`", default=True,
         source="road distances are the same both ways; `false` for one-way travel conditions"),

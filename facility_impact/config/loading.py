@@ -21,6 +21,7 @@ from facility_impact.config.keys import BASE_LABEL
 from facility_impact.config.network import (
     check_network_covers_travel,
     check_travel,
+    check_travel_unit,
     read_alternatives,
     read_network,
 )
@@ -136,6 +137,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     network = read_network(raw["network"], facilities) if "network" in raw else None
     check_travel(facilities_raw, facilities, alternatives)
     check_network_covers_travel(network, facilities)
+    check_travel_unit(network, facilities, raw.get("alternative", []))
     return Config(
         name=name,
         title=title,

@@ -9,9 +9,11 @@ from typing import Any
 
 from facility_impact.config.keys import KEYS
 from facility_impact.config.reading import (
+    TRAVEL_UNITS,
     fail,
     key_name,
     number_of,
+    one_of,
     read,
     read_map,
     require,
@@ -85,10 +87,12 @@ def _read_alternative(
 def _distances(
     alternative: Mapping[str, Any], path: str, facilities: list[str]
 ) -> dict[str, float]:
-    """``distance_km`` [km]: one number for every facility, or a table naming each."""
-    key = KEYS[f"{ALTERNATIVE}.distance_km"]
+    """``distance_km`` [km] or ``travel_minutes`` [min]: one number for every facility,
+    or a table naming each."""
+    name = one_of(alternative, path, ("distance_km", "travel_minutes"))
+    key = KEYS[f"{ALTERNATIVE}.{name}"]
     raw = require(alternative, key.path, path)
-    where = f"{path}.distance_km"
+    where = f"{path}.{name}"
     if not isinstance(raw, Mapping):
         return dict.fromkeys(facilities, number_of(key, raw, where))
     distances = {
@@ -102,16 +106,18 @@ def _distances(
 
 
 def read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
-    """``[network]``: the facilities in matrix order and the distance matrix [km] between them."""
+    """``[network]``: the facilities in matrix order and the matrix between them, distances
+    [km] (``distance_km``) or travel times [min] (``travel_minutes``)."""
     network = table(raw, "network", "network")
     names = _network_names(read(network, "network.facilities", "network"), list(facilities))
     symmetric = read(network, "network.symmetric", "network")
-    rows_raw = read(network, "network.distance_km", "network")
-    rows = _matrix(rows_raw, len(names))
+    matrix = one_of(network, "network", ("distance_km", "travel_minutes"))
+    rows_raw = require(network, f"network.{matrix}", "network")
+    rows = _matrix(rows_raw, len(names), matrix)
     for i, name in enumerate(names):
         if rows[i][i] != 0:
             raise fail(
-                f"network.distance_km[{i}][{i}]",
+                f"network.{matrix}[{i}][{i}]",
                 rows_raw[i][i],
                 f"must be 0, the distance from {name} to itself",
             )
@@ -120,12 +126,12 @@ def read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
             for j in range(i + 1, len(names)):
                 if rows[i][j] != rows[j][i]:
                     raise fail(
-                        f"network.distance_km[{i}][{j}]",
+                        f"network.{matrix}[{i}][{j}]",
                         rows_raw[i][j],
-                        f"must equal network.distance_km[{j}][{i}] ({show_value(rows_raw[j][i])}), "
+                        f"must equal network.{matrix}[{j}][{i}] ({show_value(rows_raw[j][i])}), "
                         f"{names[i]} to {names[j]} and back, because network.symmetric = true",
                     )
-    return Network(tuple(names), rows, symmetric)
+    return Network(tuple(names), rows, symmetric, TRAVEL_UNITS[matrix])
 
 
 def _network_names(raw: Any, facilities: list[str]) -> list[str]:
@@ -145,20 +151,21 @@ def _network_names(raw: Any, facilities: list[str]) -> list[str]:
     return names
 
 
-def _matrix(raw: Any, size: int) -> tuple[tuple[float, ...], ...]:
-    """``network.distance_km``: ``size`` rows of ``size`` distances [km] each."""
+def _matrix(raw: Any, size: int, matrix: str) -> tuple[tuple[float, ...], ...]:
+    """``network.<matrix>``: ``size`` rows of ``size`` distances [km] or times [min] each."""
     if not isinstance(raw, list) or len(raw) != size:
         count = f"{len(raw)} rows" if isinstance(raw, list) else "not a list of rows"
         raise ConfigError(
-            f"network.distance_km: {count}; must be a list of {size} rows, "
+            f"network.{matrix}: {count}; must be a list of {size} rows, "
             f"one per facility in network.facilities"
         )
-    key = KEYS["network.distance_km"]
+    key = KEYS[f"network.{matrix}"]
+    unit = TRAVEL_UNITS[matrix]
     rows = []
     for i, row in enumerate(raw):
-        path = f"network.distance_km[{i}]"
+        path = f"network.{matrix}[{i}]"
         if not isinstance(row, list) or len(row) != size:
-            raise fail(path, row, f"must hold {size} distances [km], one per facility in order")
+            raise fail(path, row, f"must hold {size} distances [{unit}], one per facility in order")
         rows.append(tuple(number_of(key, km, f"{path}[{j}]") for j, km in enumerate(row)))
     return tuple(rows)
 
@@ -198,7 +205,9 @@ def check_travel(
                     continue
                 given = facilities_raw[sender.name]["services"][service]
                 for key in ("willingness_to_travel", "distance_decay_km"):
-                    if key not in given:
+                    if key not in given and not (
+                        key == "distance_decay_km" and "distance_decay_minutes" in given
+                    ):
                         raise ConfigError(
                             f"facility.{sender.name}.services.{service}.{key}: missing; "
                             f"required because {reason} {service}"
@@ -228,3 +237,27 @@ def check_network_covers_travel(network: Network | None, facilities: dict[str, F
                 for name in (sender.name, receiver.name):
                     if name not in listed:
                         raise fail("network.facilities", list(listed), f"must list {name}: {why}")
+
+
+def check_travel_unit(
+    network: Network | None, facilities: dict[str, Facility], alternatives_raw: list[Any]
+) -> None:
+    """Distances and decay scales share one unit: minutes if ``[network]`` gives
+    ``travel_minutes``, km otherwise."""
+    unit = "km" if network is None else network.unit
+    why = "[network] gives travel_minutes" if unit == "minutes" else "[network] gives km"
+    for facility in facilities.values():
+        for service in facility.services.values():
+            if service.decay_unit != unit:
+                raise ConfigError(
+                    f"facility.{facility.name}.services.{service.name}.distance_decay_"
+                    f"{service.decay_unit}: travel is in {unit} in this configuration "
+                    f"({why}); give distance_decay_{unit}"
+                )
+    wrong, right = ("distance_km", "travel_minutes")[:: 1 if unit == "minutes" else -1]
+    for index, alternative in enumerate(alternatives_raw):
+        if wrong in alternative:
+            raise ConfigError(
+                f"alternative[{index}].{wrong}: travel is in {unit} in this configuration "
+                f"({why}); give {right}"
+            )

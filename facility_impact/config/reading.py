@@ -255,3 +255,20 @@ def read_map(
             key_name(name, path, known, what)
         result[name] = check(entry, one, f"{path}.{name}")
     return result
+
+
+TRAVEL_UNITS = {
+    "distance_km": "km",
+    "distance_decay_km": "km",
+    "travel_minutes": "minutes",
+    "distance_decay_minutes": "minutes",
+}
+"""The unit of each travel key. The kernel's decay ``exp(-d / λ)`` is the same in
+any unit, so minutes feed the same parameters as km; one configuration uses one unit."""
+
+
+def one_of(raw: Mapping[str, Any], path: str, keys: tuple[str, str]) -> str:
+    """Which of two exclusive keys (km, minutes) table ``raw`` gives; the first when neither."""
+    if keys[0] in raw and keys[1] in raw:
+        raise ConfigError(f"{path}: give {keys[0]} or {keys[1]}, not both")
+    return keys[1] if keys[1] in raw else keys[0]

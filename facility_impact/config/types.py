@@ -90,6 +90,9 @@ class Service:
     willingness_to_travel: float
     distance_decay_km: float
     demand_multipliers: tuple[DemandPeriod, ...]
+    # ``distance_decay_km`` holds the scale in the configuration's travel unit:
+    # "minutes" when the file gave ``distance_decay_minutes`` (docs/data_import.md).
+    decay_unit: str = "km"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ class Facility:
     opens_day: int
     closes_day: int | None
     recovery: dict[str, Recovery]
+    # Where it stands [degrees_north, degrees_east], for maps, and the id and
+    # type of the table it was imported from (docs/data_import.md).
+    latitude: float | None = None
+    longitude: float | None = None
+    source_id: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,9 @@ class Network:
     facilities: tuple[str, ...]
     distance_km: tuple[tuple[float, ...], ...]
     symmetric: bool
+    # "minutes" when the matrix is ``[network] travel_minutes``: the kernel's
+    # decay exp(-d/λ) is the same in any unit, so the matrix keeps this field.
+    unit: str = "km"
 
     def distance(self, origin: str, destination: str) -> float:
         """Distance [km] from ``origin`` to ``destination``; ``inf`` if either is not listed."""

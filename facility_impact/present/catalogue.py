@@ -34,6 +34,7 @@ from facility_impact.present.comparison_figures import (
 )
 from facility_impact.present.figures import capacity_figure, has_load, load_figure
 from facility_impact.present.headline import SHOWN_PERIODS_DAYS, longest_period
+from facility_impact.present.maps import NO_PLACES, has_places, map_figure
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
 from facility_impact.results.summary import summarize
 from facility_impact.run.sensitivity import rank_correlation
@@ -98,6 +99,10 @@ def _unless_load(results: xr.Dataset) -> str | None:
     return None if has_load(results) else "no modelled facility received patients from another"
 
 
+def _unless_places(results: xr.Dataset) -> str | None:
+    return None if has_places(results) else NO_PLACES
+
+
 CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "capacity",
@@ -156,6 +161,16 @@ CATALOGUE: tuple[FigureEntry, ...] = (
         load_figure,
         ("results",),
         _unless_load,
+    ),
+    FigureEntry(
+        "map",
+        "Map of the network",
+        "Facilities at their places (marker area: baseline volume; colour: share of days at "
+        "full capacity), strikes outlined with their dates, diverted patients as arrows whose "
+        "width is the patients moved.",
+        map_figure,
+        ("results",),
+        _unless_places,
     ),
 )
 """Every figure, in the order they are drawn, written and shown in the report."""

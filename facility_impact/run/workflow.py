@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from facility_impact.config import BASE_SCENARIO, Config, load_config
@@ -13,7 +14,7 @@ from facility_impact.model.kernel import run_model
 from facility_impact.model.outputs import KERNEL_LAYOUT, label_results
 from facility_impact.model.parameters import build_parameters
 from facility_impact.run.chunked import lazy_outputs
-from facility_impact.variables import ensemble_dims
+from facility_impact.variables import VARIABLES, ensemble_dims
 from facility_impact.version import __version__
 
 
@@ -118,6 +119,7 @@ def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
     )
     result["facility_label"].attrs = {"long_name": "facility"}
     result["alternative_label"].attrs = {"long_name": "alternative"}
+    result = _with_places(result, config)
     if result.sizes.get("strike", 0):
         result = result.assign_coords(
             strike_label=("strike", [strike_labels[int(k)] for k in result["strike"].values])
@@ -137,4 +139,25 @@ def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
             outcome_label=("outcome", [f"{outcome_of[n].label} (indicative)" for n in names]),
             outcome_source=("outcome", [outcome_of[n].source for n in names]),
         )
+    return result
+
+
+def _with_places(result: xr.Dataset, config: Config) -> xr.Dataset:
+    """``latitude`` [degrees_north] and ``longitude`` [degrees_east] of the facilities as
+    CF coordinates on ``facility``, when the configuration places any (NaN for one it
+    does not); their attributes come from the variable registry."""
+    placed = {
+        f.name: f
+        for variant in config.variants
+        for f in variant.facilities.values()
+        if f.latitude is not None
+    }
+    if not placed:
+        return result
+    names = [str(name) for name in result["facility"].values]
+    for key in ("latitude", "longitude"):
+        values = [getattr(placed[n], key) if n in placed else np.nan for n in names]
+        result = result.assign_coords({key: ("facility", np.array(values, dtype=float))})
+        variable = VARIABLES[key]
+        result[key].attrs = {**variable.attrs, "standard_name": str(variable.standard_name)}
     return result

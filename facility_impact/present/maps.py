@@ -1,0 +1,339 @@
+"""The map of a network with coordinates: where the facilities stand, which were
+struck, where their patients went, and how hard the receivers were pushed.
+
+No tiles and no internet: longitude and latitude axes, the facilities, the flows
+and a scale bar, drawn with matplotlib alone (imported inside the functions, as
+in :mod:`facility_impact.present.figures`).
+
+Flows between facilities. The results hold, per facility, what it sent
+(``served_elsewhere``), what arrived (``arrivals``) and what it served of the
+arrivals (``received``), but not who sent whom. The kernel sends a facility's
+patients seeking care elsewhere (``unmet + served_elsewhere``) to each
+destination in its diversion shares (``diversion_shares``: willingness, decay
+with distance, baseline capacity of the open destinations), and a destination
+serves all arrivals pro rata. :func:`pair_flows` rebuilds those shares from the
+configuration stored in the results (its ``--set`` and ``--horizon`` overrides
+included) and splits each day's ``received`` among the senders by them. For a
+single run this is the kernel's own split, exactly: the arrivals it implies are
+the results' ``arrivals`` (tested). With draws it splits the mean over draws by
+the shares of the median parameters: an apportionment, said so in the caption.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+import tomllib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from facility_impact.config import BASE_SCENARIO, load_config
+from facility_impact.errors import ConfigError
+from facility_impact.model.parameters import build_parameters
+from facility_impact.model.steps import diversion_shares
+from facility_impact.present.style import (
+    FULL_WIDTH_IN,
+    OKABE_ITO,
+    SEQUENTIAL_COLOURMAP,
+    apply_style,
+)
+from facility_impact.results.summary import at_full_capacity
+from facility_impact.variables import ensemble_dims
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+_KM_PER_DEGREE = 2 * math.pi * 6371.0088 / 360
+"""Length of one degree of latitude [km] on the mean-radius sphere."""
+_MAX_LINE_PT = 6.0
+_MAX_MARKER_PT2 = 500.0
+_SHOWN_FLOW_SHARE = 0.005
+"""Flows below this share of the largest are not drawn (they are in the results)."""
+_FLOW_VARIABLES = ("unmet", "served_elsewhere", "received", "arrivals", "is_open")
+
+
+def has_places(results: xr.Dataset) -> bool:
+    """Whether the results carry facility coordinates (``latitude``/``longitude``)."""
+    return "latitude" in results.coords and bool(np.isfinite(results["latitude"].values).any())
+
+
+def _one_run(data: Any) -> Any:
+    """The base scenario (or first element) of every ensemble dim, the mean over ``draw``."""
+    for dim in ensemble_dims(data):
+        if dim == "draw":
+            data = data.mean("draw")
+        elif dim == "scenario" and BASE_SCENARIO in data[dim].values:
+            data = data.sel({dim: BASE_SCENARIO})
+        else:
+            data = data.isel({dim: 0})
+    return data
+
+
+def _stored_config(results: xr.Dataset) -> Any:
+    """The configuration the results were simulated from, with its recorded overrides."""
+    text = results.attrs.get("configuration", "")
+    if results.attrs.get("configuration_format") == "json":
+        return load_config(json.loads(text))
+    overrides = []
+    for line in text.splitlines():
+        if line.startswith("# overridden: "):
+            key, _, value = line.removeprefix("# overridden: ").partition(" = ")
+            overrides.append((key, tomllib.loads(f"v = {value}")["v"]))
+    return load_config(tomllib.loads(text), settings=overrides)
+
+
+def pair_flows(results: xr.Dataset) -> xr.Dataset:
+    """Patients of each facility served by each other modelled facility [patient d-1].
+
+    Returns ``flow`` (facility → ``destination_facility``, service, time) and
+    ``implied_arrivals`` (facility, service, time), the arrivals the rebuilt shares
+    give, which equal the results' ``arrivals`` for a single run. Raises
+    ``ValueError`` when the stored configuration cannot be read back.
+    """
+    try:
+        params = _one_run(build_parameters(_stored_config(results)))
+    except (ConfigError, tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"the stored configuration cannot be read back: {error}") from None
+    data = _one_run(results[[n for n in _FLOW_VARIABLES if n in results]])
+    facilities = data["facility"].values
+    params = params.sel(facility=facilities, destination_facility=facilities)
+    n = len(facilities)
+    days = np.arange(data.sizes["time"])
+    opens = params["alternative_opens_day"].values
+    attraction = np.concatenate(
+        [
+            params["baseline_capacity"].values[:, :, None] * data["is_open"].values[:, None, :],
+            params["alternative_capacity"].values[:, :, None] * (days >= opens[:, None])[:, None],
+        ]
+    )  # (D, S, T)
+    distance = np.concatenate(
+        [params["network_distance_km"].values, params["alternative_distance_km"].values], axis=1
+    )  # (F, D)
+    elsewhere = np.ones(distance.shape)
+    elsewhere[np.arange(n), np.arange(n)] = 0.0
+    # The kernel's layout: destinations last, here with time first.
+    shares = diversion_shares(
+        params["willingness_to_travel"].values[None, :, :, None],
+        params["distance_decay_km"].values[None, :, :, None],
+        distance[None, :, None, :],
+        np.transpose(attraction, (2, 1, 0))[:, None] * elsewhere[None, :, None, :],
+    )  # (T, F, S, D)
+    seeking = (data["unmet"] + data["served_elsewhere"]).transpose("time", "facility", "service")
+    heading = shares[..., :n] * seeking.values[..., None]  # (T, F, S, F)
+    arriving = heading.sum(axis=1)  # (T, S, F)
+    received = data["received"].transpose("time", "service", "facility").values
+    served = np.divide(received, arriving, out=np.zeros_like(arriving), where=arriving > 0)
+    dims = ("time", "facility", "service", "destination_facility")
+    return xr.Dataset(
+        {
+            "flow": (dims, heading * served[:, None]),
+            "implied_arrivals": (("time", "service", "facility"), arriving),
+        },
+        coords={
+            "facility": facilities,
+            "destination_facility": facilities,
+            "service": data["service"].values,
+            "time": data["time"].values,
+        },
+    )
+
+
+def _load_share(results: xr.Dataset) -> np.ndarray:
+    """Per facility, the share of days on which some service ran at full capacity with
+    arrivals [1] (mean over draws; base scenario)."""
+    needed = ("arrivals", "received", "served", "capacity", "baseline_capacity")
+    full = at_full_capacity(results[list(needed)]).any("service").astype(float).mean("time")
+    return np.asarray(_one_run(full).values, dtype=float)
+
+
+def _strike_dates(results: xr.Dataset) -> dict[str, str]:
+    """Facility name → the dates (or days) of the strikes on it, as one label."""
+    if not results.sizes.get("strike", 0):
+        return {}
+    days = _one_run(results["strike_day"]).values
+    struck = _one_run(results["strike_facility"]).values
+    time = results["time"].values
+    marks: dict[str, list[str]] = {}
+    for day, facility in zip(np.atleast_1d(days), np.atleast_1d(struck), strict=True):
+        if not facility or not np.isfinite(day):
+            continue
+        when = time[int(day)]
+        text = (
+            str(np.datetime_as_string(when, "D"))
+            if isinstance(when, np.datetime64)
+            else f"day {int(day)}"
+        )
+        marks.setdefault(str(facility), []).append(text)
+    return {name: ", ".join(sorted(set(dates))) for name, dates in marks.items()}
+
+
+def _nice_length(span_km: float) -> float:
+    """A round scale-bar length [km] near a quarter of ``span_km``."""
+    target = max(span_km / 4, 1e-3)
+    power = 10.0 ** math.floor(math.log10(target))
+    return float(max(step * power for step in (1, 2, 5) if step * power <= target))
+
+
+def _scale_bar(ax: Axes, latitude: float) -> None:
+    """A bar of a round number of km in the lower left, at the map's mean latitude."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    km_per_degree = _KM_PER_DEGREE * math.cos(math.radians(latitude))
+    length = _nice_length((x1 - x0) * km_per_degree)
+    left, height = x0 + 0.05 * (x1 - x0), y0 + 0.06 * (y1 - y0)
+    ax.plot([left, left + length / km_per_degree], [height] * 2, color="black", lw=2.5)
+    ax.text(left, height + 0.02 * (y1 - y0), f"{length:g} km", fontsize=7)
+
+
+NO_PLACES = "the results carry no facility coordinates (latitude/longitude)"
+"""Why the map is not drawn for results without coordinates."""
+
+
+def map_figure(results: xr.Dataset) -> Figure:
+    """The network on a map; ValueError when the results carry no coordinates.
+
+    Facilities at their longitude and latitude, the marker area in proportion to
+    the baseline volume (all services, [patient d-1]) and its colour the share of
+    days at full capacity with arrivals [1]; struck facilities outlined in
+    vermillion with the dates of their strikes; diverted patients as arrows from
+    sender to receiver, width in proportion to the patients served over the run
+    (:func:`pair_flows`). The axes are in degrees with the x axis stretched by
+    1/cos(mean latitude), so that a km is as long east-west as north-south, and a
+    scale bar in km.
+    """
+    # matplotlib is optional for the model core: imported only to draw.
+    from matplotlib.figure import Figure
+
+    if not has_places(results):
+        raise ValueError(NO_PLACES)
+    with apply_style():
+        return _draw_map(Figure, results)
+
+
+def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
+    """The body of :func:`map_figure`, inside the package's figure style."""
+    located = np.isfinite(results["latitude"].values)
+    names = [str(f) for f in results["facility"].values]
+    lat = results["latitude"].values.astype(float)
+    lon = results["longitude"].values.astype(float)
+    volume = _one_run(results["baseline_capacity"]).sum("service").values
+    load = _load_share(results)
+    figure = figure_class(figsize=(FULL_WIDTH_IN, FULL_WIDTH_IN * 0.85), layout="constrained")
+    ax = figure.add_subplot()
+    mean_lat = float(np.mean(lat[located]))
+    cos_lat = max(math.cos(math.radians(mean_lat)), 0.01)
+    ax.set_aspect(1 / cos_lat)
+    caption = _draw_flows(ax, results, names, lat, lon, located)
+    sizes = _MAX_MARKER_PT2 * volume / max(float(volume.max()), 1e-12) + 15
+    points = ax.scatter(
+        lon[located],
+        lat[located],
+        s=sizes[located],
+        c=load[located],
+        cmap=SEQUENTIAL_COLOURMAP,
+        vmin=0,
+        vmax=1,
+        edgecolors="black",
+        linewidths=0.6,
+        zorder=3,
+    )
+    figure.colorbar(points, ax=ax, shrink=0.7, label="share of days at full capacity [1]")
+    struck = _strike_dates(results)
+    labels = results["facility_label"].values if "facility_label" in results.coords else names
+    for i, name in enumerate(names):
+        if not located[i]:
+            continue
+        text = str(labels[i])
+        if name in struck:
+            ax.scatter(
+                lon[i],
+                lat[i],
+                s=sizes[i] + 120,
+                facecolors="none",
+                edgecolors=OKABE_ITO["vermillion"],
+                linewidths=2,
+                zorder=4,
+            )
+            text += f"\nstruck {struck[name]}"
+        ax.annotate(
+            text,
+            (lon[i], lat[i]),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=6.5,
+            zorder=5,
+        )
+    _pad(ax, lon[located], lat[located], cos_lat)
+    _scale_bar(ax, mean_lat)
+    ax.set_xlabel("longitude [degrees_east]")
+    ax.set_ylabel("latitude [degrees_north]")
+    ax.set_title(f"{results.attrs.get('title', '')}: facilities and diverted patients", fontsize=9)
+    ax.annotate(
+        textwrap.fill(caption, 110),
+        xy=(0, -0.1),
+        xycoords="axes fraction",
+        va="top",
+        fontsize=6.5,
+        annotation_clip=False,
+    )
+    return figure
+
+
+def _pad(ax: Axes, lon: np.ndarray, lat: np.ndarray, cos_lat: float) -> None:
+    """Limits around the facilities with a margin, widened to a roughly square map
+    in km (at least ~2 km across for a lone facility)."""
+    half_lat = max(0.6 * float(np.ptp(lat)), 0.6 * float(np.ptp(lon)) * cos_lat, 0.01)
+    half_lon = half_lat / cos_lat
+    middle_lat, middle_lon = float(lat.min() + lat.max()) / 2, float(lon.min() + lon.max()) / 2
+    ax.set_ylim(middle_lat - half_lat, middle_lat + half_lat)
+    ax.set_xlim(middle_lon - half_lon, middle_lon + half_lon)
+
+
+def _draw_flows(
+    ax: Axes,
+    results: xr.Dataset,
+    names: list[str],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    located: np.ndarray,
+) -> str:
+    """Arrows of the patients moved over the run; returns the caption saying how."""
+    try:
+        flows = pair_flows(results)
+    except ValueError as reason:
+        return f"Diverted patients not drawn: {reason}"
+    total = flows["flow"].sum(("time", "service")).values  # (F, F)
+    largest = float(total.max()) if total.size else 0.0
+    if largest <= 0:
+        return "No patients were served by another modelled facility."
+    for i, j in zip(*np.nonzero(total >= _SHOWN_FLOW_SHARE * largest), strict=True):
+        if not (located[i] and located[j]):
+            continue
+        width = max(_MAX_LINE_PT * total[i, j] / largest, 0.4)
+        ax.annotate(
+            "",
+            xy=(lon[j], lat[j]),
+            xytext=(lon[i], lat[i]),
+            zorder=2,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "lw": width,
+                "color": OKABE_ITO["sky_blue"],
+                "alpha": 0.8,
+                "shrinkA": 6,
+                "shrinkB": 6,
+            },
+        )
+    how = (
+        "the mean over draws, split by the median parameters' shares"
+        if "draw" in results.dims
+        else "one run"
+    )
+    return (
+        f"Arrows: patients served by another modelled facility over the run, width in "
+        f"proportion (largest {largest:,.0f}); {how}. Marker area: baseline volume."
+    )
