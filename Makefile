@@ -39,9 +39,11 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# In one process, so that -x and pdb behave as usual.
+# The tests not marked slow, on two worker processes like `make test` (one
+# process takes about a minute). For -x or --pdb, run pytest directly:
+# .venv/bin/python -m pytest -m "not slow" -x
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
 
 figures: $(BIN)/.installed
 	@for config in $(REFERENCE_CONFIGS); do \

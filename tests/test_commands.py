@@ -111,6 +111,7 @@ def test_figures_from_file_reads_the_results_before_checking_the_folder(tmp_path
     assert _files(tmp_path) == ["file"]
 
 
+@pytest.mark.slow
 def test_figures_from_file_draws_into_the_results_folder_by_default(tmp_path):
     pytest.importorskip("matplotlib")
     config = facility_impact.load_config(CLOSED_10_DAYS)

@@ -303,6 +303,7 @@ def test_an_attack_before_start_names_its_row(
 # ----------------------------------------------------------------------------- end to end
 
 
+@pytest.mark.slow
 def test_import_run_plot_report_on_the_example_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

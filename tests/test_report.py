@@ -135,6 +135,7 @@ def test_results_without_draws_or_sweeps_skip_with_a_note(reference: xr.Dataset)
     assert "Load on receiving facilities: not drawn" in notes
 
 
+@pytest.mark.slow
 def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
     from facility_impact.present.figures import capacity_figure
 
