@@ -10,7 +10,15 @@ import pytest
 from facility_impact.config import load_config
 from facility_impact.ingest import import_tables
 from facility_impact.present.catalogue import CATALOGUE
-from facility_impact.present.maps import _nice_length, has_places, map_figure, pair_flows
+from facility_impact.present.maps import (
+    LABEL_LINE_PT,
+    MAP_HEIGHT_PT,
+    _nice_length,
+    has_places,
+    label_rises_pt,
+    map_figure,
+    pair_flows,
+)
 from facility_impact.run.workflow import simulate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,3 +129,28 @@ def test_the_map_is_a_catalogue_entry_that_needs_coordinates(network) -> None:
     }
     assert network["longitude"].attrs["units"] == "degrees_east"
     assert network["longitude"].attrs["standard_name"] == "longitude"
+
+
+def test_labels_of_nearby_facilities_are_stacked_and_far_ones_left_alone() -> None:
+    # Map 1 degree tall: MAP_HEIGHT_PT points per degree of latitude.
+    limits = (0.0, 3.0, 0.0, 1.0)
+    lon = np.array([1.0, 1.1, 2.9, 1.0])
+    lat = np.array([0.50, 0.51, 0.51, 0.90])
+    lines = [2, 1, 1, 1]
+    rises = label_rises_pt(lon, lat, lines, limits, np.array([True, True, True, True]))
+    # The southernmost label (two lines) stays; the one 0.01 degree north and 0.1
+    # degree east starts inside it, so it rises to the first label's top.
+    first_top = 2 * LABEL_LINE_PT
+    assert rises[0] == 0
+    assert rises[1] == pytest.approx(first_top - 0.01 * MAP_HEIGHT_PT)
+    # Far east (more than a third of the map's width away): not moved.
+    assert rises[2] == 0
+    # Far north, well above both labels: not moved.
+    assert rises[3] == 0
+
+
+def test_a_facility_without_a_place_does_not_push_labels() -> None:
+    limits = (0.0, 1.0, 0.0, 1.0)
+    lon, lat = np.array([0.5, 0.5]), np.array([0.5, 0.5])
+    rises = label_rises_pt(lon, lat, [1, 1], limits, np.array([False, True]))
+    assert list(rises) == [0, 0]

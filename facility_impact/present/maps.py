@@ -244,6 +244,7 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
     figure.colorbar(points, ax=ax, shrink=0.7, label="share of days at full capacity [1]")
     struck = _strike_dates(results)
     labels = results["facility_label"].values if "facility_label" in results.coords else names
+    texts = [""] * len(names)
     for i, name in enumerate(names):
         if not located[i]:
             continue
@@ -259,15 +260,20 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
                 zorder=4,
             )
             text += f"\nstruck {struck[name]}"
+        texts[i] = text
+    limits = _pad(ax, lon[located], lat[located], cos_lat)
+    rises = label_rises_pt(lon, lat, [t.count("\n") + 1 for t in texts], limits, located)
+    for k in np.flatnonzero(located):
         ax.annotate(
-            text,
-            (lon[i], lat[i]),
-            xytext=(6, 6),
+            texts[k],
+            (lon[k], lat[k]),
+            xytext=(6, 6 + rises[k]),
             textcoords="offset points",
             fontsize=6.5,
             zorder=5,
+            # A raised label keeps a thin leader line to its facility.
+            arrowprops=None if rises[k] == 0 else {"arrowstyle": "-", "lw": 0.4, "color": "0.4"},
         )
-    _pad(ax, lon[located], lat[located], cos_lat)
     _scale_bar(ax, mean_lat)
     ax.set_xlabel("longitude [degrees_east]")
     ax.set_ylabel("latitude [degrees_north]")
@@ -283,14 +289,58 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
     return figure
 
 
-def _pad(ax: Axes, lon: np.ndarray, lat: np.ndarray, cos_lat: float) -> None:
+def _pad(
+    ax: Axes, lon: np.ndarray, lat: np.ndarray, cos_lat: float
+) -> tuple[float, float, float, float]:
     """Limits around the facilities with a margin, widened to a roughly square map
-    in km (at least ~2 km across for a lone facility)."""
+    in km (at least ~2 km across for a lone facility); returns (west, east, south, north)."""
     half_lat = max(0.6 * float(np.ptp(lat)), 0.6 * float(np.ptp(lon)) * cos_lat, 0.01)
     half_lon = half_lat / cos_lat
     middle_lat, middle_lon = float(lat.min() + lat.max()) / 2, float(lon.min() + lon.max()) / 2
     ax.set_ylim(middle_lat - half_lat, middle_lat + half_lat)
     ax.set_xlim(middle_lon - half_lon, middle_lon + half_lon)
+    return (
+        middle_lon - half_lon,
+        middle_lon + half_lon,
+        middle_lat - half_lat,
+        middle_lat + half_lat,
+    )
+
+
+LABEL_LINE_PT = 8.5
+"""Height of one line of a facility label [pt] (6.5 pt type with its leading)."""
+
+MAP_HEIGHT_PT = 0.85 * FULL_WIDTH_IN * 72 * 0.8
+"""About how tall the map's axes are [pt]: the figure's height less title, caption
+and margins. Only used to keep labels apart, so an estimate is enough."""
+
+
+def label_rises_pt(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    lines: list[int],
+    limits: tuple[float, float, float, float],
+    located: np.ndarray,
+) -> np.ndarray:
+    """How far [pt] to raise each facility's label so that labels do not overlap.
+
+    Labels sit up and to the right of their facility. Going from the southernmost
+    facility north, a label whose text would start within a third of the map's
+    width of an earlier one, and below that label's top, is raised just above it
+    (and drawn with a leader line). 0 for a label that needs no move.
+    """
+    west, east, south, north = limits
+    points_per_degree = MAP_HEIGHT_PT / max(north - south, 1e-12)
+    rises = np.zeros(len(lat))
+    placed: list[tuple[float, float]] = []  # (longitude, top of label [pt])
+    for i in sorted(np.flatnonzero(located), key=lambda k: (lat[k], lon[k])):
+        bottom = (lat[i] - south) * points_per_degree
+        for other_lon, other_top in placed:
+            near = abs(lon[i] - other_lon) < (east - west) / 3
+            if near and bottom + rises[i] < other_top:
+                rises[i] = other_top - bottom
+        placed.append((float(lon[i]), bottom + rises[i] + lines[i] * LABEL_LINE_PT))
+    return rises
 
 
 def _draw_flows(
