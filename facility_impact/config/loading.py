@@ -34,7 +34,7 @@ from facility_impact.config.types import (
     Config,
     union,
 )
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, read_input_text
 
 __all__ = ["load_config", "parse_config"]
 
@@ -75,14 +75,7 @@ def load_config(
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and its text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a configuration file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    text = read_input_text(path, "configuration file")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, read_input_text
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,8 @@ def bad_cell(path: Path | str, row: int, column: str, value: Any, why: str) -> C
 def read_table(path: str | Path) -> Table:
     """A CSV file, or a GeoJSON FeatureCollection of points (suffix ``.geojson``/``.json``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: table not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a table") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    # utf-8-sig: spreadsheet programs often start a CSV with a byte-order mark.
+    text = read_input_text(path, "table", encoding="utf-8-sig")
     if path.suffix.lower() in (".geojson", ".json"):
         return _geojson_table(path, text)
     return _csv_table(path, text)
