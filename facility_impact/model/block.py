@@ -97,7 +97,7 @@ class Block:
         self.closing = bool(self.open.closed_for_good.any())
         self._prepare_strikes(stop_day)
         self._prepare_diversion()
-        self.baseline_demand = self.cast(p.baseline_capacity * p.demand_ratio)
+        self.baseline_demand = self.cast(p.baseline_demand)
         self.multiplier = self.cast(p.demand_multiplier)
         self.attrition, self.deferrable = (
             self.cast(p.backlog_attrition),

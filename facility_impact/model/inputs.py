@@ -28,7 +28,8 @@ class KernelInputs:
 
     dependency_weight: Annotated[Array, "facility", "resource", "service"]
     baseline_capacity: Annotated[Array, "facility", "service"]
-    demand_ratio: Annotated[Array, "facility", "service"]
+    baseline_demand: Annotated[Array, "facility", "service"]
+    resource_capacity: Annotated[Array, "facility", "resource", "service"]
     deferrable_share: Annotated[Array, "facility", "service"]
     backlog_attrition: Annotated[Array, "facility", "service"]
     demand_multiplier: Annotated[Array, "time", "facility", "service"]
@@ -38,6 +39,18 @@ class KernelInputs:
     strike_damage: Annotated[Array, "strike", "resource"]
     strike_casualties: Annotated[Array, "strike"]
     strike_casualty_service: Annotated[Array, "strike", "service"]
+    strike_staff_share: Annotated[Array, "strike", "fate"]
+    staff_resource: Annotated[Array, "resource"]
+    staff_return_share: Annotated[Array, "fate"]
+    staff_return_curve: Annotated[Array, "fate"]
+    staff_return_time_days: Annotated[Array, "fate"]
+    staff_return_mean_days: Annotated[Array, "fate"]
+    staff_return_sd_days: Annotated[Array, "fate"]
+    recruitment_share: Annotated[Array, ()]
+    recruitment_curve: Annotated[Array, ()]
+    recruitment_time_days: Annotated[Array, ()]
+    recruitment_mean_days: Annotated[Array, ()]
+    recruitment_sd_days: Annotated[Array, ()]
     recovery_curve: Annotated[Array, "facility", "resource"]
     recovery_time_days: Annotated[Array, "facility", "resource"]
     recovery_mean_days: Annotated[Array, "facility", "resource"]
@@ -51,6 +64,17 @@ class KernelInputs:
     displacement_time_days: Annotated[Array, "facility"]
     displacement_mean_days: Annotated[Array, "facility"]
     displacement_sd_days: Annotated[Array, "facility"]
+    return_share: Annotated[Array, "facility"]
+    return_start_day: Annotated[Array, "facility"]
+    return_curve: Annotated[Array, "facility"]
+    return_time_days: Annotated[Array, "facility"]
+    return_mean_days: Annotated[Array, "facility"]
+    return_sd_days: Annotated[Array, "facility"]
+    displacement_destination: Annotated[Array, "facility", "destination_facility"]
+    relocation_opens_day: Annotated[Array, "facility"]
+    relocation_distance_km: Annotated[Array, "facility"]
+    relocation_share: Annotated[Array, "facility", "resource"]
+    relocation_carried: Annotated[Array, "facility", "resource"]
     facility_opens_day: Annotated[Array, "facility"]
     facility_closes_day: Annotated[Array, "facility"]
     network_distance_km: Annotated[Array, "facility", "destination_facility"]
@@ -60,6 +84,7 @@ class KernelInputs:
     alternative_opens_day: Annotated[Array, "alternative"]
     willingness_to_travel: Annotated[Array, "facility", "service"]
     distance_decay_km: Annotated[Array, "facility", "service"]
+    reach_km: Annotated[Array, "facility", "service"]
 
     def block(self, points: slice) -> KernelInputs:
         """The inputs of the ensemble points ``points`` (arrays of length 1 stay broadcast)."""
@@ -72,7 +97,8 @@ class KernelInputs:
 
 KERNEL_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        name: tuple(hint.__metadata__)
+        # A scalar parameter is annotated with an empty tuple: no structural dims.
+        name: tuple(dim for dim in hint.__metadata__ if isinstance(dim, str))
         for name, hint in get_type_hints(KernelInputs, include_extras=True).items()
     }
 )

@@ -267,9 +267,22 @@ def _service_values(layout: _Layout, multiplier: xr.DataArray) -> dict[str, xr.D
         offered = service_of[facility]
         return offered[service].needs.get(resource, 0.0) if service in offered else 0.0
 
+    baseline_capacity = service_value("volume_per_month") / DAYS_PER_MONTH
+    n_facilities, n_resources, n_services = (
+        layout.size("facility"),
+        layout.size("resource"),
+        layout.size("service"),
+    )
     return {
-        "baseline_capacity": service_value("volume_per_month") / DAYS_PER_MONTH,
-        "demand_ratio": service_value("demand_ratio", 1.0),
+        "baseline_capacity": baseline_capacity,
+        "baseline_demand": baseline_capacity * service_value("demand_ratio", 1.0),
+        "resource_capacity": xr.DataArray(
+            np.full((n_facilities, n_resources, n_services), np.inf),
+            dims=("facility", "resource", "service"),
+        ),
+        "reach_km": layout.stack(
+            [[math.inf for _ in services] for _ in names], "facility", "service"
+        ),
         "dependency_weight": layout.stack(
             [[[need(f, s, r) for r in resources] for s in services] for f in names],
             "facility",
@@ -406,6 +419,60 @@ def _alternative_values(layout: _Layout) -> dict[str, xr.DataArray]:
     }
 
 
+FATES = ("killed", "injured", "abducted", "fled")
+"""What became of staff a strike took (coordinate ``fate``)."""
+
+
+def _staff_fate_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """Staff lost by fate, how each fate returns, and recruitment (none yet)."""
+    strikes = layout.config.strikes
+    resources = layout.config.resource_names
+    zeros_fate = xr.DataArray(np.zeros(len(FATES)), dims="fate")
+    return {
+        "strike_staff_share": xr.DataArray(
+            np.zeros((len(strikes), len(FATES))), dims=("strike", "fate")
+        ),
+        "staff_resource": xr.DataArray(
+            np.array([float(r == "staff") for r in resources]), dims="resource"
+        ),
+        "staff_return_share": zeros_fate,
+        "staff_return_curve": zeros_fate,
+        "staff_return_time_days": zeros_fate,
+        "staff_return_mean_days": zeros_fate,
+        "staff_return_sd_days": zeros_fate,
+        "recruitment_share": xr.DataArray(0.0),
+        "recruitment_curve": xr.DataArray(0.0),
+        "recruitment_time_days": xr.DataArray(0.0),
+        "recruitment_mean_days": xr.DataArray(0.0),
+        "recruitment_sd_days": xr.DataArray(0.0),
+    }
+
+
+def _relocation_values(layout: _Layout) -> dict[str, xr.DataArray]:
+    """Relocated sites (none yet) and returns of displaced people (none yet)."""
+    n_facilities, n_resources = layout.size("facility"), layout.size("resource")
+    per_facility = xr.DataArray(np.zeros(n_facilities), dims="facility")
+    return {
+        "relocation_opens_day": xr.DataArray(np.full(n_facilities, np.inf), dims="facility"),
+        "relocation_distance_km": per_facility,
+        "relocation_share": xr.DataArray(
+            np.zeros((n_facilities, n_resources)), dims=("facility", "resource")
+        ),
+        "relocation_carried": xr.DataArray(
+            np.zeros((n_facilities, n_resources)), dims=("facility", "resource")
+        ),
+        "return_share": per_facility,
+        "return_start_day": per_facility,
+        "return_curve": per_facility,
+        "return_time_days": per_facility,
+        "return_mean_days": per_facility,
+        "return_sd_days": per_facility,
+        "displacement_destination": xr.DataArray(
+            np.zeros((n_facilities, n_facilities)), dims=("facility", "destination_facility")
+        ),
+    }
+
+
 def _outcome_values(layout: _Layout) -> dict[str, xr.DataArray]:
     """The indicative outcomes' rates and the service each counts."""
     outcomes, services = layout.config.outcomes, layout.config.service_names
@@ -428,6 +495,7 @@ def _coordinates(config: Config) -> dict[str, Any]:
         "strike": np.arange(len(config.strikes)),
         "alternative": [a.name for a in config.alternatives],
         "outcome": [o.name for o in config.outcomes],
+        "fate": list(FATES),
         "day": ("time", np.arange(horizon)),
     }
     if config.start_date is not None:
@@ -450,6 +518,8 @@ def _build_one(config: Config, realise: Realise) -> xr.Dataset:
         **_strike_values(layout),
         **_recovery_values(layout),
         **_alternative_values(layout),
+        **_staff_fate_values(layout),
+        **_relocation_values(layout),
         **_outcome_values(layout),
     }
     return xr.Dataset(values, coords=_coordinates(config))
