@@ -36,6 +36,7 @@ from facility_impact.present.figures import capacity_figure, has_load, load_figu
 from facility_impact.present.headline import SHOWN_PERIODS_DAYS, longest_period
 from facility_impact.present.maps import NO_PLACES, has_places, map_figure
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
+from facility_impact.results.accounting import require_counterfactual
 from facility_impact.results.summary import summarize
 from facility_impact.run.sensitivity import rank_correlation
 from facility_impact.variables import DRAW_DIM, SCENARIO_DIM, sweep_dims
@@ -225,13 +226,15 @@ class FigureData:
 
 
 def check_results(results: xr.Dataset, where: str = "results") -> None:
-    """Raise ConfigError unless ``results`` looks like a facility_impact results file."""
+    """Raise ConfigError unless ``results`` looks like a facility_impact results file
+    of this version (one with the no-strike world and the care accounts)."""
     missing = [name for name in REQUIRED_VARIABLES if name not in results]
     if missing or "time" not in results.dims:
         raise ConfigError(
             f"{where}: not a facility_impact results file "
             f"(missing {', '.join(missing) or 'the time dim'}); write one with facility-impact run"
         )
+    require_counterfactual(results, where)
 
 
 def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figures:
