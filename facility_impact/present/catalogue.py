@@ -115,9 +115,10 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     ),
     FigureEntry(
         "forgone",
-        "Forgone care and care received elsewhere, by service",
+        "Forgone care, care of displaced people and care received elsewhere, by service",
         f"Cumulative patients at {', '.join(map(str, SHOWN_PERIODS_DAYS))} days after the "
-        "first strike (the headline table's numbers).",
+        "first strike (the headline table's numbers); the care of people who left the area "
+        "is shown where anyone left.",
         forgone_figure,
         ("summary", "results"),
         _always,
@@ -125,7 +126,8 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "scenarios",
         "Scenario comparison",
-        "Forgone care per scenario over the longest window that fits the run, sorted.",
+        "Forgone care per scenario over the longest window that fits the run, sorted: first "
+        "as patient contacts of all kinds (every service and facility), then per service.",
         scenario_figure,
         ("per_run", "results"),
         _unless_scenarios,
@@ -166,9 +168,9 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "map",
         "Map of the network",
-        "Facilities at their places (marker area: baseline volume; colour: share of days at "
-        "full capacity), strikes outlined with their dates, diverted patients as arrows whose "
-        "width is the patients moved.",
+        "Facilities at their places (marker area: baseline volume as patient contacts of all "
+        "kinds; colour: share of days at full capacity), strikes outlined with their dates, "
+        "diverted patients as arrows whose width is the patient contacts of all kinds moved.",
         map_figure,
         ("results",),
         _unless_places,
