@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+from accounts import accounted
+from helpers import minimal_config, service, strike
 
 import facility_impact as fi
 from facility_impact.cli import main
@@ -478,3 +480,35 @@ def test_report_renders_in_a_browser(options_report, tmp_path: Path) -> None:
 
 def _caption(figure: Any) -> str:
     return " ".join(text.get_text() for sub in figure.subfigs for text in sub.texts)
+
+
+def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care() -> None:
+    """Where people left, a panel of their care between forgone care and care served
+    elsewhere, its bars the summary's numbers; no bar adds services together."""
+    config = minimal_config(
+        services={"outpatient": service(600.0), "surgery": service(90.0)},
+        strikes=[strike(day=2, closure_days=20)],
+        displacement={"share": 0.3, "curve": "linear", "time_days": 20, "start_day": 2},
+        horizon_days=100,
+    )
+    results = accounted(config)
+    summary = fi.summarize(results)
+    figure = forgone_figure(summary, results)
+    titles = [axis.get_title(loc="left") for axis in figure.axes]
+    assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
+    heights = [patch.get_height() for patch in figure.axes[1].patches]
+    expected = (
+        summary["displaced_total"]
+        .isel(facility=0)
+        .sel(period=[30, 90])
+        .transpose("period", "service")
+        .values.ravel()
+    )
+    assert expected.min() > 0
+    np.testing.assert_allclose(heights, expected, rtol=1e-12)
+    assert [t.get_text() for t in figure.axes[1].get_xticklabels()] == ["outpatient", "surgery"]
+    # Without displacement the panel is left out, and the caption says why.
+    quiet = accounted(minimal_config(strikes=[strike(day=2, closure_days=20)], horizon_days=40))
+    figure = forgone_figure(fi.summarize(quiet), quiet)
+    assert len(figure.axes) == 2
+    assert "nobody left the area" in _caption(figure)
