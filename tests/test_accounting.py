@@ -13,6 +13,7 @@ from accounts import POPULATION, accounted, tiny_results
 from helpers import minimal_config, service, strike
 
 from facility_impact import summarize
+from facility_impact.cli import main
 from facility_impact.errors import ConfigError
 from facility_impact.present.catalogue import check_results
 from facility_impact.results.accounting import (
@@ -25,6 +26,7 @@ from facility_impact.results.accounting import (
     all_services,
 )
 from facility_impact.results.summary_table import ALL_SERVICES, summary_table
+from facility_impact.run.io import write_netcdf
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 WINDOW = 5.0
@@ -236,3 +238,18 @@ def test_csv_of_a_network_has_a_row_over_all_facilities():
         assert float(row["forgone_care_365d"]) == pytest.approx(
             sum(float(r["forgone_care_365d"]) for r in facility_rows), abs=1e-3
         )
+
+
+def test_report_of_an_older_results_file_is_one_line_and_writes_nothing(tmp_path, capsys):
+    results = tiny_results().drop_vars(["counterfactual_served", "waiting_change"])
+    results = results.assign(capacity=results["served"])
+    path = tmp_path / "old.nc"
+    write_netcdf(results, path)
+    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        f"facility-impact: error: results file {path} was written by an older version of "
+        "facility_impact (it lacks counterfactual_served, waiting_change): re-run its "
+        "configuration with facility-impact run"
+    )
+    assert not (tmp_path / "out").exists()

@@ -200,7 +200,8 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
       unmet care of the senders
 
     Days before a facility opens are not a loss of capacity; a facility that does
-    not open within the run has NaN capacity indicators.
+    not open within the run has NaN capacity indicators. Results written by an older
+    version, without the no-strike world, raise ConfigError (re-run them).
     """
     summary = per_run(results)
     if is_lazy(summary):
