@@ -141,7 +141,9 @@ def test_headline_reads_every_number_once() -> None:
     assert row.service == "outpatient" and row.baseline_per_month == 1500.0
     assert row.forgone_care[30] == Spread(1234.4, 900.0, 1500.6)
     assert math.isnan(row.forgone_care[365].middle)
-    assert set(row.served_elsewhere) == {30, 90, 365}
+    assert row.accounts["served_elsewhere_total"] == Spread(0.0, 0.0, 0.0)
+    assert row.accounts["forgone_care"] == Spread(2500.0, 2000.0, 3100.0)
+    assert table.contacts["forgone_care"] == row.accounts["forgone_care"]
     assert row.days_to_capacity[0.9] == Spread(math.inf, math.inf, math.inf)
     assert numbers.days(row.days_to_capacity[0.9].middle) == ">90"
 

@@ -1,5 +1,7 @@
 """The headline numbers of a summary, once: per scenario or sweep point, facility and
-service, each number with its range over draws.
+service, each number with its range over draws; where the care went (the accounts of
+:mod:`facility_impact.results.accounting`) per service and as patient contacts of all
+kinds; and one sentence of the patient contacts lost, rounded by :func:`about`.
 
 :func:`headline` reads them from a summary of
 :func:`facility_impact.results.summary.summarize`; the terminal table
@@ -72,6 +74,7 @@ MEDIANS_TEXT = (
     "With draws each number is the median over draws; the columns add up draw by draw, "
     "so the medians add up only approximately."
 )
+"""What the identity means for the medians of a run with draws."""
 
 
 def count(value: float) -> str:
@@ -160,8 +163,6 @@ class ServiceRow:
     baseline_per_month: float
     forgone_care: dict[float, Spread]
     """Forgone care by window after the first strike [d] (the shown windows)."""
-    served_elsewhere: dict[float, Spread]
-    """Care served elsewhere by window [d] (the shown windows and the longest)."""
     person_days_without_access: Spread | None
     days_to_capacity: dict[float, Spread]
     """Days from the first strike to each share of baseline capacity."""
@@ -256,7 +257,7 @@ def headline(summary: xr.Dataset, periods: Sequence[float] = SHOWN_PERIODS_DAYS)
             scenario = selection[SCENARIO_DIM]
             label = str(summary["scenario_label"].sel(scenario=scenario).item())
         facilities = tuple(
-            _facility_table(subset.sel(facility=f), f, shown, longest, window, horizon)
+            _facility_table(subset.sel(facility=f), f, shown, window, horizon)
             for f in subset["facility"].values
         )
         sentence = lost_sentence(subset, window, strikes)
@@ -278,14 +279,13 @@ def _facility_table(
     one: xr.Dataset,
     facility: Hashable,
     periods: tuple[float, ...],
-    longest: float | None,
     window: float | None,
     horizon: float,
 ) -> FacilityTable:
     label = str(one["facility_label"].item()) if "facility_label" in one.coords else ""
     opens = not ("opens_day" in one.coords and float(one["opens_day"].max()) >= horizon)
     rows = tuple(
-        _service_row(one.sel(service=service), service, periods, longest, window)
+        _service_row(one.sel(service=service), service, periods, window)
         for service in one["service"].values
         if one["baseline_volume_per_month"].sel(service=service) > 0
     )
@@ -305,10 +305,8 @@ def _service_row(
     line: xr.Dataset,
     service: Hashable,
     periods: tuple[float, ...],
-    longest: float | None,
     window: float | None,
 ) -> ServiceRow:
-    elsewhere = [*periods, *([] if longest is None else [longest])]
     without_access = line.get("person_days_without_access")
     accounts = {}
     if window is not None:
@@ -320,9 +318,6 @@ def _service_row(
         service=service,
         baseline_per_month=float(line["baseline_volume_per_month"]),
         forgone_care={p: Spread.of(line["forgone_care"].sel(period=p)) for p in periods},
-        served_elsewhere={
-            p: Spread.of(line["served_elsewhere_total"].sel(period=p)) for p in elsewhere
-        },
         person_days_without_access=None if without_access is None else Spread.of(without_access),
         days_to_capacity={
             t: Spread.of(line["days_to_capacity"].sel(threshold=t)) for t in RECOVERY_THRESHOLDS
