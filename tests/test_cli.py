@@ -21,6 +21,8 @@ import xarray as xr
 
 import facility_impact
 from facility_impact.cli import main
+from facility_impact.results.accounting import ACCOUNTS, all_facilities, all_services
+from facility_impact.results.summary_table import ALL_SERVICES
 from facility_impact.run.io import atomic_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,19 +128,26 @@ def test_csv_has_one_row_per_service_and_the_summary_columns(reference_run, refe
     _, out = reference_run
     header, rows = _read_csv(out / f"{STEM}-summary.csv")
     assert header[:2] == ["facility", "service"]
-    assert sorted(row["service"] for row in rows) == sorted(SERVICES)
+    assert [row["service"] for row in rows] == [*SERVICES, ALL_SERVICES]
     assert {row["facility"] for row in rows} == {FACILITY}
     summary = facility_impact.summarize(reference_results)
+    totals = {all_services(name) for name in ACCOUNTS} | {all_facilities(name) for name in ACCOUNTS}
     for name in summary.data_vars:
+        if name in totals:  # in the row of totals, under the account's own columns
+            assert not any(c.startswith(str(name)) for c in header), name
+            continue
         assert any(c == name or c.startswith(f"{name}_") for c in header), name
     for column in (
         "forgone_care_30d",
         "forgone_care_90d",
         "forgone_care_365d",
+        "displaced_total_365d",
+        "counterfactual_total_365d",
         "served_elsewhere_total_30d",
         "days_to_capacity_50pct",
         "days_to_capacity_90pct",
         "coverage",
+        "person_days_without_access_all_services",
     ):
         assert column in header
 
@@ -150,9 +159,9 @@ def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, refere
     r = reference_results
     assert r["strike_day"].values.tolist() == [0.0]  # so the window is days 0 … 29
     first_month = r.sel(facility=FACILITY).isel(time=slice(0, 30))
-    forgone = (first_month["unmet"] + first_month["abandoned"]).sum("time")
+    forgone = first_month["forgone"].sum("time")
     elsewhere = first_month["served_elsewhere"].sum("time")
-    for row in rows:
+    for row in rows[:-1]:
         service = row["service"]
         expected = float(forgone.sel(service=service))
         assert expected > 1.0  # the strike closes every service for 30 days
@@ -160,6 +169,7 @@ def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, refere
         assert float(row["served_elsewhere_total_30d"]) == pytest.approx(
             float(elsewhere.sel(service=service)), abs=1e-4
         ), service
+    assert float(rows[-1]["forgone_care_30d"]) == pytest.approx(float(forgone.sum()), abs=1e-3)
 
 
 @pytest.mark.slow
@@ -167,11 +177,16 @@ def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
     completed, out = reference_run
     _, rows = _read_csv(out / f"{STEM}-summary.csv")
     lines = completed.stdout.splitlines()
-    for row in rows:
+    for row in rows[:-1]:
         # Service rows start at the margin; indented lines (standards) are not rows.
         matching = [line for line in lines if line.startswith(f"{row['service']} ")]
-        assert len(matching) == 1, row["service"]
-        assert f"{float(row['forgone_care_30d']):,.0f}" in matching[0].split()
+        # Where the care went in the first year, then forgone care by window.
+        assert len(matching) == 2, row["service"]
+        assert f"{float(row['forgone_care_365d']):,.0f}" in matching[0].split()
+        assert f"{float(row['forgone_care_30d']):,.0f}" in matching[1].split()
+    (total,) = [line for line in lines if line.startswith("patient contacts of all kinds ")]
+    assert f"{float(rows[-1]['forgone_care_365d']):,.0f}" in total.split()
+    assert any(line.startswith("In the first year after the strike, about ") for line in lines)
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -12,12 +13,17 @@ import xarray as xr
 from facility_impact.config import Alternative, Config, Facility, Network, show_value
 from facility_impact.config.variation import Uncertain
 from facility_impact.present.headline import (
+    ACCOUNT_COLUMNS,
+    ALL_SERVICES_LABEL,
+    IDENTITY_TEXT,
+    MEDIANS_TEXT,
     SHOWN_PERIODS_DAYS,
     FacilityTable,
     Headline,
     cell,
     count,
     headline,
+    tagged,
 )
 from facility_impact.results.summary import RECOVERY_THRESHOLDS
 from facility_impact.variables import SCENARIO_DIM, ensemble_dims
@@ -36,13 +42,16 @@ def selection_heading(selection: dict[Hashable, Any], scenario_label: str | None
 
 
 def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = SHOWN_PERIODS_DAYS) -> str:
-    """A plain-text table per facility (and scenario or sweep point): baseline,
-    forgone care and served elsewhere [patients] at ``periods`` days after the
-    first strike, and days to 50 % and 90 % of baseline capacity. With draws, each
-    cell is the median and, in brackets, the 5th–95th percentile range. A facility
-    that does not open within the run gets one line. With diversion among modelled
-    facilities, a last table lists each receiving facility's arrivals, received,
-    overflow [patients] and days at full capacity."""
+    """The headline numbers as plain text: per scenario or sweep point, one sentence
+    of the patient contacts lost, then per facility where the care went in the first
+    year after the first strike (or the longest window of the run: demand, care
+    without the strikes, added, served here and elsewhere, forgone, displaced, extra
+    still waiting [patients]) per service and as patient contacts of all kinds, then
+    baseline, forgone care at ``periods`` days and days to 50 % and 90 % of baseline
+    capacity. With draws, each cell is the median and, in brackets, the 5th–95th
+    percentile range. A facility that does not open within the run gets one line.
+    With diversion among modelled facilities, a last table lists each receiving
+    facility's arrivals, received, overflow [patients] and days at full capacity."""
     numbers = headline(summary, periods)
     lines = [numbers.title]
     if numbers.with_ranges:
@@ -50,24 +59,56 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = SHOWN_PERIODS
     for group in numbers.groups:
         subset = summary.sel(group.selection)
         tag = selection_heading(group.selection, group.scenario_label)
+        if group.sentence:
+            lines += ["", *textwrap.wrap(tagged(group.label(), group.sentence), _WRAP)]
         for table in group.facilities:
             title = f"{table.facility}" + (f" ({tag})" if tag else "")
             if not table.opens_within_run:
                 lines += ["", f"{title}: does not open within the run"]
                 continue
-            lines += ["", title, *_service_lines(numbers, table)]
+            lines += ["", title, *_account_lines(numbers, table), ""]
+            lines += _service_lines(numbers, table)
             one = subset.sel(facility=table.facility)
             lines += _standards_lines(one)
             lines += _outcome_lines(one, numbers.periods)
         if "arrivals_total" in subset:
             lines += _overload_lines(subset, numbers.horizon_left)
     lines.append("")
-    lines.append(
-        "Days are counted from the first strike; forgone care = unmet + abandoned; "
-        "'-' = window longer than the run; '>N' = not back within the horizon "
-        "(N days after the first strike)."
+    notes = [IDENTITY_TEXT, *([MEDIANS_TEXT] if numbers.with_ranges else [])]
+    notes.append(
+        "Days are counted from the first strike; '-' = window longer than the run; "
+        "'>N' = not back within the horizon (N days after the first strike)."
     )
+    lines += textwrap.wrap(" ".join(notes), _WRAP)
     return "\n".join(lines)
+
+
+_WRAP = 100
+"""Characters per line of the sentences and notes."""
+
+
+def _account_lines(numbers: Headline, table: FacilityTable) -> list[str]:
+    """Where the care went, per offered service and as patient contacts of all kinds."""
+    if numbers.window is None:
+        return []
+    width = 22 if numbers.with_ranges else 11
+    label = max(14, len(ALL_SERVICES_LABEL) + 1)
+    heads = "".join(f"{column.short:>{width}}" for column in ACCOUNT_COLUMNS)
+    lines = [
+        f"where the care went in {numbers.window_text()} "
+        "(patients; no strike: care without the strikes)",
+        f"{'service':<{label}}{heads}",
+    ]
+    for row in table.rows:
+        cells = "".join(
+            f"{row.accounts[column.name].text(count):>{width}}" for column in ACCOUNT_COLUMNS
+        )
+        lines.append(f"{row.service!s:<{label}}{cells}")
+    cells = "".join(
+        f"{table.contacts[column.name].text(count):>{width}}" for column in ACCOUNT_COLUMNS
+    )
+    lines.append(f"{ALL_SERVICES_LABEL:<{label}}{cells}")
+    return lines
 
 
 def _service_lines(numbers: Headline, table: FacilityTable) -> list[str]:
@@ -79,15 +120,12 @@ def _service_lines(numbers: Headline, table: FacilityTable) -> list[str]:
     lines = [
         f"{'service':<14}{'baseline':>10}  "
         f"{'forgone care (patients)':^{width * len(shown)}}  "
-        f"{'served elsewhere (patients)':^{width * len(shown)}}  "
         f"{'days to capacity':^{len(RECOVERY_THRESHOLDS) * width}}",
-        f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {threshold_heads}",
+        f"{'':<14}{'/month':>10}  {period_heads}  {threshold_heads}",
     ]
     for row in table.rows:
-        cells = [f"{row.service:<14}", f"{count(row.baseline_per_month):>10}  "]
+        cells = [f"{row.service!s:<14}", f"{count(row.baseline_per_month):>10}  "]
         cells += [f"{row.forgone_care[p].text(count):>{width}}" for p in shown]
-        cells.append("  ")
-        cells += [f"{row.served_elsewhere[p].text(count):>{width}}" for p in shown]
         cells.append("  ")
         cells += [
             f"{row.days_to_capacity[t].text(numbers.days):>{width}}" for t in RECOVERY_THRESHOLDS
