@@ -6,10 +6,8 @@ the report.
   by hand. Both worlds conserve patients day by day, so the accounts obey the identity
   ``counterfactual_served + added_demand = served + served_elsewhere + forgone +
   displaced + waiting_change``.
-* :func:`accounted`: a configuration simulated, with the accounts. Where the kernel
-  does not compute them itself (its results hold them as zeros), they are computed
-  from the configuration simulated a second time as the no-strike world (no strike
-  reaches its target, nobody leaves), with the equations of docs/model.md.
+* :func:`accounted`: a configuration simulated, with the accounts the kernel computes
+  beside it in the no-strike world.
 """
 
 from __future__ import annotations
@@ -104,43 +102,9 @@ def tiny_results() -> xr.Dataset:
     )
 
 
-def with_accounts(factual: xr.Dataset, no_strike: xr.Dataset) -> xr.Dataset:
-    """``factual`` with the accounts against the ``no_strike`` world (same draws)."""
-    people = no_strike["population"]
-    share = (factual["population"] / people.where(people > 0)).fillna(1.0)
-
-    def lost(world: xr.Dataset) -> xr.DataArray:
-        return world["unmet"] + world["abandoned"]
-
-    def waiting(world: xr.Dataset) -> xr.DataArray:
-        """B(t) - B(t - 1), nobody waiting before day 0."""
-        return world["backlog"] - world["backlog"].shift(time=1, fill_value=0.0)
-
-    received = no_strike["served"] + no_strike["served_elsewhere"]
-    accounts = {
-        "counterfactual_demand": no_strike["demand"],
-        "counterfactual_served": received,
-        "forgone": lost(factual) - share * lost(no_strike),
-        "displaced": (1 - share) * received,
-        "waiting_change": waiting(factual) - share * waiting(no_strike),
-        "added_demand": factual["demand"] - share * no_strike["demand"],
-    }
-    return factual.assign(
-        {name: values.transpose(*factual["served"].dims) for name, values in accounts.items()}
-    )
-
-
 def accounted(config: Any, **overrides: Any) -> xr.Dataset:
     """``config`` (a path or mapping, ``load_config``'s overrides) simulated, with the accounts."""
     loaded = load_config(config, **overrides)
-    params = build_parameters(loaded)
-    factual = with_configuration(simulate_parameters(params), loaded)
-    # Until the kernel computes the no-strike world, its results hold these as zeros.
-    written = not missing_results(factual) and bool(factual["counterfactual_served"].any())
-    if written:
-        return factual
-    quiet = params.assign(
-        strike_target=params["strike_target"] * 0.0,
-        displacement_share=params["displacement_share"] * 0.0,
-    )
-    return with_accounts(factual, simulate_parameters(quiet))
+    results = with_configuration(simulate_parameters(build_parameters(loaded)), loaded)
+    assert not missing_results(results), "the kernel writes the accounts"
+    return results
