@@ -262,6 +262,8 @@ TRAVEL_UNITS = {
     "distance_decay_km": "km",
     "travel_minutes": "minutes",
     "distance_decay_minutes": "minutes",
+    "reach_km": "km",
+    "reach_minutes": "minutes",
 }
 """The unit of each travel key. The kernel's decay ``exp(-d / λ)`` is the same in
 any unit, so minutes feed the same parameters as km; one configuration uses one unit."""
