@@ -360,8 +360,13 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_service_key",
-        _edit(("volume_per_month = 1500", "volume_per_month = 1500\nvolume_per_week = 350")),
-        (f"{OUTPATIENT}.volume_per_week: unknown key", "volume_per_month"),
+        _edit(
+            (
+                "utilisation_per_person_year = 0.45\n",
+                "utilisation_per_person_year = 0.45\nvolume_per_week = 350\n",
+            )
+        ),
+        (f"{OUTPATIENT}.volume_per_week: unknown key", "volume_per_month", "throughput_per_day"),
     ),
     BadCase(
         "unknown_facility_in_strike",
@@ -380,7 +385,7 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_resource_in_damage",
-        _edit(("staff = 0.148 }", "nurses = 0.148 }")),
+        _edit(("damage = { beds = 1.0,", "damage = { nurses = 1.0,")),
         ("strike[0].damage.nurses", '"nurses"', "unknown resource"),
     ),
     BadCase(
@@ -389,9 +394,50 @@ BAD_CASES = [
         ("facility.maarat_al_numan.resources.beds = -3", "not negative"),
     ),
     BadCase(
-        "negative_volume",
-        _edit(("volume_per_month = 140", "volume_per_month = -140")),
-        ("facility.maarat_al_numan.services.surgery.volume_per_month = -140", "not negative"),
+        "negative_throughput",
+        _edit(("{ theatres = 2.29979467 }", "{ theatres = -2.3 }")),
+        (
+            "facility.maarat_al_numan.services.surgery.throughput_per_day.theatres = -2.3",
+            "not negative",
+        ),
+    ),
+    BadCase(
+        "unknown_resource_in_throughput",
+        _edit(("{ beds = 0.2 }", "{ cots = 0.2 }")),
+        (
+            "facility.maarat_al_numan.services.inpatient.throughput_per_day.cots",
+            '"cots"',
+            "unknown resource",
+            "known: beds, staff, theatres, building",
+        ),
+    ),
+    BadCase(
+        "utilisation_and_demand_ratio",
+        _edit(
+            (
+                "utilisation_per_person_year = 0.45\n",
+                "utilisation_per_person_year = 0.45\ndemand_ratio = 1.2\n",
+            )
+        ),
+        (f"{OUTPATIENT}: give utilisation_per_person_year or demand_ratio, not both",),
+    ),
+    BadCase(
+        "staff_fates_above_the_staff",
+        _edit(("staff_abducted = 8\n", "staff_abducted = 50\nstaff_fled = 10\n")),
+        ("strike[0].staff_fled = 10", "add up to 60", "at most the 54 staff of maarat_al_numan"),
+    ),
+    BadCase(
+        "negative_staff_fate",
+        _edit(("staff_abducted = 8\n", "staff_abducted = -8\n")),
+        ("strike[0].staff_abducted = -8", "not negative"),
+    ),
+    BadCase(
+        "unknown_staff_fate",
+        _edit(("[staff_return.abducted]\nreturn_share", "[staff_return.kidnapped]\nreturn_share")),
+        (
+            'staff_return.kidnapped: unknown fate "kidnapped"',
+            "known: killed, injured, abducted, fled",
+        ),
     ),
     BadCase(
         "deferrable_share_above_one",
@@ -433,8 +479,11 @@ BAD_CASES = [
     ),
     BadCase(
         "missing_required_key",
-        _edit(("volume_per_month = 183\n", "")),
-        ("facility.maarat_al_numan.services.inpatient.volume_per_month: missing", "required"),
+        _edit(("throughput_per_day = { beds = 0.2 }\n", "")),
+        (
+            "facility.maarat_al_numan.services.inpatient.volume_per_month: missing",
+            "required unless throughput_per_day is given",
+        ),
     ),
     BadCase(
         "asymmetric_network",
