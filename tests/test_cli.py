@@ -29,8 +29,9 @@ REGION = REPO / "configs" / "idlib_region.toml"
 STEM = REFERENCE.stem
 FACILITY = "maarat_al_numan"
 SERVICES = ("outpatient", "emergency", "inpatient", "surgery")
-# Monthly volumes of the reference configuration [patient month-1].
-MONTHLY_VOLUME = {"outpatient": 1500, "emergency": 1100, "inpatient": 183, "surgery": 140}
+# Monthly volumes of the reference configuration [patient month-1]: the seed's (¶15),
+# inpatient 30 beds x 0.2 a day x 30.4375 d.
+MONTHLY_VOLUME = {"outpatient": 1500, "emergency": 1100, "inpatient": 182.625, "surgery": 140}
 DAYS_PER_MONTH = 30.4375
 ERROR_PREFIX = "facility-impact: error: "
 
@@ -114,10 +115,11 @@ def test_netcdf_conserves_patients(reference_results):
 
 @pytest.mark.slow
 def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
+    """Capacity from resources: to the 9 digits the reference writes its throughputs with."""
     baseline = reference_results["baseline_capacity"].sel(facility=FACILITY)
     for service, volume in MONTHLY_VOLUME.items():
         assert float(baseline.sel(service=service)) * DAYS_PER_MONTH == pytest.approx(
-            volume, rel=1e-12
+            volume, rel=1e-8
         ), service
 
 
