@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from facility_impact import commands
 from facility_impact.config import Config, load_config, parse_setting
+from facility_impact.config.baseline import baseline_lines, baseline_warnings
 from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
 from facility_impact.present.tables import describe_config, format_sensitivity, format_summary
@@ -126,7 +127,11 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    print(describe_config(_load(args)))
+    config = _load(args)
+    print(describe_config(config))
+    print("\n".join(baseline_lines(config)))
+    for warning in baseline_warnings(config):
+        print(f"facility-impact: warning: {warning}", file=sys.stderr)
     print("configuration is valid")
     return 0
 

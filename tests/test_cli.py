@@ -31,8 +31,9 @@ REGION = REPO / "configs" / "idlib_region.toml"
 STEM = REFERENCE.stem
 FACILITY = "maarat_al_numan"
 SERVICES = ("outpatient", "emergency", "inpatient", "surgery")
-# Monthly volumes of the reference configuration [patient month-1].
-MONTHLY_VOLUME = {"outpatient": 1500, "emergency": 1100, "inpatient": 183, "surgery": 140}
+# Monthly volumes of the reference configuration [patient month-1]: the seed's (¶15),
+# inpatient 30 beds x 0.2 a day x 30.4375 d.
+MONTHLY_VOLUME = {"outpatient": 1500, "emergency": 1100, "inpatient": 182.625, "surgery": 140}
 DAYS_PER_MONTH = 30.4375
 ERROR_PREFIX = "facility-impact: error: "
 
@@ -116,10 +117,11 @@ def test_netcdf_conserves_patients(reference_results):
 
 @pytest.mark.slow
 def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
+    """Capacity from resources: to the 9 digits the reference writes its throughputs with."""
     baseline = reference_results["baseline_capacity"].sel(facility=FACILITY)
     for service, volume in MONTHLY_VOLUME.items():
         assert float(baseline.sel(service=service)) * DAYS_PER_MONTH == pytest.approx(
-            volume, rel=1e-12
+            volume, rel=1e-8
         ), service
 
 
@@ -375,8 +377,13 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_service_key",
-        _edit(("volume_per_month = 1500", "volume_per_month = 1500\nvolume_per_week = 350")),
-        (f"{OUTPATIENT}.volume_per_week: unknown key", "volume_per_month"),
+        _edit(
+            (
+                "utilisation_per_person_year = 0.45\n",
+                "utilisation_per_person_year = 0.45\nvolume_per_week = 350\n",
+            )
+        ),
+        (f"{OUTPATIENT}.volume_per_week: unknown key", "volume_per_month", "throughput_per_day"),
     ),
     BadCase(
         "unknown_facility_in_strike",
@@ -395,7 +402,7 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_resource_in_damage",
-        _edit(("staff = 0.148 }", "nurses = 0.148 }")),
+        _edit(("damage = { beds = 1.0,", "damage = { nurses = 1.0,")),
         ("strike[0].damage.nurses", '"nurses"', "unknown resource"),
     ),
     BadCase(
@@ -404,9 +411,50 @@ BAD_CASES = [
         ("facility.maarat_al_numan.resources.beds = -3", "not negative"),
     ),
     BadCase(
-        "negative_volume",
-        _edit(("volume_per_month = 140", "volume_per_month = -140")),
-        ("facility.maarat_al_numan.services.surgery.volume_per_month = -140", "not negative"),
+        "negative_throughput",
+        _edit(("{ theatres = 2.29979467 }", "{ theatres = -2.3 }")),
+        (
+            "facility.maarat_al_numan.services.surgery.throughput_per_day.theatres = -2.3",
+            "not negative",
+        ),
+    ),
+    BadCase(
+        "unknown_resource_in_throughput",
+        _edit(("{ beds = 0.2 }", "{ cots = 0.2 }")),
+        (
+            "facility.maarat_al_numan.services.inpatient.throughput_per_day.cots",
+            '"cots"',
+            "unknown resource",
+            "known: beds, staff, theatres, building",
+        ),
+    ),
+    BadCase(
+        "utilisation_and_demand_ratio",
+        _edit(
+            (
+                "utilisation_per_person_year = 0.45\n",
+                "utilisation_per_person_year = 0.45\ndemand_ratio = 1.2\n",
+            )
+        ),
+        (f"{OUTPATIENT}: give utilisation_per_person_year or demand_ratio, not both",),
+    ),
+    BadCase(
+        "staff_fates_above_the_staff",
+        _edit(("staff_abducted = 8\n", "staff_abducted = 50\nstaff_fled = 10\n")),
+        ("strike[0].staff_fled = 10", "add up to 60", "at most the 54 staff of maarat_al_numan"),
+    ),
+    BadCase(
+        "negative_staff_fate",
+        _edit(("staff_abducted = 8\n", "staff_abducted = -8\n")),
+        ("strike[0].staff_abducted = -8", "not negative"),
+    ),
+    BadCase(
+        "unknown_staff_fate",
+        _edit(("[staff_return.abducted]\nreturn_share", "[staff_return.kidnapped]\nreturn_share")),
+        (
+            'staff_return.kidnapped: unknown fate "kidnapped"',
+            "known: killed, injured, abducted, fled",
+        ),
     ),
     BadCase(
         "deferrable_share_above_one",
@@ -448,8 +496,11 @@ BAD_CASES = [
     ),
     BadCase(
         "missing_required_key",
-        _edit(("volume_per_month = 183\n", "")),
-        ("facility.maarat_al_numan.services.inpatient.volume_per_month: missing", "required"),
+        _edit(("throughput_per_day = { beds = 0.2 }\n", "")),
+        (
+            "facility.maarat_al_numan.services.inpatient.volume_per_month: missing",
+            "required unless throughput_per_day is given",
+        ),
     ),
     BadCase(
         "asymmetric_network",

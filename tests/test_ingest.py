@@ -170,14 +170,36 @@ def test_attacks_become_strikes_matched_by_id_or_coordinates() -> None:
     first, second = config["strike"]
     assert first["facility"] == "MSF_MAA_01"
     assert first["closure_days"] == 30
-    # 8 staff killed of 54.
-    assert first["damage"] == {"building": 1, "beds": 1, "theatres": 1, "staff": 0.1481}
+    # 8 staff killed of 54: a staff fate, not a damage fraction.
+    assert first["damage"] == {"building": 1, "beds": 1, "theatres": 1}
+    assert first["staff_killed"] == 8
+    assert "staff_injured" not in first
     assert first["casualties"] == 0
     # Matched by coordinates, 50 m from the Azaz hospital; no theatre there.
     assert second["facility"] == "AZZ_MCH_01"
     assert second["damage"] == {"building": 0.3, "beds": 0.3}
     assert second["closure_days"] == 14
     assert second["casualties"] == 30
+
+
+def test_staff_counts_become_fates_cut_to_the_staff_of_the_facility(tmp_path: Path) -> None:
+    table = _write(tmp_path / "f.csv", HEADER, "A,,hospital,0,0,,,5,,,,,,,")
+    attacks = _write(
+        tmp_path / "a.csv",
+        "date,facility_id,attack_type,staff_killed,staff_injured,staff_abducted",
+        "2020-01-01,A,violence_with_heavy_weapons,2,4,4",
+    )
+    text = import_text(table, attacks=attacks, start=None)
+    (strike,) = _imported(text)["strike"]
+    # 5 staff: the 2 killed, then 3 of the 4 abducted fill them; no room for the injured.
+    assert (strike["staff_killed"], strike["staff_abducted"]) == (2, 3)
+    assert "staff_injured" not in strike
+    assert "staff" not in strike["damage"]
+    assert (
+        "staff_abducted = 3  # attacks row 1, column staff_abducted (4), cut to the 5 staff" in text
+    )
+    loaded = load_config(_imported(text))
+    assert loaded.strikes[0].staff_lost == {"killed": 2, "injured": 0, "abducted": 3, "fled": 0}
 
 
 def test_several_attacks_on_one_facility_are_repeated_strikes(tmp_path: Path) -> None:

@@ -395,7 +395,7 @@ def test_report_lists_every_parameter_with_its_basis(options_report, options: xr
         "<code>strike.0.closure_days</code></td><td>triangular(low 7, mode 30, high 90)</td>"
         in (section)
     )
-    assert html.escape("Moïsi et al. 2011, see above") in section
+    assert html.escape("seed: facility.catchment_population, ¶13 (approximate)") in section
     assert (
         '<tr class="assumption"><td><code>facility.maarat_al_numan.services.outpatient.' in section
     )

@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from facility_impact.config.facilities import read_facility, read_recovery
+from facility_impact.config.curve_tables import read_recovery
+from facility_impact.config.facilities import read_facility
 from facility_impact.config.keys import BASE_LABEL
 from facility_impact.config.network import (
     check_network_covers_travel,
@@ -24,10 +25,13 @@ from facility_impact.config.network import (
     check_travel_unit,
     read_alternatives,
     read_network,
+    settle_decay_defaults,
+    travel_unit,
 )
 from facility_impact.config.reading import fail, read, require, show_value, table
 from facility_impact.config.scenarios import read_scenarios
 from facility_impact.config.settings import apply_settings
+from facility_impact.config.staffing import read_recruitment, read_staff_return
 from facility_impact.config.strikes import read_outcomes, read_strikes
 from facility_impact.config.sweeps import sweep_dims
 from facility_impact.config.types import (
@@ -114,7 +118,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     if not facilities_raw:
         raise fail("facility", {}, "must hold at least one [facility.<name>] table")
     facilities = {
-        facility: read_facility(facility, facility_raw, horizon)
+        facility: read_facility(facility, facility_raw, horizon, list(facilities_raw))
         for facility, facility_raw in facilities_raw.items()
     }
     strikes = read_strikes(raw.get("strike", []), facilities, start, horizon)
@@ -128,9 +132,10 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     )
     alternatives = read_alternatives(raw.get("alternative", []), facilities, services, horizon)
     network = read_network(raw["network"], facilities) if "network" in raw else None
-    check_travel(facilities_raw, facilities, alternatives)
-    check_network_covers_travel(network, facilities)
+    facilities = settle_decay_defaults(facilities, network)
     check_travel_unit(network, facilities, raw.get("alternative", []))
+    check_travel(facilities_raw, facilities, alternatives, travel_unit(network))
+    check_network_covers_travel(network, facilities)
     return Config(
         name=name,
         title=title,
@@ -148,6 +153,8 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         precision=precision,
         outcomes=read_outcomes(raw.get("outcome", {}), services),
         network=network,
+        staff_return=read_staff_return(raw.get("staff_return", {})),
+        recruitment=read_recruitment(raw.get("recruitment", {})),
     )
 
 

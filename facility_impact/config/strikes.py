@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from facility_impact.config.default_values import STAFF_FATES
 from facility_impact.config.reading import fail, read, read_map, table, tables
 from facility_impact.config.types import Facility, Outcome, Strike
-from facility_impact.config.variation import high
+from facility_impact.config.variation import high, low
 from facility_impact.errors import ConfigError
 
 STRIKE = "strike[]"
@@ -65,7 +66,33 @@ def _read_strike(
         casualty_service=casualty_service,
         label=read(strike, f"{STRIKE}.label", path),
         enabled=read(strike, f"{STRIKE}.enabled", path),
+        staff_lost=_staff_lost(strike, path, facilities[facility]),
     )
+
+
+def _staff_lost(strike: Mapping[str, Any], path: str, facility: Facility) -> dict[str, float]:
+    """Staff killed, injured, abducted or missing, and fled [persons]: every fate, 0 if
+    not given; together at most the struck facility's ``staff`` (over their whole ranges)."""
+    lost = {fate: read(strike, f"{STRIKE}.staff_{fate}", path) for fate in STAFF_FATES}
+    given = [f"staff_{fate}" for fate in STAFF_FATES if f"staff_{fate}" in strike]
+    if not given:
+        return lost
+    if "staff" not in facility.resources:
+        raise fail(
+            f"{path}.{given[0]}",
+            strike[given[0]],
+            f"needs a staff count: facility {facility.name} has no resource named staff",
+        )
+    staff = facility.resources["staff"]
+    total = sum(high(count) for count in lost.values())
+    if total > low(staff):
+        raise fail(
+            f"{path}.{given[-1]}",
+            strike[given[-1]],
+            f"the staff fates add up to {total:g}; must be at most the "
+            f"{low(staff):g} staff of {facility.name}",
+        )
+    return lost
 
 
 def _strike_day(strike: Mapping[str, Any], path: str, start: dt.date | None, horizon: int) -> int:

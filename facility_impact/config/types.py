@@ -17,7 +17,10 @@ from facility_impact.config.keys import DEFAULT_DRAWS, default_of
 from facility_impact.config.variation import Uncertain, Varying
 from facility_impact.curves import CURVE_CODES
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_YEAR = 365.25
+"""Mean days in a year [d year-1]: a yearly rate per person u is u / 365.25 a day."""
+
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 """Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375
 (docs/model.md)."""
 
@@ -82,6 +85,9 @@ class Service:
     """
 
     name: str
+    # The given volume; when the service gives ``throughput_per_day`` instead, the
+    # monthly capacity its resources allow at their nominal values (for display:
+    # the parameter builder computes it from the resources draw by draw).
     volume_per_month: float
     needs: dict[str, float]
     demand_ratio: float
@@ -90,18 +96,63 @@ class Service:
     willingness_to_travel: float
     distance_decay_km: float
     demand_multipliers: tuple[DemandPeriod, ...]
-    # ``distance_decay_km`` holds the scale in the configuration's travel unit:
-    # "minutes" when the file gave ``distance_decay_minutes`` (docs/data_import.md).
+    # ``distance_decay_km`` and ``reach_km`` hold the scale in the configuration's
+    # travel unit: "minutes" when the file gave ``distance_decay_minutes``
+    # (docs/data_import.md); "default" when it gave neither and the cited default
+    # in km was taken (a configuration in minutes has none: see loading).
     decay_unit: str = "km"
+    volume_given: bool = True
+    # Patients a day one unit of each resource supports [patient d-1 unit-1].
+    throughput_per_day: dict[str, float] = field(default_factory=dict)
+    # Baseline demand per person per year [patient person-1 year-1]; None: the
+    # demand is demand_ratio x capacity.
+    utilisation_per_person_year: float | None = None
+    reach_km: float = math.inf
+    reach_unit: str | None = None  # None: not given
 
 
 @dataclass(frozen=True)
 class Displacement:
-    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``."""
+    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``.
+
+    ``return_share`` of the displaced come back along ``return_curve`` from
+    ``return_start_day`` [d] (``None``: the day the displacement starts), the
+    curve's own delay added. ``destinations`` maps the
+    modelled facilities where displaced people settle to the share of them that
+    does (at most 1 in total); the rest leave the modelled area.
+    """
 
     share: float
     curve: Curve
     start_day: int
+    return_share: float = 0.0
+    return_curve: Curve | None = None
+    return_start_day: float | None = None
+    destinations: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Relocation:
+    """A relocated site or field hospital of a facility, working from ``opens_day`` [d].
+
+    ``distance_km`` [km, or minutes in a configuration in minutes] from the
+    catchment to the site. ``resources``: the site's own quantity of each
+    resource it lists; the others move with the facility.
+    """
+
+    opens_day: int
+    distance_km: float
+    resources: dict[str, float]
+    unit: str = "km"
+
+
+@dataclass(frozen=True)
+class StaffReturn:
+    """How staff lost to one fate come back (``share`` of them, along ``curve`` in
+    calendar days from the strike day); also recruitment to the posts left empty."""
+
+    share: float
+    curve: Curve
 
 
 @dataclass(frozen=True)
@@ -123,6 +174,7 @@ class Facility:
     opens_day: int
     closes_day: int | None
     recovery: dict[str, Recovery]
+    relocation: Relocation | None = None
     # Where it stands [degrees_north, degrees_east], for maps, and the id and
     # type of the table it was imported from (docs/data_import.md).
     latitude: float | None = None
@@ -133,6 +185,9 @@ class Facility:
 
 @dataclass(frozen=True)
 class Strike:
+    """A strike on ``facility`` on ``day``. ``staff_lost`` [persons] holds the staff
+    killed, injured, abducted or missing, and fled (every fate, 0 if not given)."""
+
     facility: str
     day: int
     closure_days: float
@@ -141,6 +196,7 @@ class Strike:
     casualty_service: str
     label: str
     enabled: bool
+    staff_lost: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -228,6 +284,9 @@ class Config:
     base_label: str
     precision: str
     outcomes: tuple[Outcome, ...]
+    # Every fate's return (configured or default) and recruitment.
+    staff_return: dict[str, StaffReturn]
+    recruitment: StaffReturn
     scenarios: tuple[Scenario, ...] = ()
 
     def variations(self) -> list[Varying]:
@@ -237,7 +296,10 @@ class Config:
         def walk(node: Any) -> None:
             if isinstance(node, Varying):
                 found.append(node)
-            elif isinstance(node, Config | Facility | Service | Strike | Recovery | Curve):
+            elif isinstance(
+                node,
+                Config | Facility | Service | Strike | Recovery | Curve | Relocation | StaffReturn,
+            ):
                 for name in node.__dataclass_fields__:
                     if name not in ("scenarios", "text"):
                         walk(getattr(node, name))

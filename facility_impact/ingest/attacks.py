@@ -2,7 +2,7 @@
 
 The mapping of ``attack_type`` × ``facility_damage`` to damage and closure is
 PROVISIONAL (``data/facility_types.toml``, ``[attack]``) until attacks as recorded
-are modelled; staff lost and casualties come from the record's own counts.
+are modelled; staff lost by fate and casualties come from the record's own counts.
 Several attacks on one facility are repeated strikes.
 """
 
@@ -53,6 +53,8 @@ class StrikeRecord:
     closure_days: Noted
     damage: dict[str, Noted]
     casualties: Noted
+    staff_lost: dict[str, Noted]
+    """``staff_killed``, ``staff_injured``, ``staff_abducted`` [persons], those given."""
 
 
 def _cell(row: Row, column: str) -> str:
@@ -131,13 +133,6 @@ def _read_row(
         if resource == "building" or facility.resources[resource].value > 0
     }
     staff = facility.resources.get("staff")
-    lost = counts["staff_killed"] + counts["staff_abducted"]
-    if staff is not None and staff.value > 0 and lost:
-        damage["staff"] = Noted(
-            round(min(1.0, lost / staff.value), 4),
-            f"{_cell(row, 'staff_killed')} + staff_abducted = {lost} of {staff.value:g} staff: "
-            f"{mapping['staff_lost_basis']}",
-        )
     injured = counts["patients_injured"] + counts["staff_injured"]
     if "emergency" in facility.volumes:
         casualties = Noted(
@@ -163,7 +158,24 @@ def _read_row(
         ),
         damage=damage,
         casualties=casualties,
+        staff_lost=_staff_lost(row, counts, 0.0 if staff is None else staff.value),
     )
+
+
+def _staff_lost(row: Row, counts: dict[str, float], staff: float) -> dict[str, Noted]:
+    """The record's staff killed, abducted and injured, as the strike's staff fates;
+    together at most the facility's ``staff`` (killed first, then abducted, then injured)."""
+    lost = {}
+    left = staff
+    for fate in ("staff_killed", "staff_abducted", "staff_injured"):
+        count = min(counts[fate], left)
+        left -= count
+        if count:
+            note = _cell(row, fate)
+            if count < counts[fate]:
+                note += f" ({counts[fate]}), cut to the {staff:g} staff of the facility"
+            lost[fate] = Noted(count, note)
+    return lost
 
 
 def first_date(strikes: list[StrikeRecord]) -> dt.date | None:

@@ -138,6 +138,7 @@ def strike_lines(strike: StrikeRecord) -> list[str]:
     if strike.source:
         lines.append(f"# source of the record: {strike.source}")
     lines += [_line("closure_days", strike.closure_days), _line("casualties", strike.casualties)]
+    lines += [_line(fate, count) for fate, count in strike.staff_lost.items()]
     lines.append("[strike.damage]")
     lines += [_line(resource, fraction) for resource, fraction in strike.damage.items()]
     return lines
