@@ -20,7 +20,8 @@ from facility_impact.config import Config, load_config, parse_setting
 from facility_impact.config.baseline import baseline_lines, baseline_warnings
 from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
-from facility_impact.present.tables import describe_config, format_sensitivity, format_summary
+from facility_impact.present.describe import describe_config
+from facility_impact.present.tables import format_sensitivity, format_summary
 from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed, run_chunks
 from facility_impact.version import __version__
 

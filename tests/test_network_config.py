@@ -14,7 +14,7 @@ import pytest
 
 import facility_impact
 from facility_impact.cli import main
-from facility_impact.present.tables import describe_config
+from facility_impact.present.describe import describe_config
 
 VALID = """\
 [run]
