@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -397,10 +398,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"facility-impact: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
-        # An output folder that cannot be written is a bad --out, not a crash.
-        where = f" {error.filename}" if error.filename else ""
-        print(f"facility-impact: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+        # An output folder that cannot be written (or a full disk) is an error, not a crash.
+        print(f"facility-impact: error: {_cannot_write(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _cannot_write(error: OSError) -> str:
+    """One line naming the output (the writers name the target, never a temporary)."""
+    where = f" {os.fsdecode(error.filename)}" if error.filename else ""
+    reason = " ".join(str(error.strerror or error).split())
+    return f"cannot write{where}: {reason}"
 
 
 def console_main() -> None:

@@ -408,8 +408,10 @@ def write_chunked(
     neither does: a failure raises (:class:`RunFailed` for lost workers) and
     leaves the targets untouched.
     """
-    with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
-        with local_pool() if client is None else contextlib.nullcontext() as pool:
+    with io.staged() as staging:
+        part, table_part = staging.folder(target), staging.file(table)
+        pool_or_none = local_pool() if client is None else contextlib.nullcontext()
+        with io.naming(str(target)), pool_or_none as pool:
             fill_zarr_store(config, part, chunks, client, progress_stream, pool)
             summary = write_per_run(part, client, pool)
         # The worker processes are gone by now: their memory is not added to
