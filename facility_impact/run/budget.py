@@ -235,8 +235,8 @@ def chunk_plan(
     days (``chunk_days``, or as many as fit
     :data:`~facility_impact.run.chunked.DEFAULT_BLOCK_BYTES`, as the run plans
     them); a worker holds one block, or in the summary pass one store chunk of
-    draws with all their days (:data:`~facility_impact.run.scale.SUMMARY_BYTES`
-    or one draw's, whichever is more).
+    draws with all their days (at most a block's draws, within
+    :data:`~facility_impact.run.scale.SUMMARY_BYTES` unless one draw is more).
     """
     draws = max(shape.draws, 1)
     chunk_draws = min(chunk_draws, draws)
@@ -249,8 +249,10 @@ def chunk_plan(
     prepared = block_points * chunk_days * shape.prepared_bytes_per_point_day
     per_point = shape.parameter_bytes + shape.state_bytes
     simulating = (1 + IMAGE_SHARE) * block + prepared + block_points * per_point
+    # A store chunk's draws: at most a block's, as many as fit SUMMARY_BYTES, at least one.
     one_draw = shape.scenarios * shape.sweep_points * shape.days * per_point_day
-    summarising = (1 + SUMMARY_SHARE) * max(SUMMARY_BYTES, one_draw) if shape.draws else 0
+    read = max(one_draw, min(SUMMARY_BYTES, chunk_draws * one_draw))
+    summarising = (1 + SUMMARY_SHARE) * read if shape.draws else 0
     worker = PROCESS_BYTES + max(simulating, summarising)
     total = _main_process_bytes(shape) + workers * worker
     return ChunkPlan(chunk_draws, chunk_days, workers, int(total))

@@ -16,6 +16,7 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import xarray as xr
 
 from facility_impact.errors import ConfigError
@@ -151,12 +152,30 @@ def write_netcdf(results: xr.Dataset, target: str | Path) -> Path:
     return Path(target)
 
 
+def check_finite(summary: xr.Dataset) -> None:
+    """An infinite number where a summary has only finite ones (all but days to
+    capacity, ``inf`` when not back within the horizon) is bad input: an input
+    too large to compute with (Python's own floats overflow to ``inf`` silently).
+    Never an ``inf`` in a table."""
+    for name, variable in summary.data_vars.items():
+        if name == "days_to_capacity" or variable.dtype.kind != "f":
+            continue
+        if np.isinf(variable.values).any():
+            raise ConfigError(
+                f"numbers overflowed while computing the results (the summary's {name} "
+                "is infinite): an input of the configuration is too large to compute "
+                "with; nothing was written"
+            )
+
+
 def write_with_table(
     dataset: xr.Dataset, netcdf: str | Path, tabulated: xr.Dataset, table: str | Path
 ) -> None:
     """``dataset`` as NetCDF at ``netcdf`` and ``tabulated`` as a CSV table at
     ``table`` (:func:`~facility_impact.results.summary_table.summary_table`):
-    both files appear, or neither does and any earlier ones stay as they were."""
+    both files appear, or neither does and any earlier ones stay as they were.
+    A table with an infinite number is refused (:func:`check_finite`)."""
+    check_finite(tabulated)
     header, rows = summary_table(tabulated)
     image = netcdf_image(dataset)
     with atomic_paths(netcdf, table) as (netcdf_part, table_part):

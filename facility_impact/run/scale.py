@@ -292,7 +292,7 @@ quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
 
 def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
     """Per-run indicators of some draws of the store at ``path``, in memory."""
-    with xr.open_zarr(path, chunks=None) as stored:
+    with xr.open_zarr(path, chunks=None) as stored, np.errstate(over="raise"):
         part = stored if draws is None else stored.isel(draw=draws)
         return per_run(part.load(), latest_t0=latest_t0)
 
@@ -418,6 +418,7 @@ def write_chunked(
         # the reduction's.
         if summary is None:
             summary = reduce_per_run(part)
+        io.check_finite(summary)
         header, rows = summary_table(summary)
         io.save_csv(header, rows, table_part)
     return summary
