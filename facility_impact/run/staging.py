@@ -255,7 +255,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:  # another user's process, or no way to tell: leave it
         return True
     return True
 
