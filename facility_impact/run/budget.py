@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from facility_impact.config import Config
+from facility_impact.config.default_values import STAFF_FATES
 from facility_impact.config.sweeps import sweep_dims
 from facility_impact.config.types import union
 from facility_impact.config.variation import Uncertain
 from facility_impact.errors import ConfigError
-from facility_impact.model.parameters import FATES
 from facility_impact.results.standards import MOMENTS
 from facility_impact.results.summary import PERIODS_DAYS, RECOVERY_THRESHOLDS
 from facility_impact.run.chunked import DEFAULT_BLOCK_BYTES
@@ -120,7 +120,7 @@ def _structure_sizes(config: Config) -> dict[str, int]:
         "strike": max(len(v.strikes) for v in variants),
         "alternative": len(union([a.name for a in v.alternatives] for v in variants)),
         "outcome": len(union([o.name for o in v.outcomes] for v in variants)),
-        "fate": len(FATES),
+        "fate": len(STAFF_FATES),
         "input": len(streams),
         "period": len(PERIODS_DAYS) + 1,
         "threshold": len(RECOVERY_THRESHOLDS),
