@@ -318,7 +318,7 @@ def _raise_drawn(*args, **kwargs):
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("volume_per_month = 1500", "volume_per_month = 1e308"),
+        ("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e308\n"),
         ("population = 40000", "population = 1e308"),
     ],
     ids=["volume", "population"],
@@ -339,7 +339,9 @@ def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys):
     """float32 results: a daily volume beyond float32's range overflows in the kernel."""
     text = UNCERTAIN.read_text(encoding="utf-8")
     config = tmp_path / "huge.toml"
-    config.write_text(text.replace("volume_per_month = 1500", "volume_per_month = 1e40"))
+    config.write_text(
+        text.replace("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e40\n")
+    )
     out = tmp_path / "out"
     assert main(["run", str(config), "--draws", "10", *SHORT, "--out", str(out)]) == 2
     assert "overflow" in _one_line(capsys.readouterr().err)
@@ -351,7 +353,9 @@ def test_overflow_in_a_chunked_run_is_an_error(tmp_path, capsys):
     """The kernel runs in worker processes there: they raise on overflow too."""
     text = UNCERTAIN.read_text(encoding="utf-8")
     config = tmp_path / "huge.toml"
-    config.write_text(text.replace("volume_per_month = 1500", "volume_per_month = 1e40"))
+    config.write_text(
+        text.replace("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e40\n")
+    )
     out = tmp_path / "out"
     args = ["run", str(config), "--draws", "10", *SHORT, "--out", str(out), "--format", "zarr"]
     assert main(args) == 2

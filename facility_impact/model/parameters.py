@@ -113,7 +113,27 @@ def build_parameters(config: Config, *, quantiles: Quantiles | None = None) -> x
         params["draw"].attrs = VARIABLES["draw"].attrs
     # The kernel stores its results in this type (run.precision).
     params.attrs["results_dtype"] = config.results_dtype
+    _check_finite(params)
     return params
+
+
+MUST_BE_FINITE = ("baseline_capacity", "baseline_demand")
+"""Volumes that a product of large inputs can push past the largest float."""
+
+
+def _check_finite(params: xr.Dataset) -> None:
+    """An input too large to compute with is bad input, named, not an ``inf`` later."""
+    for name in MUST_BE_FINITE:
+        bad = ~np.isfinite(params[name])
+        if bool(bad.any()):
+            where = bad.where(bad, drop=True)
+            facility = str(where["facility"].values[0])
+            service = str(where["service"].values[0])
+            raise ConfigError(
+                f"facility.{facility}.services.{service}: its {VARIABLES[name].long_name} "
+                "overflowed: an input is too large to compute with (population, volume, "
+                "throughput or utilisation); nothing was written"
+            )
 
 
 @dataclass
