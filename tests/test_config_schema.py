@@ -71,6 +71,8 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "facility",
         "day",
         "date",
+        "attack_type",
+        "facility_damage",
         "closure_days",
         "damage",
         "staff_killed",
@@ -79,9 +81,14 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "staff_fled",
         "casualties",
         "casualty_service",
+        "avoidance",
+        "avoidance_nearby_share",
+        "avoidance_radius_km",
+        "avoidance_fade",
         "label",
         "enabled",
     )
+    assert keys_of("strike[].avoidance_fade") == ("curve", "time_days", "mean_days", "sd_days")
     assert keys_of("facility.<name>.displacement") == (
         "curve",
         "time_days",

@@ -10,10 +10,11 @@ import pytest
 
 from facility_impact.cli import main
 from facility_impact.config import load_config
+from facility_impact.config.places import EARTH_RADIUS_KM, haversine_km
 from facility_impact.errors import ConfigError
 from facility_impact.ingest import import_text
 from facility_impact.ingest.facilities import facility_name
-from facility_impact.ingest.travel import EARTH_RADIUS_KM, WINDING_FACTOR, haversine_km
+from facility_impact.ingest.travel import WINDING_FACTOR
 from facility_impact.run.workflow import simulate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from facility_impact.config.places import haversine_km
 from facility_impact.errors import ConfigError
 from facility_impact.ingest.defaults import FACILITY_DAMAGE, Defaults, Noted
 from facility_impact.ingest.facilities import FacilityRecord
 from facility_impact.ingest.tables import Row, Table, bad_cell, choice, date, number
-from facility_impact.ingest.travel import haversine_km
 
 ATTACK_COLUMNS = (
     "date",
