@@ -267,6 +267,7 @@ _RELOCATIONS = (
 )
 
 _PRIORS = "the prior of `attack_type` × `facility_damage` (facility_impact/data/attack_priors.toml)"
+_RESPONSE = "the prior of the response to `attack_type` (facility_impact/data/attack_priors.toml)"
 _RECORDED = "only with `attack_type`"
 _STRIKES = (
     Key("strike[].facility", "name", "the facility struck", "name", COMPUTED,
@@ -314,23 +315,23 @@ _STRIKES = (
         "the struck facility that stays away right after the strike, as `{ outpatient = 0.5, "
         "emergency = 0.1 }`. It fades along `avoidance_fade`; avoided care is forgone care "
         "(`not_sought`)", "table", COMPUTED, f"with `attack_type`, for each service left out, "
-        f"{_PRIORS}; without, 0: no response", rule="services of any facility"),
+        f"{_RESPONSE}; without, 0: no response", rule="services of any facility"),
     _fraction("strike[].avoidance.<service>", "share of the service's demand that stays away"),
     _fraction("strike[].avoidance_nearby_share", "share of the struck facility's `avoidance` "
               "that also stays away from every other modelled facility within "
               "`avoidance_radius_km`", default=COMPUTED,
-              default_doc=f"with `attack_type`, {_PRIORS}; without, 0",
+              default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
               source="ASSUMPTION without `attack_type`: no response elsewhere unless said"),
     _number("strike[].avoidance_radius_km", "how far from the struck facility the nearby "
             "response reaches: the straight-line distance between facilities that give "
             "`latitude` and `longitude`, else the `[network]` `distance_km`", "km",
-            default=COMPUTED, default_doc=f"with `attack_type`, {_PRIORS}; without, 0",
+            default=COMPUTED, default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
             source="ASSUMPTION without `attack_type`: no response elsewhere unless said",
             inf=True),
     Key("strike[].avoidance_fade", "table", "how the response fades: the share that stays "
         "away on day `t` is `avoidance × (1 − g(t − t_k))`, in calendar days from the strike "
         "day. Without `curve`, the prior's family, with the time keys given replacing its "
-        "values", "table", COMPUTED, f"with `attack_type`, {_PRIORS}; **required** without it "
+        "values", "table", COMPUTED, f"with `attack_type`, {_RESPONSE}; **required** without it "
         "when some `avoidance` is above 0"),
     *_curve_keys("strike[].avoidance_fade", None, curve_default=COMPUTED,
                  curve_doc="with `attack_type`, the prior's family; **required** without it"),

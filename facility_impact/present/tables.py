@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import Alternative, Config, Facility, Network, show_value
-from facility_impact.config.variation import Uncertain
+from facility_impact.config import Alternative, Config, Facility, Network, Strike, show_value
+from facility_impact.config.variation import Uncertain, high
 from facility_impact.present.headline import (
     ACCOUNT_COLUMNS,
     ALL_SERVICES_LABEL,
@@ -265,7 +265,11 @@ def describe_config(config: Config) -> str:
             f"strike {index}{label}: {strike.facility} on day {strike.day}, closed "
             f"{strike.closure_days:g} d, damage {damage}, casualties {strike.casualties:g}"
         )
+        lines += _recorded_lines(strike)
     for resource in config.resource_names:
+        holders = [f for f in config.facilities.values() if resource in f.resources]
+        if holders and all(resource in f.recovery for f in holders):
+            continue  # every facility with it has its own table (shown with the facility)
         recovery = config.recovery_for(resource)
         lines.append(
             f"recovery of {resource}: {recovery.curve.describe()}, "
@@ -285,6 +289,24 @@ def describe_config(config: Config) -> str:
         for key, value in scenario.settings:
             lines.append(f"  set {key} = {show_value(value)}")
     return "\n".join(lines)
+
+
+def _recorded_lines(strike: Strike) -> list[str]:
+    """A strike as recorded (what the priors gave it) and its people's response."""
+    lines = []
+    if strike.attack_type is not None:
+        lines.append(
+            f"  recorded as {strike.attack_type}, facility {strike.facility_damage}: "
+            f"{len(strike.priors)} values from the priors of attacks (listed in the report)"
+        )
+    shares = [(s, a) for s, a in strike.avoidance.items() if high(a) > 0]
+    if shares:
+        avoided = ", ".join(f"{service} {share:.0%}" for service, share in shares)
+        lines.append(
+            f"  people stay away: {avoided}; {strike.avoidance_nearby_share:.0%} of it within "
+            f"{strike.avoidance_radius_km:g} km; fading {strike.avoidance_fade.describe()}"
+        )
+    return lines
 
 
 def _facility_lines(facility: Facility, horizon_days: int) -> list[str]:
