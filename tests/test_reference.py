@@ -155,9 +155,7 @@ def test_region_keeps_the_reference_hospital_as_it_is():
     }
     assert {s: a for s, a in in_region[0].avoidance.items() if s in own} == strike.avoidance
     for resource in reference.facilities[FACILITY].resources:
-        assert region.recovery_for(resource, FACILITY) == reference.recovery_for(
-            resource, FACILITY
-        )
+        assert region.recovery_for(resource, FACILITY) == reference.recovery_for(resource, FACILITY)
 
 
 def test_region_azaz_strike_carries_the_reported_injured():

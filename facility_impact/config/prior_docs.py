@@ -8,7 +8,7 @@ sources of every entry are in the data file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from facility_impact.config.default_values import ATTACK_TYPES, FACILITY_DAMAGE
 from facility_impact.config.priors import SERVICE_CLASSES, Entry, Priors, load_priors
@@ -19,7 +19,7 @@ def _cell(entry: Entry) -> str:
     return f"{text} (calibrated)" if entry.calibrated else text
 
 
-def _rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _rows(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     lines = [header, ("---",) * len(header), *rows]
     return "".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n" for row in lines)
 
@@ -40,7 +40,14 @@ def damage_states(priors: Priors) -> str:
                 f"{restoration.family}: {times}",
             )
         )
-    header = ("`facility_damage`", "record", "building", "equipment", "closure [d]", "restoration [d]")
+    header = (
+        "`facility_damage`",
+        "record",
+        "building",
+        "equipment",
+        "closure [d]",
+        "restoration [d]",
+    )
     return _rows(header, rows)
 
 

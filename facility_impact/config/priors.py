@@ -336,7 +336,7 @@ class _Reader:
         extra = ("recoverable_share",) if with_share else ("curve_source",)
         curve = self.table(raw, key, ("curve", *CURVE_TIME_KEYS, *extra), parent)
         family = curve.get("curve")
-        if family not in CURVE_FAMILIES:
+        if not isinstance(family, str) or family not in CURVE_FAMILIES:
             raise self.error(f"{name}.curve", f"must be one of {', '.join(CURVE_FAMILIES)}")
         needed = CURVE_FAMILIES[family].parameters
         for time_key in CURVE_TIME_KEYS:
