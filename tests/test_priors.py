@@ -4,6 +4,7 @@ overrides it, the people's response parameters, and what the report says of them
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 import re
 import tomllib
@@ -395,3 +396,14 @@ def test_the_assumptions_table_shows_the_distribution_a_run_with_draws_takes():
     assert closure.value == (
         "lognormal(median 30, dispersion 0.7) [random stream strike[0].closure_days (prior)]"
     )
+
+
+def test_a_configuration_given_as_a_mapping_lists_its_priors_too():
+    raw = _recorded("assault", "damaged")
+    raw["run"] = {"horizon_days": 60, "start_date": dt.date(2020, 1, 1)}
+    raw["strike"][0].pop("day")
+    raw["strike"][0]["date"] = dt.date(2020, 1, 5)
+    config = fi.load_config(raw)
+    rows = {row.key: row for row in parameters(config.text, "json")}
+    assert rows["strike.0.closure_days"].basis == PRIOR
+    assert rows["strike.0.avoidance.outpatient"].value.startswith("0.153 (central value of")

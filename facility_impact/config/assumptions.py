@@ -26,6 +26,7 @@ evaluates the model.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tomllib
@@ -112,7 +113,7 @@ def _with_priors(rows: list[Parameter], raw: Mapping[str, Any]) -> list[Paramete
     """``rows`` with the values the strikes took from the priors, each after the last
     row of its strike; a scenario's own, where they differ from the base's, at the end."""
     try:
-        config = parse_config(raw, name="configuration", text="", text_format="json")
+        config = parse_config(_dated(raw), name="configuration", text="", text_format="json")
     except ConfigError:
         return rows  # not a configuration that loads: no priors to list
     base = prior_values(config)
@@ -129,6 +130,21 @@ def _with_priors(rows: list[Parameter], raw: Mapping[str, Any]) -> list[Paramete
             if (note.key, _shown(note)) not in shown
         ]
     return result
+
+
+def _dated(node: Any, key: str = "") -> Any:
+    """A configuration read from JSON text with its dates back (JSON holds them as
+    text: ``run.start_date`` and a strike's ``date``)."""
+    if isinstance(node, Mapping):
+        return {k: _dated(v, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_dated(v) for v in node]
+    if key in ("start_date", "date") and isinstance(node, str):
+        try:
+            return dt.date.fromisoformat(node)
+        except ValueError:
+            return node
+    return node
 
 
 def _all_notes(config: Config) -> list[PriorNote]:
