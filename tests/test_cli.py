@@ -402,7 +402,7 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_resource_in_damage",
-        _edit(("damage = { beds = 1.0,", "damage = { nurses = 1.0,")),
+        _edit(("facility_damage = ", "damage = { nurses = 1.0 }\nfacility_damage = ")),
         ("strike[0].damage.nurses", '"nurses"', "unknown resource"),
     ),
     BadCase(
@@ -463,7 +463,7 @@ BAD_CASES = [
     ),
     BadCase(
         "damage_above_one",
-        _edit(("damage = { beds = 1.0,", "damage = { beds = 1.2,")),
+        _edit(("facility_damage = ", "damage = { beds = 1.2 }\nfacility_damage = ")),
         ("strike[0].damage.beds = 1.2", "between 0 and 1"),
     ),
     BadCase(
@@ -486,7 +486,12 @@ BAD_CASES = [
     ),
     BadCase(
         "unknown_recovery_curve",
-        _edit(('[recovery.building]\ncurve = "normal"', '[recovery.building]\ncurve = "sigmoid"')),
+        _edit(
+            (
+                "\n[staff_return.abducted]\n",
+                '\n[recovery.building]\ncurve = "sigmoid"\n\n[staff_return.abducted]\n',
+            )
+        ),
         ('recovery.building.curve = "sigmoid"', "must be one of", "normal"),
     ),
     BadCase(

@@ -71,6 +71,8 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "facility",
         "day",
         "date",
+        "attack_type",
+        "facility_damage",
         "closure_days",
         "damage",
         "staff_killed",
@@ -79,9 +81,14 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "staff_fled",
         "casualties",
         "casualty_service",
+        "avoidance",
+        "avoidance_nearby_share",
+        "avoidance_radius_km",
+        "avoidance_fade",
         "label",
         "enabled",
     )
+    assert keys_of("strike[].avoidance_fade") == ("curve", "time_days", "mean_days", "sd_days")
     assert keys_of("facility.<name>.displacement") == (
         "curve",
         "time_days",
@@ -255,7 +262,7 @@ def test_json_schema_takes_sweeps_and_distributions_only_where_the_table_allows(
 def test_json_schema_knows_which_time_keys_each_curve_takes():
     validator = _validator()
     raw = _as_json(REFERENCE)
-    raw["recovery"]["building"] = {"curve": "normal", "mean_days": 60, "sd_days": 20}
+    raw["recovery"] = {"building": {"curve": "normal", "mean_days": 60, "sd_days": 20}}
     validator.validate(raw)
     raw["recovery"]["building"]["time_days"] = 30
     assert not validator.is_valid(raw)
@@ -314,11 +321,12 @@ def test_schema_command_checks_each_file_with_one_line(capsys):
     ("old", "new", "message"),
     [
         (
-            "closure_days = ",
-            "closure_dayz = ",
-            "strike[0].closure_dayz: unknown key; allowed here: facility, day, date, "
-            "closure_days, damage, staff_killed, staff_injured, staff_abducted, staff_fled, "
-            "casualties, casualty_service, label, enabled",
+            "staff_abducted = ",
+            "staff_abductd = ",
+            "strike[0].staff_abductd: unknown key; allowed here: facility, day, date, "
+            "attack_type, facility_damage, closure_days, damage, staff_killed, staff_injured, "
+            "staff_abducted, staff_fled, casualties, casualty_service, avoidance, "
+            "avoidance_nearby_share, avoidance_radius_km, avoidance_fade, label, enabled",
         ),
         (
             "resources = { beds = 30,",
@@ -333,7 +341,7 @@ def test_schema_command_checks_each_file_with_one_line(capsys):
             "must be a fraction between 0 and 1",
         ),
     ],
-    ids=["closure_dayz", "bedz", "fraction_above_one"],
+    ids=["staff_abductd", "bedz", "fraction_above_one"],
 )
 def test_schema_command_refuses_a_bad_file_with_one_line(old, new, message, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
@@ -350,7 +358,8 @@ def test_schema_command_refuses_a_bad_file_with_one_line(old, new, message, tmp_
 def test_configuration_doc_key_tables_match_the_schema():
     text = docs.DOC.read_text(encoding="utf-8")
     assert docs.render(text) == text, "run python -m facility_impact.config.docs"
-    assert text.count("<!-- BEGIN GENERATED keys ") == 16
+    assert text.count("<!-- BEGIN GENERATED keys ") == 17
+    assert text.count("<!-- BEGIN GENERATED priors ") == 3
 
 
 def test_docs_generator_rewrites_only_its_regions(tmp_path):

@@ -141,6 +141,13 @@ resources, staff fates, relocation, returns); ``demand_ratio`` became part of
 ``baseline_demand``."""
 
 
+ADDED_BY_ISSUE_14 = {
+    # The people's response to a strike (docs/model.md, "People's response").
+    *("response_share", "response_curve", "response_time_days", "response_mean_days"),
+    "response_sd_days",
+}
+
+
 def test_reserved_names_are_those_of_before():
     # Plus the facility coordinates of a placed network (issue 15): a sweep named
     # latitude would clash with the results' latitude coordinate.

@@ -36,6 +36,25 @@ def default_decay_km(service: str) -> float:
 STAFF_FATES = ("killed", "injured", "abducted", "fled")
 """What became of the staff a strike took, in the order of the ``fate`` coordinate."""
 
+ATTACK_TYPES = (
+    "violence_with_heavy_weapons",
+    "violence_with_individual_weapons",
+    "setting_fire",
+    "armed_search",
+    "militarization",
+    "removal_of_assets",
+    "obstruction",
+    "psychological_violence",
+    "assault",
+    "abduction_arrest_detention",
+    "sexual_assault",
+)
+"""The WHO SSA attack types a strike may give as ``attack_type``, each described (with
+its priors) in ``data/attack_priors.toml``."""
+
+FACILITY_DAMAGE = ("none", "damaged", "destroyed")
+"""What an attack record says of the facility, ``facility_damage``, from least to worst."""
+
 STAFF_RETURN_DEFAULTS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
     {
         fate: MappingProxyType(values)

@@ -13,7 +13,9 @@ from types import MappingProxyType
 from typing import Any
 
 from facility_impact.config.default_values import (
+    ATTACK_TYPES,
     DECAY_SOURCE,
+    FACILITY_DAMAGE,
     HOSPITAL_DECAY_KM,
     OUTPATIENT_DECAY_KM,
     RECRUITMENT_DEFAULTS,
@@ -84,8 +86,9 @@ _RUN = (
         "axis and strikes may be given by `date`", "date", ABSENT, "time is day numbers"),
     Key("run.seed", "number", "random seed of the Latin hypercube draws, recorded in the "
         "results' attributes", default=0, minimum=0, maximum=2**63 - 1, integer=True),
-    Key("run.draws", "number", "Monte Carlo draws of the distributions. Ignored when no key "
-        "is a distribution", default=ABSENT,
+    Key("run.draws", "number", "Monte Carlo draws of the distributions, and of the priors of "
+        "strikes given by `attack_type`. Ignored when neither exists; with 1 (or left out and "
+        "no key a distribution) each prior takes its central value", default=ABSENT,
         default_doc=f"{DEFAULT_DRAWS} when some key is a distribution",
         source="ASSUMPTION: a quick look, not a publication figure. On "
         f"`configs/maarat_al_numan_options.toml` {DEFAULT_DRAWS} Latin hypercube draws put the "
@@ -264,6 +267,9 @@ _RELOCATIONS = (
             "count"),
 )
 
+_PRIORS = "the prior of `attack_type` × `facility_damage` (facility_impact/data/attack_priors.toml)"
+_RESPONSE = "the prior of the response to `attack_type` (facility_impact/data/attack_priors.toml)"
+_RECORDED = "only with `attack_type`"
 _STRIKES = (
     Key("strike[].facility", "name", "the facility struck", "name", COMPUTED,
         "the only facility; **required** when there are several",
@@ -273,12 +279,24 @@ _STRIKES = (
     Key("strike[].date", "date", "date of the strike, placed relative to `run.start_date`",
         "date", ABSENT, "exactly one of `day`/`date` is **required**",
         rule="not before `run.start_date`, before the end of the horizon"),
+    Key("strike[].attack_type", "choice", "the attack as recorded: its WHO SSA type (see "
+        "[Attacks as recorded](#attacks-as-recorded)). What the strike does not say itself "
+        "(damage, `closure_days`, the restoration of the facility's resources, the people's "
+        "response) then comes from the priors", default=ABSENT,
+        default_doc="none: the strike is what its own keys say", choices=ATTACK_TYPES),
+    Key("strike[].facility_damage", "choice", "what the record says of the facility",
+        default=COMPUTED, default_doc="`none`",
+        source="ASSUMPTION: a record that says nothing of damage reports none (as `facility-"
+        "impact import` reads an empty cell)", choices=FACILITY_DAMAGE, rule=_RECORDED),
     _number("strike[].closure_days", "days the facility is closed (capacity 0), starting on the "
-            "strike day. Recovery starts when the closure ends", "d", default=0.0,
-            source="ASSUMPTION: it keeps working at its damaged capacity"),
+            "strike day. Recovery starts when the closure ends", "d", default=COMPUTED,
+            default_doc=f"with `attack_type`, {_PRIORS}; without, 0",
+            source="ASSUMPTION without `attack_type`: it keeps working at its damaged capacity"),
     Key("strike[].damage", "map", "damage fraction `δ_{k,r}` of each resource. It applies to "
         "what is available just before the strike (for `staff`, after the staff fates below). "
-        "A resource left out is not damaged", "table",
+        "A resource left out is not damaged, unless the strike gives `attack_type`", "table",
+        COMPUTED, f"**required** without `attack_type`; with it, for each resource left out "
+        f"but `staff` (lost by its fates), {_PRIORS}",
         rule="resources of the struck facility; may be `{}`"),
     _fraction("strike[].damage.<resource>", "damage fraction of the resource"),
     _number("strike[].staff_killed", "staff killed; only recruitment replaces them",
@@ -294,6 +312,30 @@ _STRIKES = (
     Key("strike[].casualty_service", "string", "service that receives the casualties", "name",
         "emergency", rule="a service of the struck facility (checked whenever given, or when "
         "`casualties` > 0)"),
+    Key("strike[].avoidance", "map", "people's response: the share of each service's demand at "
+        "the struck facility that stays away right after the strike, as `{ outpatient = 0.5, "
+        "emergency = 0.1 }`. It fades along `avoidance_fade`; avoided care is forgone care "
+        "(`not_sought`)", "table", COMPUTED, f"with `attack_type`, for each service left out, "
+        f"{_RESPONSE}; without, 0: no response", rule="services of any facility"),
+    _fraction("strike[].avoidance.<service>", "share of the service's demand that stays away"),
+    _fraction("strike[].avoidance_nearby_share", "share of the struck facility's `avoidance` "
+              "that also stays away from every other modelled facility within "
+              "`avoidance_radius_km`", default=COMPUTED,
+              default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
+              source="ASSUMPTION without `attack_type`: no response elsewhere unless said"),
+    _number("strike[].avoidance_radius_km", "how far from the struck facility the nearby "
+            "response reaches: the straight-line distance between facilities that give "
+            "`latitude` and `longitude`, else the `[network]` `distance_km`", "km",
+            default=COMPUTED, default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
+            source="ASSUMPTION without `attack_type`: no response elsewhere unless said",
+            inf=True),
+    Key("strike[].avoidance_fade", "table", "how the response fades: the share that stays "
+        "away on day `t` is `avoidance × (1 − g(t − t_k))`, in calendar days from the strike "
+        "day. Without `curve`, the prior's family, with the time keys given replacing its "
+        "values", "table", COMPUTED, f"with `attack_type`, {_RESPONSE}; **required** without it "
+        "when some `avoidance` is above 0"),
+    *_curve_keys("strike[].avoidance_fade", None, curve_default=COMPUTED,
+                 curve_doc="with `attack_type`, the prior's family; **required** without it"),
     Key("strike[].label", "string", "short description for tables and figures", "text", ""),
     Key("strike[].enabled", "boolean", "`false` switches the strike off (it hits nobody): for a "
         "scenario \"had it not happened\"", default=True),

@@ -29,6 +29,7 @@ from facility_impact.config.network import (
     travel_unit,
 )
 from facility_impact.config.reading import fail, read, require, show_value, table
+from facility_impact.config.recorded import prior_recovery
 from facility_impact.config.scenarios import read_scenarios
 from facility_impact.config.settings import apply_settings
 from facility_impact.config.staffing import read_recruitment, read_staff_return
@@ -94,9 +95,10 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     """
     table(raw, "", "")
     table(raw.get("scenario", {}), "scenario")
+    draw_priors = draws_priors(raw)
 
     def parse(variant: Mapping[str, Any]) -> Config:
-        return _parse_one(variant, name, text, text_format)
+        return _parse_one(variant, name, text, text_format, draw_priors)
 
     base = parse({k: v for k, v in raw.items() if k != "scenario"})
     config = replace(base, scenarios=read_scenarios(raw, parse))
@@ -106,7 +108,29 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     return config
 
 
-def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -> Config:
+def draws_priors(raw: Mapping[str, Any]) -> bool:
+    """Whether strikes as recorded take the priors' distributions: the run draws more
+    than once (``run.draws`` > 1, or left out while some key, in any scenario, is a
+    distribution). Otherwise each prior takes its central value."""
+    run = raw.get("run", {})
+    draws = run.get("draws") if isinstance(run, Mapping) else None
+    if isinstance(draws, int | float) and not isinstance(draws, bool):
+        return draws > 1
+    # Left out: DEFAULT_DRAWS (> 1) draws when some key is a distribution, else none.
+    return _has_distribution(raw)
+
+
+def _has_distribution(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return "dist" in node or any(_has_distribution(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_distribution(value) for value in node)
+    return False
+
+
+def _parse_one(
+    raw: Mapping[str, Any], name: str, text: str, text_format: str, draw_priors: bool
+) -> Config:
     run = table(raw.get("run", {}), "run", "run")
     horizon = read(run, "run.horizon_days", "run")
     start = read(run, "run.start_date", "run")
@@ -121,7 +145,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         facility: read_facility(facility, facility_raw, horizon, list(facilities_raw))
         for facility, facility_raw in facilities_raw.items()
     }
-    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon)
+    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon, draw_priors)
     services = union(f.services for f in facilities.values())
     recovery = read_recovery(
         raw.get("recovery", {}),
@@ -130,6 +154,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         union(f.resources for f in facilities.values()),
         "resource",
     )
+    facilities, recovery_priors = prior_recovery(facilities, strikes, recovery, draw_priors)
     alternatives = read_alternatives(raw.get("alternative", []), facilities, services, horizon)
     network = read_network(raw["network"], facilities) if "network" in raw else None
     facilities = settle_decay_defaults(facilities, network)
@@ -155,6 +180,7 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         network=network,
         staff_return=read_staff_return(raw.get("staff_return", {})),
         recruitment=read_recruitment(raw.get("recruitment", {})),
+        recovery_priors=recovery_priors,
     )
 
 

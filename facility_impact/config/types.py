@@ -183,10 +183,40 @@ class Facility:
     kind: str = ""
 
 
+NO_FADE = Curve("none", 0.0, 0.0, 0.0, 0.0)
+"""The fade of a strike without a response: ``g = 0`` (its shares are 0 anyway)."""
+
+
+@dataclass(frozen=True)
+class PriorNote:
+    """A value a configuration took from the priors of attacks as recorded.
+
+    ``key``: where it would be written (``strike.0.damage.building``,
+    ``facility.<name>.recovery.building.mean_days``); ``value``: what the run takes
+    (the central value, or the distribution it draws); ``prior``: the table's
+    distribution (times the attack type's factor); ``source`` and ``calibrated``:
+    the entry's; ``strike``: the strike it came with.
+    """
+
+    key: str
+    value: float | str
+    prior: str
+    source: str
+    calibrated: bool
+    strike: int
+
+
 @dataclass(frozen=True)
 class Strike:
     """A strike on ``facility`` on ``day``. ``staff_lost`` [persons] holds the staff
-    killed, injured, abducted or missing, and fled (every fate, 0 if not given)."""
+    killed, injured, abducted or missing, and fled (every fate, 0 if not given).
+
+    A strike as recorded gives ``attack_type`` (a WHO SSA type) and
+    ``facility_damage``; what it leaves out comes from the priors, noted in
+    ``priors``. The response: ``avoidance`` [1] per service (0 for a service left
+    out), the share of it at the other facilities within ``avoidance_radius_km``
+    [km], and how it fades, ``avoidance_fade`` (calendar days from the strike day).
+    """
 
     facility: str
     day: int
@@ -197,6 +227,13 @@ class Strike:
     label: str
     enabled: bool
     staff_lost: dict[str, float] = field(default_factory=dict)
+    attack_type: str | None = None
+    facility_damage: str | None = None
+    avoidance: dict[str, float] = field(default_factory=dict)
+    avoidance_nearby_share: float = 0.0
+    avoidance_radius_km: float = 0.0
+    avoidance_fade: Curve = NO_FADE
+    priors: tuple[PriorNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -288,6 +325,9 @@ class Config:
     staff_return: dict[str, StaffReturn]
     recruitment: StaffReturn
     scenarios: tuple[Scenario, ...] = ()
+    # The restorations that recorded strikes took from the priors (the facilities'
+    # recovery tables hold them).
+    recovery_priors: tuple[PriorNote, ...] = ()
 
     def variations(self) -> list[Varying]:
         """Every sweep and distribution of this configuration (not of its scenarios)."""

@@ -49,21 +49,6 @@ def strike_values(layout: Layout) -> dict[str, xr.DataArray]:
             "service",
         ),
         "strike_staff_share": _staff_share(layout),
-        **_no_response(layout),
-    }
-
-
-def _no_response(layout: Layout) -> dict[str, xr.DataArray]:
-    """No strike drives anyone away until the people's response is configured (issue 14)."""
-    n_strikes = len(layout.config.strikes)
-    shape = (n_strikes, len(layout.facility_names), len(layout.config.service_names))
-    per_strike = xr.DataArray(np.zeros(n_strikes), dims="strike")
-    return {
-        "response_share": xr.DataArray(np.zeros(shape), dims=("strike", "facility", "service")),
-        "response_curve": per_strike,
-        "response_time_days": per_strike,
-        "response_mean_days": per_strike,
-        "response_sd_days": per_strike,
     }
 
 

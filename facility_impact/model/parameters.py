@@ -39,6 +39,7 @@ from facility_impact.model.parameter_groups import (
     recovery_values,
     service_values,
 )
+from facility_impact.model.parameter_response import response_values
 from facility_impact.variables import VARIABLES
 
 CARRIED = tuple(
@@ -243,6 +244,7 @@ def _build_one(config: Config, realise: Realise) -> xr.Dataset:
         **service_values(layout, multiplier),
         **displacement_values(layout),
         **strike_values(layout),
+        **response_values(layout),
         **recovery_values(layout),
         **alternative_values(layout),
         **staff_return_values(layout),

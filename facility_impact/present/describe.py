@@ -74,8 +74,12 @@ def _body_lines(config: Config) -> list[str]:
     lines = []
     for facility in config.facilities.values():
         lines += _facility_lines(facility, config.horizon_days)
-    lines += [_strike_line(index, strike) for index, strike in enumerate(config.strikes)]
+    for index, strike in enumerate(config.strikes):
+        lines += [_strike_line(index, strike), *_recorded_lines(strike)]
     for resource in config.resource_names:
+        holders = [f for f in config.facilities.values() if resource in f.resources]
+        if holders and all(resource in f.recovery for f in holders):
+            continue  # every facility with it has its own table (shown with the facility)
         recovery = config.recovery_for(resource)
         lines.append(
             f"recovery of {resource}: {recovery.curve.describe()}, "
@@ -212,6 +216,24 @@ def _strike_line(index: int, strike: Strike) -> str:
         f"{strike.closure_days:g} d, damage {damage}, casualties {strike.casualties:g}, "
         f"staff lost: {lost or 'none'}"
     )
+
+
+def _recorded_lines(strike: Strike) -> list[str]:
+    """A strike as recorded (what the priors gave it) and its people's response."""
+    lines = []
+    if strike.attack_type is not None:
+        lines.append(
+            f"  recorded as {strike.attack_type}, facility {strike.facility_damage}: "
+            f"{len(strike.priors)} values from the priors of attacks (listed in the report)"
+        )
+    shares = [(s, a) for s, a in strike.avoidance.items() if high(a) > 0]
+    if shares:
+        avoided = ", ".join(f"{service} {share:.0%}" for service, share in shares)
+        lines.append(
+            f"  people stay away: {avoided}; {strike.avoidance_nearby_share:.0%} of it within "
+            f"{strike.avoidance_radius_km:g} km; fading {strike.avoidance_fade.describe()}"
+        )
+    return lines
 
 
 def _staff_return_lines(config: Config) -> list[str]:

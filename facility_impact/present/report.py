@@ -17,7 +17,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from facility_impact.config.assumptions import ASSUMPTION, Parameter, parameters
+from facility_impact.config.assumptions import ASSUMPTION, PRIOR, Parameter, parameters
 from facility_impact.errors import ConfigError
 from facility_impact.present.canvas import figure_stem, render_figure
 from facility_impact.present.catalogue import Figures, check_results, draw_figures
@@ -339,12 +339,20 @@ def _assumptions_section(results: xr.Dataset) -> list[str]:
     except ConfigError as error:
         return [*lines, f'<p class="note">{_escape(error)}</p>', "</section>"]
     counted = sum(row.basis == ASSUMPTION for row in rows)
+    priors = sum(row.basis == PRIOR for row in rows)
+    from_priors = (
+        f" {priors} more were taken from the priors of attacks as recorded ('prior', with the "
+        "source of the prior), for strikes given by their attack type."
+        if priors
+        else ""
+    )
     lines.append(
         '<p class="note">'
         + _escape(
-            f"Every key of the configuration ({len(rows)}), its value or distribution and the "
-            f"source its comment gives; {counted} are assumptions (their comment says so, or "
-            "there is none). 'setting': a name, label or run setting rather than a quantity."
+            f"Every key of the configuration ({len(rows) - priors}), its value or distribution "
+            f"and the source its comment gives; {counted} are assumptions (their comment says "
+            "so, or there is none). 'setting': a name, label or run setting rather than a "
+            f"quantity.{from_priors}"
         )
         + "</p>"
     )
