@@ -130,12 +130,6 @@ ADDED_BY_ISSUE_13 = {
     *("served_total", "served_total_all_services", "waiting_change_total"),
     *("waiting_change_total_all_services",),
 }
-
-ADDED_BY_ISSUE_14 = {
-    *("not_sought", "response_share", "response_curve", "response_time_days"),
-    *("response_mean_days", "response_sd_days"),
-}
-"""Names issue 14 added: the people's response to attacks."""
 """Names issue 13 added (accounting against the no-strike world, capacity from
 resources, staff fates, relocation, returns); ``demand_ratio`` became part of
 ``baseline_demand``."""
@@ -143,8 +137,8 @@ resources, staff fates, relocation, returns); ``demand_ratio`` became part of
 
 ADDED_BY_ISSUE_14 = {
     # The people's response to a strike (docs/model.md, "People's response").
-    *("response_share", "response_curve", "response_time_days", "response_mean_days"),
-    "response_sd_days",
+    *("not_sought", "response_share", "response_curve", "response_time_days"),
+    *("response_mean_days", "response_sd_days"),
 }
 
 

@@ -125,11 +125,12 @@ MUST_BE_FINITE = ("baseline_capacity", "baseline_demand")
 def _check_finite(params: xr.Dataset) -> None:
     """An input too large to compute with is bad input, named, not an ``inf`` later."""
     for name in MUST_BE_FINITE:
-        bad = ~np.isfinite(params[name])
-        if bool(bad.any()):
-            where = bad.where(bad, drop=True)
-            facility = str(where["facility"].values[0])
-            service = str(where["service"].values[0])
+        variable = params[name]
+        bad = ~np.isfinite(variable.values)
+        if bad.any():
+            first = dict(zip(variable.dims, np.argwhere(bad)[0], strict=True))
+            facility = str(params["facility"].values[first["facility"]])
+            service = str(params["service"].values[first["service"]])
             raise ConfigError(
                 f"facility.{facility}.services.{service}: its {VARIABLES[name].long_name} "
                 "overflowed: an input is too large to compute with (population, volume, "
