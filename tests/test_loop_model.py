@@ -19,10 +19,8 @@ hand-worked cases at the end tie the loop itself to docs/model.md.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -38,6 +36,7 @@ from helpers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from implementations import loop_model
 from parameter_edits import (
     curve,
     random_new_terms,
@@ -59,19 +58,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"
 REGION_CONFIG = ROOT / "configs" / "idlib_region.toml"
 
-
-def _load_loop_model() -> ModuleType:
-    """Import ``benchmarks/loop_model.py`` by path: ``benchmarks`` is not a package."""
-    spec = importlib.util.spec_from_file_location(
-        "loop_model", ROOT / "benchmarks" / "loop_model.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-loop_model = _load_loop_model()
 
 RELATIVE_TOLERANCE = 1e-9
 # Differences of nearly equal flows (unmet = seeking - served elsewhere) can
