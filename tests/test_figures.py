@@ -263,10 +263,10 @@ def _network_facility(label: str, demand_ratio: float, **keys: Any) -> dict[str,
     }
 
 
-# a is closed on days 5-14 and sends its patients to b (near) and c (out of reach,
-# but its capacity counts in the split: docs/model.md, "A network of facilities");
-# the field hospital never opens. Of a's 0.6 (of the daily volume) seeking care,
-# 0.9 · 1/2 = 0.27 reach b, which has 0.1 spare: b runs full.
+# a is closed on days 5-14 and sends its patients to b (near); c is out of reach
+# and takes nobody (docs/model.md, "Destination choice"); the field hospital never
+# opens. Of a's 0.6 (of the daily volume) seeking care, 0.9 travel: 0.54 reach b,
+# which has 0.1 spare: b runs full.
 NETWORK_CONFIG: dict[str, Any] = {
     "title": "small network",
     "run": {"horizon_days": 40, "seed": 3},
@@ -315,10 +315,10 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
     outpatient = panels[0]
     strips = [patch.get_x() for patch in outpatient.patches if patch.get_height() < 0.1]
     assert strips == [5]
-    # The band's top edge is demand + arrivals: 0.9 + 0.27 of the daily volume.
+    # The band's top edge is demand + arrivals: 0.9 + 0.54 of the daily volume.
     (band,) = outpatient.collections
     top = band.get_paths()[0].vertices[:, 1].max()
-    assert top == pytest.approx(1.17 * 300 / 30.4375, rel=1e-9)
+    assert top == pytest.approx(1.44 * 300 / 30.4375, rel=1e-9)
     assert _caption(figure).startswith("configuration: configuration · seed 3")
 
 

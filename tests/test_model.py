@@ -22,7 +22,6 @@ from helpers import DAYS_PER_MONTH, alternative, minimal_config, service, strike
 import facility_impact
 from facility_impact import simulate, summarize
 from facility_impact.model.parameters import build_parameters
-from facility_impact.model.steps import diversion_shares
 from facility_impact.results.summary import days_to_capacity
 from facility_impact.run.workflow import simulate_parameters
 
@@ -158,7 +157,13 @@ def test_a_resource_the_service_does_not_need_does_not_limit_it():
 
 
 def test_second_strike_compounds_on_a_partially_recovered_resource():
-    """a^2 = a(t_2 - 1) · (1 - δ_2), then recovery restarts after the second closure."""
+    """Each strike's loss recovers on its own clock of open days (docs/model.md).
+
+    First strike: L1 = 0.5. On day 10 a = 0.5 + 0.5 · 10/20 = 0.75 and the second
+    strike takes 0.4 of it, L2 = 0.3. Its closure (days 10-14) pauses both
+    recoveries: open days before day t are c = t up to day 10, 10 until day 15,
+    then t - 5. a(t) = 1 - 0.5 (1 - c/20) - 0.3 (1 - (c - 10)/20).
+    """
     volume = 600.0
     config = minimal_config(
         services={"outpatient": service(volume, {"staff": 1.0})},
@@ -170,17 +175,15 @@ def test_second_strike_compounds_on_a_partially_recovered_resource():
         horizon_days=50,
     )
     results = simulate(config)
-    # Before the second strike: a(t) = 0.5 + 0.5 · t/20, so a(9) = 0.725.
-    a9 = 0.5 + 0.5 * 9 / 20
-    anchor = a9 * (1 - 0.4)  # 0.435
+    clock = [t if t <= 10 else max(10, t - 5) for t in range(50)]
     expected = [
-        0.5 + 0.5 * t / 20 if t < 10 else anchor + (1 - anchor) * min(1.0, max(0, t - 15) / 20)
-        for t in range(50)
+        1 - 0.5 * (1 - min(1.0, c / 20)) - (0.3 * (1 - min(1.0, (c - 10) / 20)) if t >= 10 else 0)
+        for t, c in zip(range(50), clock, strict=True)
     ]
     staff = results["available"].sel(facility=CLINIC, resource="staff").values
     np.testing.assert_allclose(staff, expected, rtol=1e-13)
-    assert staff[12] == pytest.approx(0.435, rel=1e-13)
-    assert staff[25] == pytest.approx(0.435 + 0.565 * 0.5, rel=1e-13)
+    assert staff[12] == pytest.approx(0.45, rel=1e-13)
+    assert staff[25] == pytest.approx(1 - 0.3 * 0.5, rel=1e-13)
 
     c0 = daily(volume)
     capacity = flow(results, "capacity")
@@ -317,15 +320,18 @@ def test_one_alternative_serves_arrivals_up_to_its_spare_capacity(spare_per_mont
     np.testing.assert_allclose(flow(results, "backlog")[:10], 0.25 * d * np.arange(1, 11))
 
 
-def test_two_alternatives_split_pro_rata_to_capacity_and_distance():
+def test_two_alternatives_split_by_spare_capacity_and_distance():
+    """Huff-type choice: the share who travel is α · exp(-d_nearest/λ); they split
+    in proportion to spare · exp(-d/λ)."""
     alternatives = [
         alternative("hospital", 5.0, {"outpatient": 300.0}),
         alternative("centre", 20.0, {"outpatient": 100.0}),
     ]
     results = simulate(diversion_config(alternatives))
-    seeking = 0.75 * daily(600.0)
-    to_hospital = seeking * 0.8 * math.exp(-5 / 10) * 300 / 400
-    to_centre = seeking * 0.8 * math.exp(-20 / 10) * 100 / 400
+    travelling = 0.75 * daily(600.0) * 0.8 * math.exp(-5 / 10)
+    weights = 300 * math.exp(-5 / 10), 100 * math.exp(-20 / 10)
+    to_hospital = travelling * weights[0] / sum(weights)
+    to_centre = travelling * weights[1] / sum(weights)
     assert to_hospital < daily(300.0) and to_centre < daily(100.0)  # spare does not bind
     received = results["received_by_alternative"].sel(service="outpatient")
     np.testing.assert_allclose(received.sel(alternative="hospital").values[:10], to_hospital)
@@ -335,24 +341,30 @@ def test_two_alternatives_split_pro_rata_to_capacity_and_distance():
     )
 
 
-def test_attraction_uses_baseline_capacity_and_absorption_is_capped_by_spare():
+def test_a_full_first_choice_sends_its_overflow_to_the_next():
+    """The near hospital (2 km) has 50 a month to spare, the centre (10 km) 300.
+
+    Travellers 0.75 · c0 · 0.8 e^-0.2 split 50 e^-0.2 : 300 e^-1; the hospital's
+    share exceeds its spare, so it serves its spare and the rest try again, where
+    only the centre has room left: every traveller is served.
+    """
     alternatives = [
         alternative(
-            "hospital", 5.0, {"outpatient": 50.0}, capacity_per_month={"outpatient": 300.0}
+            "hospital", 2.0, {"outpatient": 50.0}, capacity_per_month={"outpatient": 300.0}
         ),
-        alternative("centre", 5.0, {"outpatient": 100.0}),
+        alternative("centre", 10.0, {"outpatient": 300.0}),
     ]
     results = simulate(diversion_config(alternatives))
-    heading = 0.75 * daily(600.0) * 0.8 * math.exp(-0.5)
-    to_hospital, to_centre = heading * 300 / 400, heading * 100 / 400
-    assert to_hospital > daily(50.0)  # the hospital is full, the centre is not
-    assert to_centre < daily(100.0)
+    travelling = 0.75 * daily(600.0) * 0.8 * math.exp(-0.2)
+    weights = 50 * math.exp(-0.2), 300 * math.exp(-1.0)
+    first_choice = travelling * weights[0] / sum(weights)
+    assert first_choice > daily(50.0)  # the hospital is full
     received = results["received_by_alternative"].sel(service="outpatient")
     np.testing.assert_allclose(received.sel(alternative="hospital").values[:10], daily(50.0))
-    np.testing.assert_allclose(received.sel(alternative="centre").values[:10], to_centre)
     np.testing.assert_allclose(
-        flow(results, "served_elsewhere")[:10], daily(50.0) + to_centre, rtol=1e-13
+        received.sel(alternative="centre").values[:10], travelling - daily(50.0), rtol=1e-13
     )
+    np.testing.assert_allclose(flow(results, "served_elsewhere")[:10], travelling, rtol=1e-13)
 
 
 def test_received_by_alternatives_equals_served_elsewhere_every_day():
@@ -395,23 +407,6 @@ def test_alternative_receives_nobody_before_it_opens():
     expected = 0.75 * daily(600.0) * 0.8 * math.exp(-2 / 10)
     np.testing.assert_allclose(received.values[10:20], expected, rtol=1e-13)
     np.testing.assert_array_equal(received.values[20:], 0.0)
-
-
-def test_diversion_shares_formula():
-    willingness = np.array([[[0.5]]])  # (F, S, 1)
-    decay = np.array([[[4.0]]])
-    distance = np.array([[[2.0, 8.0, np.inf]]])  # (F, 1, J)
-    attraction = np.array([[[1.0, 3.0, 4.0]]])  # (1, S, J)
-    shares = diversion_shares(willingness, decay, distance, attraction)
-    expected = [0.5 * math.exp(-0.5) / 8, 0.5 * math.exp(-2) * 3 / 8, 0.0]
-    np.testing.assert_allclose(shares[0, 0], expected, rtol=1e-14)
-
-
-def test_diversion_shares_are_zero_when_no_alternative_is_open():
-    shares = diversion_shares(
-        np.array([[[1.0]]]), np.array([[[5.0]]]), np.array([[[1.0, 2.0]]]), np.zeros((1, 1, 2))
-    )
-    np.testing.assert_array_equal(shares, 0.0)
 
 
 # ------------------------------------------------------------------ demand

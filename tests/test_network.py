@@ -165,10 +165,12 @@ def test_nobody_travels_without_willingness():
 
 
 def test_patients_split_between_a_modelled_facility_and_an_alternative():
-    """Destinations b (baseline c0) and alternative x (capacity 2 c0, spare 0.1 c0), both 0 km.
+    """Destinations b (spare 0.4 c0) and alternative x (capacity 2 c0, spare 0.1 c0), both 0 km.
 
-    a's 0.6 c0 seekers: 0.9 · 1/3 = 0.3 head to b (absorbed: b has 0.4 spare), and
-    0.9 · 2/3 = 0.6 to x, who serves its spare 0.1 c0 only.
+    a's 0.6 c0 seekers: 0.9 of them travel (α · max e, e = 1 at 0 km), 0.54 c0, and
+    choose by spare capacity: 0.4 : 0.1, so 0.432 c0 head to b (it serves its 0.4
+    spare) and 0.108 to x (it serves its 0.1). The 0.04 turned away find no room
+    left on their second try. A destination's size does not attract: its room does.
     """
     config = pair_config(0.0)
     config["alternative"] = [
@@ -181,14 +183,13 @@ def test_patients_split_between_a_modelled_facility_and_an_alternative():
     ]
     results = simulate(config)
     days = slice(0, CLOSED_DAYS)
-    heading_b, heading_x = 0.6 * 0.9 / 3, 0.6 * 0.9 * 2 / 3
+    heading_b, heading_x = 0.54 * 0.8, 0.54 * 0.2
     np.testing.assert_allclose(series(results, "arrivals", "b")[days], heading_b * C0, rtol=1e-13)
-    np.testing.assert_allclose(series(results, "received", "b")[days], heading_b * C0, rtol=1e-13)
+    np.testing.assert_allclose(series(results, "received", "b")[days], 0.4 * C0, rtol=1e-13)
     by_x = results["received_by_alternative"].sel(alternative="x", service="outpatient").values
     np.testing.assert_allclose(by_x[days], 0.1 * C0, rtol=1e-13)
-    np.testing.assert_allclose(
-        series(results, "served_elsewhere", "a")[days], (heading_b + 0.1) * C0, rtol=1e-13
-    )
+    np.testing.assert_allclose(series(results, "served_elsewhere", "a")[days], 0.5 * C0, rtol=1e-13)
+    np.testing.assert_allclose(series(results, "unmet", "a")[days], 0.1 * C0, rtol=1e-12)
     assert heading_x > 0.1
 
 
@@ -258,7 +259,8 @@ def test_facility_that_opens_later_has_no_patients_and_attracts_nobody_before():
     """Field hospital f (no patients of its own, baseline c0) opens on day 4, 0 km from a.
 
     Until day 4 b is a's only open destination: 0.54 c0 head there (b serves its 0.4
-    spare). From day 4 the 0.54 split by baseline capacity, c0 : c0, so 0.27 to each.
+    spare). From day 4 the 0.54 split by spare capacity, 0.4 c0 : c0, so 2/7 to b
+    and 5/7 to the field hospital, and both serve all who come.
     """
     config = network_config(
         {
@@ -273,11 +275,14 @@ def test_facility_that_opens_later_has_no_patients_and_attracts_nobody_before():
     results = simulate(config)
     field_arrivals = series(results, "arrivals", "field")
     np.testing.assert_array_equal(field_arrivals[:4], 0.0)
-    np.testing.assert_allclose(field_arrivals[4:CLOSED_DAYS], 0.27 * C0, rtol=1e-13)
+    to_b, to_field = 0.54 * 2 / 7, 0.54 * 5 / 7
+    np.testing.assert_allclose(field_arrivals[4:CLOSED_DAYS], to_field * C0, rtol=1e-13)
     np.testing.assert_allclose(series(results, "arrivals", "b")[:4], 0.54 * C0, rtol=1e-13)
-    np.testing.assert_allclose(series(results, "arrivals", "b")[4:10], 0.27 * C0, rtol=1e-13)
+    np.testing.assert_allclose(series(results, "arrivals", "b")[4:10], to_b * C0, rtol=1e-13)
     np.testing.assert_allclose(series(results, "received", "b")[:4], 0.4 * C0, rtol=1e-13)
-    np.testing.assert_allclose(series(results, "received", "field")[4:10], 0.27 * C0, rtol=1e-13)
+    np.testing.assert_allclose(
+        series(results, "received", "field")[4:10], to_field * C0, rtol=1e-13
+    )
     np.testing.assert_allclose(
         series(results, "unmet", "a")[:CLOSED_DAYS],
         C0 * np.array([0.2] * 4 + [0.06] * 6),
@@ -352,7 +357,12 @@ def test_facility_closed_for_good_diverts_its_patients_and_drops_its_queue():
 
 def test_a_strike_on_a_recovering_facility_compounds_and_leaves_the_other_alone():
     """b is hit on day 0 (staff 0.5) and again on day 10 (staff 0.4, closed 5 days) while
-    it recovers linearly over 20 days; a is hit once on day 3 (staff 0.2)."""
+    it recovers linearly over 20 days; a is hit once on day 3 (staff 0.2).
+
+    Each strike's loss recovers on its own clock of open days: on day 10 b has
+    0.5 + 0.5 · 10/20 = 0.75, the second strike takes 0.4 of that (0.3), and the
+    closure (days 10-14) pauses both recoveries, which resume on day 15.
+    """
     config = network_config(
         {"a": facility(outpatient()), "b": facility(outpatient())},
         [[0, 8], [8, 0]],
@@ -365,10 +375,10 @@ def test_a_strike_on_a_recovering_facility_compounds_and_leaves_the_other_alone(
         horizon_days=50,
     )
     results = simulate(config)
-    anchor = (0.5 + 0.5 * 9 / 20) * 0.6  # a(9) · (1 - 0.4) = 0.435
+    open_days_before = [t if t <= 10 else max(10, t - 5) for t in range(50)]
     expected_b = [
-        0.5 + 0.5 * t / 20 if t < 10 else anchor + (1 - anchor) * min(1, max(0, t - 15) / 20)
-        for t in range(50)
+        1 - 0.5 * (1 - min(1, c / 20)) - (0.3 * (1 - min(1, (c - 10) / 20)) if t >= 10 else 0)
+        for t, c in zip(range(50), open_days_before, strict=True)
     ]
     expected_a = [1.0 if t < 3 else 0.8 + 0.2 * min(1, (t - 3) / 20) for t in range(50)]
     staff = results["available"].sel(resource="staff")

@@ -111,16 +111,36 @@ def test_every_entry_is_complete():
         assert set(variable.dims) <= {*STRUCTURAL_DIMS, *SUMMARY_DIMS, *ensemble}, name
 
 
+ADDED_BY_ISSUE_13 = {
+    *("counterfactual_demand", "counterfactual_served", "forgone", "displaced"),
+    *("waiting_change", "added_demand", "baseline_demand", "resource_capacity", "reach_km"),
+    *("strike_staff_share", "staff_resource", "fate", "recruitment_share", "recruitment_curve"),
+    *("staff_return_share", "staff_return_curve", "staff_return_time_days"),
+    *("staff_return_mean_days", "staff_return_sd_days", "recruitment_time_days"),
+    *("recruitment_mean_days", "recruitment_sd_days", "relocation_opens_day"),
+    *("relocation_distance_km", "relocation_share", "relocation_carried", "return_share"),
+    *("return_curve", "return_time_days", "return_mean_days", "return_sd_days"),
+    *("return_start_day", "displacement_destination"),
+}
+"""Names issue 13 added (accounting against the no-strike world, capacity from
+resources, staff fates, relocation, returns); ``demand_ratio`` became part of
+``baseline_demand``."""
+
+
 def test_reserved_names_are_those_of_before():
     # Plus the facility coordinates of a placed network (issue 15): a sweep named
     # latitude would clash with the results' latitude coordinate.
-    assert RESERVED_DIMS == RESERVED_BEFORE | {"latitude", "longitude"}
+    assert RESERVED_DIMS == (RESERVED_BEFORE - {"demand_ratio"}) | {
+        "latitude",
+        "longitude",
+        *ADDED_BY_ISSUE_13,
+    }
 
 
 def test_the_dims_are_classified_as_before():
     assert STRUCTURAL_DIMS == (
         *("facility", "destination_facility", "service", "resource", "strike"),
-        *("alternative", "time", "outcome", "input"),
+        *("alternative", "fate", "time", "outcome", "input"),
     )
     assert SUMMARY_DIMS == ("period", "threshold", "indicator", "moment", "quantile")
 

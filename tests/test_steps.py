@@ -1,8 +1,9 @@
-"""Each step of the day (facility_impact.model.steps) against values worked out by hand.
+"""Each step of the day (facility_impact.model.steps and .choice) against values
+worked out by hand.
 
 Arrays are tiny: one or two facilities, services, resources, strikes and one
 ensemble point (the last axis), so every expected number can be checked on
-paper; the comments show the working.
+paper; the comments and docstrings show the working.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from facility_impact.curves import CURVE_CODES, linear
-from facility_impact.model import steps
+from facility_impact.curves import CURVE_CODES
+from facility_impact.model import choice, steps
 
-FLOAT = np.dtype(np.float64)
+LINEAR, EXPONENTIAL, NONE = (CURVE_CODES[n] for n in ("linear", "exponential", "none"))
 
 
 def days(*values: float) -> np.ndarray:
@@ -24,307 +25,311 @@ def days(*values: float) -> np.ndarray:
 
 
 def column(*values: float) -> np.ndarray:
-    """One value per facility, one ensemble point: ``(F, 1)``."""
+    """One value per facility (or strike, or fate), one ensemble point: ``(n, 1)``."""
     return np.array(values, dtype=float)[:, None]
 
 
-def test_population_falls_along_the_displacement_curve():
-    # P0 = 1000, half displaced along a linear curve of 2 d starting on day 1:
-    # g(t - 1) = 0, 0, 0.5, 1 on days 0..3, so P = 1000 (1 - 0.5 g).
-    population = steps.population(
+def curve(code: int, time_days: float = 0.0) -> tuple[np.ndarray, ...]:
+    return (column(code), column(time_days), column(0.0), column(0.0))
+
+
+# ------------------------------------------------------------------ population
+
+
+def test_population_leaves_and_a_share_comes_back():
+    """Half leave along a linear 2-day curve from day 1; 40 % of them come back along
+    a linear 4-day curve from day 3: π = 1 - 0.5 g_L (1 - 0.4 g_R)."""
+    present = steps.population_share(
+        days(0, 1, 2, 3, 5, 7),
+        column(0.5),
+        column(1.0),
+        curve(LINEAR, 2.0),
+        column(0.4),
+        column(3.0),
+        curve(LINEAR, 4.0),
+    )
+    g_leave = np.array([0, 0, 0.5, 1, 1, 1])
+    g_back = np.array([0, 0, 0, 0, 0.5, 1])
+    expected = 1 - 0.5 * g_leave * (1 - 0.4 * g_back)
+    np.testing.assert_allclose(present[:, 0, 0], expected, rtol=1e-15)
+    assert present[-1, 0, 0] == pytest.approx(0.7)  # 20 % of the people stay away
+
+
+def test_open_day_clock_counts_open_days_before_each_day():
+    is_open = np.array([1, 1, 0, 0, 1, 1], dtype=bool)[:, None, None]
+    clock = steps.open_day_clock(is_open, start=np.array([[7.0]]))
+    np.testing.assert_array_equal(clock[:, 0, 0], [7, 8, 9, 9, 9, 10])
+
+
+def test_open_days_close_the_target_for_the_closure_only():
+    opened = steps.open_days(
         days(0, 1, 2, 3),
-        baseline=column(1000.0),
-        share=column(0.5),
-        start_day=column(1.0),
-        curve=column(CURVE_CODES["linear"]),
-        time_days=column(2.0),
-        mean_days=column(0.0),
-        sd_days=column(0.0),
-    )
-    assert population.shape == (4, 1, 1)
-    np.testing.assert_array_equal(population[:, 0, 0], [1000.0, 1000.0, 750.0, 500.0])
-
-
-def test_open_days_from_opening_to_closing_less_the_strike_closure():
-    # Opens on day 1, closes for good on day 5; a strike on day 2 closes it for
-    # 2 days (days 2 and 3).
-    open_days = steps.open_days(
-        days(0, 1, 2, 3, 4, 5),
-        opens_day=column(1.0),
-        closes_day=column(5.0),
-        strike_day=column(2.0),
-        strike_end=column(4.0),
-        is_target=np.ones((1, 1, 1), dtype=bool),
-    )
-    assert open_days.opened[:, 0, 0].tolist() == [False, True, True, True, True, True]
-    assert open_days.closed_for_good[:, 0, 0].tolist() == [False] * 5 + [True]
-    assert open_days.is_open[:, 0, 0].tolist() == [False, True, False, False, True, False]
-
-
-def test_a_strike_the_facility_is_not_the_target_of_leaves_it_open():
-    open_days = steps.open_days(
-        days(0, 1, 2),
-        opens_day=column(0.0, 0.0),
-        closes_day=column(math.inf, math.inf),
+        column(0.0, 0.0),
+        column(math.inf, 2.0),
         strike_day=column(1.0),
-        strike_end=column(3.0),
-        is_target=np.array([[True], [False]])[None],  # strike 0 hits facility 0 only
+        strike_end=column(2.0),
+        is_target=np.array([[[True], [False]]]),
     )
-    assert open_days.is_open[:, :, 0].tolist() == [[True, True], [False, True], [False, True]]
+    np.testing.assert_array_equal(opened.is_open[:, :, 0], [[1, 1], [0, 1], [1, 0], [1, 0]])
 
 
-def _strike(day: int) -> steps.Struck:
-    # One facility, two resources with 80 % and 100 % left; a strike on day 3
-    # destroys half of the first and a quarter of the second; its closure ends on day 10.
-    available = np.array([[[0.8], [1.0]]])  # (F, R, n)
-    return steps.strike(
-        day,
-        available=available,
-        anchor=available.copy(),
-        recovery_start=np.full((1, 2, 1), np.inf),
-        strike_day=column(3.0),
-        strike_end=column(10.0),
-        is_target=np.ones((1, 1, 1), dtype=bool),
-        damage_on=np.array([[[0.5], [0.25]]])[None],  # (K, F, R, n)
-        dtype=FLOAT,
+# ------------------------------------------------------------------ strikes
+
+
+def test_staff_fates_come_first_then_the_damage_takes_its_share_of_what_is_left():
+    """Staff available 0.6; the strike kills 0.1 and injures 0.2 of the baseline staff,
+    and its damage fraction 0.5 hits staff and beds. Staff left after the fates:
+    0.6 - 0.3 = 0.3, so L_staff = 0.3 · 0.5 = 0.15; beds (0.8) lose 0.4."""
+    staff_resource = column(1.0, 0.0)  # resources: staff, beds
+    loss = steps.strike_loss(
+        available_before=np.array([[[0.6], [0.8]]]),
+        is_target=np.array([[True]]),
+        damage=column(0.5, 0.5),
+        staff_share=column(0.1, 0.2, 0.0, 0.0),
+        staff_resource=staff_resource,
     )
+    np.testing.assert_allclose(loss.staff_loss[:, 0], [0.1, 0.2, 0, 0])
+    np.testing.assert_allclose(loss.resource_loss[0, :, 0], [0.15, 0.4])
 
 
-def test_a_strike_multiplies_what_was_left_and_restarts_recovery_after_the_closure():
-    struck = _strike(3)
-    # 0.8 × (1 - 0.5) = 0.4 and 1.0 × (1 - 0.25) = 0.75.
-    np.testing.assert_array_equal(struck.anchor[0, :, 0], [0.4, 0.75])
-    np.testing.assert_array_equal(struck.recovery_start[0, :, 0], [10.0, 10.0])
-    assert struck.hit_today.tolist() == [[True]]
-
-
-def test_no_strike_today_changes_nothing():
-    struck = _strike(4)
-    np.testing.assert_array_equal(struck.anchor[0, :, 0], [0.8, 1.0])
-    assert np.isinf(struck.recovery_start).all()
-
-
-def test_availability_recovers_the_recoverable_share_along_the_curve():
-    # Anchor 0.4, recovery from day 10 after a 2-day delay, half of the lost 0.6
-    # recoverable, linear over 4 d: on days 12..16 g = 0, 1/4, 1/2, 3/4, 1,
-    # so a = 0.4 + 0.5 × 0.6 × g.
-    available = steps.availability(
-        days(12, 13, 14, 15, 16)[..., None],
-        anchor=np.array([[[0.4]]]),
-        recovery_start=np.array([[[10.0]]]),
-        delay_days=np.array([[[2.0]]]),
-        recoverable=np.array([[[0.5]]]),
-        restoration=lambda tau: linear(tau, 4.0),
-        dtype=FLOAT,
+def test_a_strike_cannot_take_more_staff_than_are_there():
+    """0.3 of the staff are there; the fates ask 0.2 + 0.4: scaled by 0.3/0.6 = 1/2."""
+    loss = steps.strike_loss(
+        np.array([[[0.3]]]),
+        np.array([[True]]),
+        column(0.0),
+        column(0.0, 0.0, 0.2, 0.4),
+        column(1.0),
     )
-    assert available.shape == (5, 1, 1, 1)
-    np.testing.assert_allclose(available[:, 0, 0, 0], [0.4, 0.475, 0.55, 0.625, 0.7], rtol=1e-15)
+    np.testing.assert_allclose(loss.staff_loss[:, 0], [0, 0, 0.1, 0.2])
+    np.testing.assert_allclose(loss.resource_loss, 0.0)
 
 
-def test_capacity_is_limited_by_the_scarcest_needed_resource():
-    # 10 patients a day; building at 50 % (fully needed), staff at 80 % (half
-    # needed): losses w (1 - a) are 0.5 and 0.1, so 10 × (1 - 0.5) = 5 when open.
+def test_each_strikes_loss_recovers_on_its_own_clock_and_the_rest_is_lost_for_good():
+    """Two strikes on one resource, linear 10 d, 60 % recoverable, no delay:
+    L1 = 0.5 (6 open days ago), L2 = 0.2 (just now).
+    lost = 0.5 (1 - 0.6 · 0.6) + 0.2 (1 - 0) = 0.32 + 0.2."""
+    lost = steps.resource_lost(
+        losses=np.array([[[[0.5]]], [[[0.2]]]]),  # (K, F, R, n)
+        clock_since=np.array([[[6.0]], [[0.0]]]),  # (K, F, n)
+        delay_days=np.array([[[0.0]]]),
+        recoverable=np.array([[[0.6]]]),
+        recovery_curve=(
+            np.array([[[LINEAR]]]),
+            np.array([[[10.0]]]),
+            np.zeros((1, 1, 1)),
+            np.zeros((1, 1, 1)),
+        ),
+    )
+    assert lost[0, 0, 0] == pytest.approx(0.52, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("fate", "days_since", "expected"),
+    [
+        # killed: never back; recruitment refills 0.8 (1 - e^-1) of the posts after 90 d
+        (0, 90.0, 0.1 * (1 - 0.8 * (1 - math.exp(-1)))),
+        # injured: 0.9 back along a linear 30-day curve: after 15 d, 0.45 back
+        (1, 15.0, 0.1 * (1 - 0.45) * (1 - 0.8 * (1 - math.exp(-15 / 90)))),
+        # abducted: 0.3 come back along an exponential of 90 d
+        (2, 90.0, 0.1 * (1 - 0.3 * (1 - math.exp(-1))) * (1 - 0.8 * (1 - math.exp(-1)))),
+        # fled: none back before the strike day
+        (3, -1.0, 0.1),
+    ],
+)
+def test_staff_come_back_as_their_fate_allows_and_recruitment_fills_the_rest(
+    fate, days_since, expected
+):
+    shares = np.zeros((1, 4, 1))
+    shares[0, fate, 0] = 0.1
+    missing = steps.staff_lost(
+        staff_losses=shares,
+        since_strike=column(days_since),
+        is_target=np.array([[[True]]]),
+        return_share=column(0.0, 0.9, 0.3, 0.5),
+        return_curve=(
+            column(NONE, LINEAR, EXPONENTIAL, EXPONENTIAL),
+            column(0.0, 30.0, 90.0, 120.0),
+            column(0, 0, 0, 0),
+            column(0, 0, 0, 0),
+        ),
+        recruitment_share=np.array([0.8]),
+        recruitment_curve=(
+            np.array([EXPONENTIAL]),
+            np.array([90.0]),
+            np.zeros(1),
+            np.zeros(1),
+        ),
+    )
+    assert missing[0, 0] == pytest.approx(expected, rel=1e-14)
+
+
+# ------------------------------------------------------------------ capacity
+
+
+def test_capacity_is_the_lesser_of_the_dependency_limit_and_what_the_resources_support():
+    """C0 = 6/day. Beds at 0.5 with weight 1: C0 · 0.5 = 3. Beds support 0.2 a bed-day,
+    30 beds: K = 6 → K · 0.5 = 3; staff (54, 0.2 a day each, K = 10.8) at 0.25: 2.7.
+    The scarcest gives 2.7."""
     capacity = steps.capacity(
-        baseline=np.array([[[10.0]]]),  # (F, S, n)
-        open_fraction=np.array([[[[1.0]]], [[[0.0]]]]),  # (W, F, 1, n): open, then closed
-        available=np.array([[[[0.5], [0.8]]]] * 2),  # (W, F, R, n)
-        weight=np.array([[[[1.0]], [[0.5]]]]),  # (F, R, S, n)
+        baseline=np.array([[[6.0]]]),
+        is_open=np.array([[[True]]]),
+        available=np.array([[[0.5], [0.25]]]),  # beds, staff
+        weight=np.array([[[[1.0]], [[0.0]]]]),  # (F, R, S, ·): beds only as a dependency
+        resource_capacity=np.array([[[[6.0]], [[10.8]]]]),
     )
-    np.testing.assert_array_equal(capacity[:, 0, 0, 0], [5.0, 0.0])
+    assert capacity[0, 0, 0] == pytest.approx(2.7, rel=1e-14)
 
 
-def test_capacity_ignores_a_resource_the_service_does_not_need():
-    capacity = steps.capacity(
-        baseline=np.array([[[10.0]]]),
-        open_fraction=np.ones((1, 1, 1, 1)),
-        available=np.array([[[[0.0]]]]),  # the only resource is gone ...
-        weight=np.zeros((1, 1, 1, 1)),  # ... but not needed
+def test_a_resource_without_throughput_does_not_limit_and_closed_means_zero():
+    weight = np.array([[[[0.5]]]])
+    unlimited = np.array([[[[np.inf]]]])
+    open_capacity = steps.capacity(
+        np.array([[[10.0]]]), np.array([[[True]]]), np.array([[[0.0]]]), weight, unlimited
     )
-    assert capacity[0, 0, 0, 0] == 10.0
-
-
-def test_demand_scales_with_population_and_multiplier_and_adds_casualties_on_day_one():
-    # 10 patients a day at full population; 90 % of the people left and demand
-    # doubled: 10 × 0.9 × 2 = 18 a day; 4 casualties on the first day: 22.
-    casualties = steps.casualties(
-        hit_today=np.array([[True]]),
-        casualty_load=np.array([[[[4.0]]]]),  # (K, F, S, n)
-        dtype=FLOAT,
+    assert open_capacity[0, 0, 0] == pytest.approx(5.0)  # 10 · (1 - 0.5 · 1)
+    closed = steps.capacity(
+        np.array([[[10.0]]]), np.array([[[False]]]), np.array([[[1.0]]]), weight, unlimited
     )
-    demand = steps.demand(
-        baseline=np.array([[[10.0]]]),
-        population_ratio=np.full((2, 1, 1, 1), 0.9),
-        multiplier=np.full((2, 1, 1, 1), 2.0),
-        opened_fraction=np.ones((2, 1, 1, 1)),
-        first_day_casualties=casualties,
-        points=1,
-    )
-    np.testing.assert_allclose(demand[:, 0, 0, 0], [22.0, 18.0], rtol=1e-15)
+    assert closed[0, 0, 0] == 0.0
 
 
-def test_no_demand_before_the_facility_opens_and_no_casualties_without_a_strike():
-    demand = steps.demand(
-        baseline=np.array([[[10.0]]]),
-        population_ratio=np.ones((2, 1, 1, 1)),
-        multiplier=np.ones((2, 1, 1, 1)),
-        opened_fraction=np.array([0.0, 1.0])[:, None, None, None],
+def test_the_relocated_site_works_with_its_own_stock_and_the_staff_that_are_left():
+    at_site = steps.site_availability(
+        available=np.array([[[0.0], [0.7]]]),  # beds destroyed, 70 % of staff left
+        share=np.array([[[0.5], [0.0]]]),  # the site has half the beds
+        carried=np.array([[[0.0], [1.0]]]),  # staff move with the hospital
     )
-    np.testing.assert_array_equal(demand[:, 0, 0, 0], [0.0, 10.0])
-    casualties = steps.casualties(np.array([[False]]), np.array([[[[4.0]]]]), FLOAT)
-    assert casualties.tolist() == [[[0.0]]]
+    np.testing.assert_allclose(at_site[0, :, 0], [0.5, 0.7])
+
+
+# ------------------------------------------------------------------ demand
+
+
+def test_casualties_arrive_on_the_strike_day_in_their_service():
+    load = np.zeros((2, 1, 2, 1))  # (K, F, S, ·)
+    load[0, 0, 1, 0] = 12.0
+    load[1, 0, 0, 0] = 5.0
+    today = steps.casualties(np.array([[True], [False]]), load)
+    np.testing.assert_allclose(today[0, :, 0], [0.0, 12.0])
+
+
+def test_displaced_people_take_their_needs_to_the_catchment_they_settle_in():
+    """a has lost 40 % of its people, 3/4 of whom settled near b: b gets
+    0.3 · a's usual demand (10 and 2 a day)."""
+    hosted = steps.hosted_demand(
+        left_share=np.array([[[0.4]], [[0.0]]]),
+        destination=np.array([[[0.0], [0.75]], [[0.0], [0.0]]]),
+        baseline_demand=np.array([[[10.0], [2.0]], [[7.0], [1.0]]]),
+    )
+    np.testing.assert_allclose(hosted[:, :, 0], [[0.0, 0.0], [3.0, 0.6]])
+
+
+# ------------------------------------------------------------------ local service
+
+
+def test_local_service_serves_new_patients_then_the_backlog():
+    """C = 10, D = 6, 8 waiting, 1/4 give up: 2 leave, 4 of the 6 still waiting served."""
+    local = steps.local_service(*(np.array([[[x]]]) for x in (10.0, 6.0, 1.0, 8.0, 0.25, 0.5)))
+    assert (local.served.item(), local.abandoned.item()) == (10.0, 2.0)
+    assert (local.backlog.item(), local.seeking.item()) == (2.0, 0.0)
+
+
+def test_only_those_who_can_reach_the_site_come_the_rest_seek_care_elsewhere():
+    """D = 10, reach 0.6: 6 come, C = 4 serves 4; of the 2 not served half wait,
+    1 seeks care elsewhere, with the 4 who did not come."""
+    local = steps.local_service(*(np.array([[[x]]]) for x in (4.0, 10.0, 0.6, 0.0, 0.1, 0.5)))
+    assert local.served.item() == pytest.approx(4.0)
+    assert local.backlog.item() == pytest.approx(1.0)
+    assert local.seeking.item() == pytest.approx(5.0)
 
 
 def test_nobody_waits_for_a_facility_closed_for_good():
     attrition, deferrable = steps.closed_for_good_today(
-        gone=np.array([[[True]], [[False]]]),  # (F, 1, n)
-        attrition=np.array([[[0.1]], [[0.1]]]),
-        deferrable=np.array([[[0.5]], [[0.5]]]),
-        dtype=FLOAT,
+        np.array([[[True]], [[False]]]), np.array([[[0.1]]]), np.array([[[0.5]]])
     )
-    assert attrition.ravel().tolist() == [1.0, 0.1]
-    assert deferrable.ravel().tolist() == [0.0, 0.5]
+    np.testing.assert_array_equal(attrition[:, 0, 0], [1.0, 0.1])
+    np.testing.assert_array_equal(deferrable[:, 0, 0], [0.0, 0.5])
 
 
-def test_local_service_serves_new_patients_then_the_backlog():
-    # Capacity 10, 8 new patients, 6 waiting of whom half give up (3): all 8 new
-    # and 2 of the 3 still waiting are served.
-    local = steps.local_service(
-        capacity=np.array([10.0]),
-        demand=np.array([8.0]),
-        backlog=np.array([6.0]),
-        attrition=np.array([0.5]),
-        deferrable=np.array([0.25]),
+# ------------------------------------------------------------------ accounting
+
+
+def test_care_lost_is_measured_against_the_no_strike_world():
+    """π = 0.8. Without strikes 2 a day went unmet (a shortage) and 10 were served;
+    with them 7 are lost. Forgone: 7 - 0.8 · 2 = 5.4; displaced: 0.2 · 10 = 2;
+    waiting change: 3 - 0.8 · 1 = 2.2."""
+    care = steps.accounting(
+        present=np.array([[[0.8]]]),
+        lost=np.array([[[7.0]]]),
+        lost_counterfactual=np.array([[[2.0]]]),
+        received_counterfactual=np.array([[[10.0]]]),
+        backlog_change=np.array([[[3.0]]]),
+        backlog_change_counterfactual=np.array([[[1.0]]]),
     )
-    assert local.abandoned.tolist() == [3.0]
-    assert local.backlog_kept.tolist() == [3.0]
-    assert local.served_backlog.tolist() == [2.0]
-    assert local.served.tolist() == [10.0]
-    assert local.waiting.tolist() == [0.0] and local.seeking.tolist() == [0.0]
-    # Tonight: 3 - 2 + 0 wait.
-    assert steps.backlog(local.backlog_kept, local.served_backlog, local.waiting).tolist() == [1.0]
+    assert care.forgone.item() == pytest.approx(5.4)
+    assert care.displaced.item() == pytest.approx(2.0)
+    assert care.waiting_change.item() == pytest.approx(2.2)
 
 
-def test_local_service_when_new_patients_exceed_capacity():
-    # Capacity 5, 9 new patients, 4 waiting of whom a quarter give up (1): 5 new
-    # served, none of the 3 still waiting; of the 4 new unserved half wait (2)
-    # and half seek care elsewhere (2). Tonight 3 + 2 = 5 wait.
-    abandoned, served = np.empty(1), np.empty(1)
-    local = steps.local_service(
-        capacity=np.array([5.0]),
-        demand=np.array([9.0]),
-        backlog=np.array([4.0]),
-        attrition=np.array([0.25]),
-        deferrable=np.array([0.5]),
-        abandoned_out=abandoned,
-        served_out=served,
+# ------------------------------------------------------------------ destination choice
+
+
+def test_distance_factor_decays_and_stops_at_reach_and_at_the_sender():
+    factor = choice.distance_factor(
+        distance_km=np.array([[[[0.0]]], [[[5.0]]], [[[30.0]]], [[[np.inf]]]]),  # (J, F, 1, ·)
+        decay_km=np.array([[[10.0]]]),
+        reach_km=np.array([[[20.0]]]),
+        is_self=np.array([[[[True]]], [[[False]]], [[[False]]], [[[False]]]]),
     )
-    assert local.abandoned is abandoned and local.served is served
-    assert (abandoned.tolist(), served.tolist()) == ([1.0], [5.0])
-    assert local.served_backlog.tolist() == [0.0]
-    assert (local.waiting.tolist(), local.seeking.tolist()) == ([2.0], [2.0])
-    tonight = np.empty(1)
-    steps.backlog(local.backlog_kept, local.served_backlog, local.waiting, out=tonight)
-    assert tonight.tolist() == [5.0]
+    np.testing.assert_allclose(factor[:, 0, 0, 0], [0.0, math.exp(-0.5), 0.0, 0.0])
 
 
-def test_diversion_shares_weigh_attraction_and_distance():
-    # α = 0.5, λ = 10 km; destinations 0 km and 10 km away with capacities 30 and
-    # 10: weights 3/4 and 1/4, decay 1 and e^-1.
-    shares = steps.diversion_shares(
-        willingness=np.array([[0.5]]),
-        decay_km=np.array([[10.0]]),
-        distance_km=np.array([[0.0, 10.0]]),
-        attraction=np.array([[30.0, 10.0]]),
+def test_travellers_follow_the_nearest_usable_destination_and_split_by_spare():
+    """α = 0.5; destinations at e = 0.8 (spare 2), 0.4 (spare 6), 0.9 (spare 0).
+    The full one takes nobody and does not set who travels: τ = 0.5 · 0.8.
+    Of 10 seeking, 4 travel, split 1.6 : 2.4 → 4 · 1.6/4 = 1.6 and 2.4: all served."""
+    chosen = choice.choose(
+        seeking=np.array([[[10.0]]]),
+        willingness=np.array([[[0.5]]]),
+        factor=np.array([[[[0.8]]], [[[0.4]]], [[[0.9]]]]),
+        spare=np.array([[[2.0]], [[6.0]], [[0.0]]]),
     )
-    np.testing.assert_allclose(shares, [[0.375, 0.125 * math.exp(-1.0)]], rtol=1e-15)
+    np.testing.assert_allclose(chosen.arrivals[:, 0, 0], [1.6, 2.4, 0.0])
+    np.testing.assert_allclose(chosen.received[:, 0, 0], [1.6, 2.4, 0.0])
+    assert chosen.served_elsewhere.item() == pytest.approx(4.0)
+    np.testing.assert_allclose(chosen.received_from.sum(axis=1), chosen.received)
 
 
-def test_destination_shares_skip_the_sender_and_closed_alternatives():
-    # One facility (10 a day) and one alternative 3 km away (capacity 20, spare 5);
-    # 40 % willing to travel, no distance decay. The sender never heads for itself,
-    # so all 40 % head for the alternative while it is open, none once it is closed.
-    def shares_when(alternative_open: bool) -> tuple[np.ndarray, np.ndarray]:
-        return steps.destination_shares(
-            open_capacity=np.array([[[10.0]]]),  # (F, S, n)
-            alternative_open=np.array([[[alternative_open]]]),  # (J, 1, n)
-            alternative_capacity=np.array([[[20.0]]]),
-            alternative_spare=np.array([[[5.0]]]),
-            willingness=np.array([[[0.4]]]),
-            decay_km=np.array([[[math.inf]]]),
-            distance_km=np.array([[[0.0], [3.0]]]),  # (F, D, n)
-            elsewhere=np.array([[[0.0, 1.0]]]),  # (F, 1, D)
-        )
-
-    shares, spare = shares_when(True)
-    assert shares.shape == (2, 1, 1, 1)  # (D, F, S, n)
-    np.testing.assert_allclose(shares.ravel(), [0.0, 0.4], rtol=1e-15)
-    assert spare.ravel().tolist() == [5.0]
-    shares, spare = shares_when(False)
-    assert shares.ravel().tolist() == [0.0, 0.0] and spare.ravel().tolist() == [0.0]
-
-
-def test_diversion_serves_arrivals_pro_rata_up_to_spare_capacity():
-    # Facilities A and B send everyone seeking care (4 and 2 patients) to C, whose
-    # capacity 10 leaves 3 spare after serving 7: C takes half of each sender's.
-    shares = np.zeros((3, 3, 1, 1))  # (D, F, S, n)
-    shares[2, 0] = shares[2, 1] = 1.0
-    spare = np.empty((3, 1, 1))
-    diverted = steps.diversion(
-        shares,
-        seeking=np.array([[[4.0]], [[2.0]], [[0.0]]]),
-        capacity=np.array([[[10.0]], [[10.0]], [[10.0]]]),
-        served=np.array([[[10.0]], [[10.0]], [[7.0]]]),
-        spare=spare,
+def test_the_overflow_of_a_full_choice_tries_once_more():
+    """Equal factors 1, spares 1 and 9, α = 1, 20 seeking: 20 travel, 2 and 18 head
+    there; 1 and 9 served. The 10 turned away find no room: 10 served in all."""
+    chosen = choice.choose(
+        np.array([[[20.0]]]),
+        np.array([[[1.0]]]),
+        np.array([[[[1.0]]], [[[1.0]]]]),
+        np.array([[[1.0]], [[9.0]]]),
     )
-    assert spare.ravel().tolist() == [0.0, 0.0, 3.0]
-    assert diverted.arriving.ravel().tolist() == [0.0, 0.0, 6.0]
-    assert diverted.absorbed.ravel().tolist() == [0.0, 0.0, 3.0]
-    assert diverted.served_elsewhere.ravel().tolist() == [2.0, 1.0, 0.0]
-    assert diverted.unmet.ravel().tolist() == [2.0, 1.0, 0.0]
-
-
-def test_diversion_writes_into_the_buffers_it_is_given():
-    buffers = steps.DiversionBuffers(
-        heading=np.empty((1, 1, 1, 1)),
-        arriving=np.empty((1, 1, 1)),
-        absorbed=np.empty((1, 1, 1)),
-        served_elsewhere=np.empty((1, 1, 1)),
-        unmet=np.empty((1, 1, 1)),
+    assert chosen.served_elsewhere.item() == pytest.approx(10.0)
+    # Spares 4 and 6 with 5 travelling, factors 1 and 0.5: weights 4 and 3, so
+    # 20/7 and 15/7 head there, both within their room: the second try is unused.
+    second = choice.choose(
+        np.array([[[5.0]]]),
+        np.array([[[1.0]]]),
+        np.array([[[[1.0]]], [[[0.5]]]]),
+        np.array([[[4.0]], [[6.0]]]),
     )
-    diverted = steps.diversion(
-        np.zeros((1, 1, 1, 1)),
-        seeking=np.array([[[3.0]]]),
-        capacity=np.array([[[1.0]]]),
-        served=np.array([[[1.0]]]),
-        spare=np.empty((1, 1, 1)),
-        buffers=buffers,
+    np.testing.assert_allclose(second.received[:, 0, 0], [20 / 7, 15 / 7])
+
+
+def test_a_turned_away_traveller_goes_where_room_is_left():
+    """Spare 1 (factor 1) and 10 (factor 0.1); 5 travel: weights 1 and 1, 2.5 each.
+    The first serves 1; the 1.5 turned away try again: only the second has room."""
+    chosen = choice.choose(
+        np.array([[[5.0]]]),
+        np.array([[[1.0]]]),
+        np.array([[[[1.0]]], [[[0.1]]]]),
+        np.array([[[1.0]], [[10.0]]]),
     )
-    assert diverted.unmet is buffers.unmet and diverted.arriving is buffers.arriving
-    assert buffers.unmet.ravel().tolist() == [3.0]  # nobody may travel: all unmet
-
-
-@pytest.mark.parametrize("per_point", [False, True])
-def test_restoration_evaluates_each_family_on_its_own_cells(per_point: bool):
-    # One facility, four resources: no recovery, a step of 2 d, linear over 4 d,
-    # normal with μ = 2 d and σ = 0 (a step at μ). τ = -1, 1, 2 d.
-    code = np.array([[0, CURVE_CODES["step"], CURVE_CODES["linear"], CURVE_CODES["normal"]]])
-    time_days = np.array([[0.0, 2.0, 4.0, 0.0]])[..., None]
-    mean_days = np.array([[0.0, 0.0, 0.0, 2.0]])[..., None]
-    sd_days = np.zeros((1, 4, 1))
-    codes = code[..., None].astype(float)
-    if per_point:  # a family per ensemble point: the general path
-        codes = np.repeat(codes, 2, axis=-1)
-    restoration = steps.Restoration(codes, time_days, mean_days, sd_days)
-    tau = np.array([-1.0, 1.0, 2.0])[:, None, None, None] * np.ones((1, 1, 4, codes.shape[-1]))
-    restored = restoration(tau)[..., 0]  # (τ, F, R)
-    expected = [
-        [0.0, 0.0, 0.0, 0.0],  # before recovery starts
-        [0.0, 0.0, 0.25, 0.0],
-        [0.0, 1.0, 0.5, 1.0],
-    ]
-    np.testing.assert_array_equal(restored[:, 0, :], expected)
-
-
-def test_broadcast_last_matches_the_longest_ensemble_axis():
-    a, b = steps.broadcast_last(np.zeros((2, 1)), np.zeros((3, 4)))
-    assert a.shape == (2, 4) and b.shape == (3, 4)
+    np.testing.assert_allclose(chosen.received[:, 0, 0], [1.0, 4.0])
+    np.testing.assert_allclose(chosen.arrivals[:, 0, 0], [2.5, 4.0])

@@ -1,11 +1,12 @@
 """One block of ensemble points over a run of days: what the day loop works with.
 
 :class:`Block` prepares what does not depend on yesterday (population, open
-days, strike days, the diversion geometry) for all days at once; its
-:meth:`~Block.window` computes availability, capacity and demand for a window
-of days without a strike inside, and :meth:`~Block.day` serves one day. Both
-call the steps of :mod:`facility_impact.model.steps` in the order of
-``docs/model.md``.
+days, the strikes' loads, the geometry of destination choice) for all days at
+once; :meth:`Block.day` simulates one day in two worlds side by side: the one
+with the strikes, and the no-strike counterfactual (same draws, no strike, no
+displacement, no relocation) that care lost is measured against. Both call
+the steps of :mod:`facility_impact.model.steps` and
+:mod:`facility_impact.model.choice` in the order of ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -16,41 +17,54 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from facility_impact.model import steps
+from facility_impact.model import choice, steps
 from facility_impact.model.inputs import KernelInputs
 
 Array = npt.NDArray[Any]
 
-WINDOW_DAYS = 16
-"""Days whose availability, capacity and demand are computed in one step (within a
-window no strike happens). Longer windows cost more memory per block of points."""
+
+@dataclass
+class DayState:
+    """What one day hands to the next, ensemble points on the last axis ``n``."""
+
+    resource_losses: Array
+    """``L_k`` ``(K, F, R, n)`` [1]: share of each resource each strike destroyed."""
+    staff_losses: Array
+    """``S_kφ`` ``(K, Φ, n)`` [1]: share of the target's staff each strike took, by fate."""
+    clock_at_strike: Array
+    """Open days of the target before each strike's day, ``(K, F, n)`` [d]."""
+    clock: Array
+    """Open days of each facility before today, ``(F, n)`` [d]."""
+    backlog: Array
+    """Patients waiting at the end of yesterday, ``(F, S, n)`` [patient]."""
+    backlog_counterfactual: Array
+    """The same in the no-strike world, ``(F, S, n)`` [patient]."""
 
 
 @dataclass(frozen=True)
-class Window:
-    """Days ``[first, stop)`` of a block (indices from its first day), computed at once."""
+class Served:
+    """One world's day: local service and destination choice, each ``(F, S, n)``."""
 
-    first: int
-    stop: int
-    anchor: Array
-    """Availability just after the latest strike, ``(F, R, n)`` [1]."""
-    recovery_start: Array
-    """Day recovery starts after it, ``(F, R, n)`` [d]."""
-    recovering: bool
-    """Some facility recovers from a strike."""
-    outputs: dict[str, Array]
-    """The outputs that do not depend on yesterday, ``(W, <structure>, ·)`` each;
-    :meth:`Block.day` writes the others day by day."""
+    local: steps.LocalService
+    choice: choice.Choice
 
     @property
-    def days(self) -> slice:
-        return slice(self.first, self.stop)
+    def unmet(self) -> Array:
+        return np.asarray(self.local.seeking - self.choice.served_elsewhere)
 
     @property
-    def last(self) -> Array:
-        """Availability on the window's last day, ``(F, R, n)`` [1]."""
-        last: Array = self.outputs["available"][-1]
-        return last
+    def lost(self) -> Array:
+        """Unmet and abandoned care [patient d-1]."""
+        return np.asarray(self.unmet + self.local.abandoned)
+
+    @property
+    def received(self) -> Array:
+        """Care received here or elsewhere [patient d-1]."""
+        return np.asarray(self.local.served + self.choice.served_elsewhere)
+
+
+def _curve(code: Array, time: Array, mean: Array, sd: Array) -> tuple[Array, Array, Array, Array]:
+    return (code, time, mean, sd)
 
 
 class Block:
@@ -65,54 +79,48 @@ class Block:
         dtype: np.dtype[Any],
     ) -> None:
         self.p = p = inputs
-        self.n_points = n_points
-        self.start_day, self.n_days, self.dtype = start_day, stop_day - start_day, dtype
-        self.days = np.arange(start_day, stop_day, dtype=float)[:, None, None]  # (T, 1, 1)
-        population = self.cast(
-            steps.population(
-                self.days,
-                p.population_baseline,
-                p.displacement_share,
-                p.displacement_start_day,
+        self.n_points, self.dtype = n_points, dtype
+        self.start_day, self.n_days = start_day, stop_day - start_day
+        days = np.arange(start_day, stop_day, dtype=float)[:, None, None]  # (T, 1, 1)
+        self.present = steps.population_share(
+            days,
+            p.displacement_share,
+            p.displacement_start_day,
+            _curve(
                 p.displacement_curve,
                 p.displacement_time_days,
                 p.displacement_mean_days,
                 p.displacement_sd_days,
-            )
-        )
-        self.population = population
-        self.population_ratio = self.cast(population / p.population_baseline)
+            ),
+            p.return_share,
+            p.return_start_day,
+            _curve(p.return_curve, p.return_time_days, p.return_mean_days, p.return_sd_days),
+        )  # (T, F, ·)
+        self.population = p.population_baseline * self.present
         self.is_target = p.strike_target > 0  # (K, F, ·)
-        self.strike_end = p.strike_day + p.strike_closure_days  # (K, ·)
         self.open = steps.open_days(
-            self.days,
+            days,
             p.facility_opens_day,
             p.facility_closes_day,
             p.strike_day,
-            self.strike_end,
+            p.strike_day + p.strike_closure_days,
             self.is_target,
         )
-        self.open_fraction = self.cast(self.open.is_open)
-        self.opened_fraction = self.cast(self.open.opened)
+        self.open_without_strikes = self.open.opened & ~self.open.closed_for_good
+        self.on_site = self.open_without_strikes & (days >= p.relocation_opens_day)
+        self.relocating = bool(self.on_site.any())
         self.closing = bool(self.open.closed_for_good.any())
+        self.displacing = bool(np.any(p.displacement_share > 0))
+        self.hosting = self.displacing and bool(np.any(p.displacement_destination > 0))
         self._prepare_strikes(stop_day)
-        self._prepare_diversion()
-        self.baseline_demand = self.cast(p.baseline_demand)
-        self.multiplier = self.cast(p.demand_multiplier)
-        self.attrition, self.deferrable = (
-            self.cast(p.backlog_attrition),
-            self.cast(p.deferrable_share),
-        )
-        self.capacity0 = self.cast(p.baseline_capacity)
-        self.weight = self.cast(p.dependency_weight)  # (F, R, S, ·)
-        self.recoverable = self.cast(p.recoverable_share)
-        self.restoration = steps.Restoration(
-            p.recovery_curve, p.recovery_time_days, p.recovery_mean_days, p.recovery_sd_days
-        )
-
-    def cast(self, array: Array) -> Array:
-        """``array`` in the block's work type."""
-        return np.asarray(array, dtype=self.dtype)
+        self._prepare_choice(days)
+        self.full_capacity = np.minimum(
+            p.baseline_capacity, np.min(p.resource_capacity, axis=1, initial=np.inf)
+        )  # (F, S, ·): capacity with every resource there
+        with np.errstate(divide="ignore"):
+            self.site_reach = np.exp(
+                -p.relocation_distance_km[:, None, :] / p.distance_decay_km
+            )  # (F, S, ·)
 
     def _prepare_strikes(self, stop_day: int) -> None:
         """Strikes happen on few days: the day loop handles only those."""
@@ -120,166 +128,223 @@ class Block:
         day_of_strike, strikes_anyone = np.broadcast_arrays(
             p.strike_day, self.is_target.any(axis=1)
         )
-        struck_days = day_of_strike[strikes_anyone]
         self.strike_days = {
             int(day)
-            for day in np.unique(struck_days)
+            for day in np.unique(day_of_strike[strikes_anyone])
             if day == int(day) and self.start_day <= day < stop_day
         }
-        self.damage_on = p.strike_target[:, :, None, :] * p.strike_damage[:, None, :, :]
         self.casualty_load = (
             p.strike_casualties[:, None, None, :] * p.strike_target[:, :, None, :]
         ) * p.strike_casualty_service[:, None, :, :]  # (K, F, S, ·)
-        after_start = (day - self.start_day for day in self.strike_days if day > self.start_day)
-        self.window_ends = sorted({self.n_days, *after_start})
+        self.recovery_curve = _curve(
+            p.recovery_curve, p.recovery_time_days, p.recovery_mean_days, p.recovery_sd_days
+        )
+        self.staff_return_curve = _curve(
+            p.staff_return_curve,
+            p.staff_return_time_days,
+            p.staff_return_mean_days,
+            p.staff_return_sd_days,
+        )
+        self.recruitment_curve = _curve(
+            p.recruitment_curve,
+            p.recruitment_time_days,
+            p.recruitment_mean_days,
+            p.recruitment_sd_days,
+        )
 
-    def _prepare_diversion(self) -> None:
-        """Destinations ``D``: the modelled facilities, then the alternatives. The
-        shares change only when a facility or an alternative opens or closes, so
-        they are recomputed on those days only."""
+    def _prepare_choice(self, days: Array) -> None:
+        """Destinations ``J``: the modelled facilities, then the alternatives."""
         p = self.p
         n_facilities = p.baseline_capacity.shape[0]
-        self.alternative_open = self.days >= p.alternative_opens_day  # (T, J, ·)
-        # A sender never heads for itself, so a lone facility's own opening and
-        # closing leave its shares as they are.
-        changes = np.any(self.alternative_open[1:] != self.alternative_open[:-1], axis=(1, 2))
-        if n_facilities > 1:
-            is_open = self.open.is_open
-            changes |= np.any(is_open[1:] != is_open[:-1], axis=(1, 2))
-        self.share_days = {0, *(np.flatnonzero(changes) + 1).tolist()}
-        self.distance = np.concatenate(
-            steps.broadcast_last(p.network_distance_km, p.alternative_distance_km), axis=1
-        )  # (F, D, ·)
-        n_destinations = self.distance.shape[1]
-        self.elsewhere = np.ones((n_facilities, 1, n_destinations))
-        self.elsewhere[np.arange(n_facilities), 0, np.arange(n_facilities)] = 0.0
-        n_points = self.n_points
-        # Spare capacity of every destination, (D, S, n): the modelled facilities'
-        # is refreshed each day, the alternatives' when their opening changes.
-        self.spare = np.empty((n_destinations, p.baseline_capacity.shape[1], n_points), self.dtype)
-        self.buffers = steps.DiversionBuffers(
-            heading=np.empty(
-                (n_destinations, *p.baseline_capacity.shape[:2], n_points), self.dtype
-            ),
-            arriving=np.empty_like(self.spare),
-            absorbed=np.empty_like(self.spare),
+        distance = np.concatenate(
+            _broadcast_last(p.network_distance_km, p.alternative_distance_km), axis=1
+        )  # (F, J, ·)
+        n_destinations = distance.shape[1]
+        is_self = np.zeros((n_destinations, n_facilities, 1, 1), dtype=bool)
+        is_self[np.arange(n_facilities), np.arange(n_facilities)] = True
+        self.factor = choice.distance_factor(
+            np.transpose(distance, (1, 0, 2))[:, :, None, :],
+            p.distance_decay_km,
+            p.reach_km,
+            is_self,
+        )  # (J, F, S, ·)
+        self.alternative_open = days >= p.alternative_opens_day  # (T, J_alt, ·)
+
+    def availability(self, t: int, state: DayState) -> Array:
+        """Availability ``a`` [1] ``(F, R, n)`` on day ``t`` before its strikes."""
+        p = self.p
+        since = state.clock[None] - state.clock_at_strike  # (K, F, n)
+        lost = steps.resource_lost(
+            state.resource_losses,
+            since,
+            p.recovery_delay_days,
+            p.recoverable_share,
+            self.recovery_curve,
         )
-        self.shares = np.empty(0)
+        staff = steps.staff_lost(
+            state.staff_losses,
+            t - p.strike_day,
+            self.is_target,
+            p.staff_return_share,
+            self.staff_return_curve,
+            p.recruitment_share,
+            self.recruitment_curve,
+        )  # (F, n)
+        return np.asarray(1.0 - lost - staff[:, None, :] * p.staff_resource)
 
-    def window(
-        self, i: int, anchor: Array, recovery_start: Array, available: Array, recovering: bool
-    ) -> Window:
-        """Days from ``i`` to the next strike (at most :data:`WINDOW_DAYS`): a strike on
-        day ``i`` first, then availability, capacity and demand of every day."""
-        t = self.start_day + i
-        hit_today = None
-        if t in self.strike_days:
-            struck = steps.strike(
-                t,
-                available,
-                anchor,
-                recovery_start,
-                self.p.strike_day,
-                self.strike_end,
-                self.is_target,
-                self.damage_on,
-                self.dtype,
+    def strike(self, t: int, state: DayState) -> Array:
+        """Today's strikes, in strike order, each acting on what the ones before left;
+        returns which strikes hit today ``(K, n)``."""
+        p = self.p
+        hit_today = np.broadcast_to(p.strike_day == t, (p.strike_day.shape[0], self.n_points))
+        for k in np.flatnonzero(hit_today.any(axis=1)):
+            target = self.is_target[k] & hit_today[k]  # (F, n)
+            if not target.any():
+                continue
+            loss = steps.strike_loss(
+                self.availability(t, state),
+                target,
+                p.strike_damage[k],
+                p.strike_staff_share[k],
+                p.staff_resource,
             )
-            anchor, recovery_start, hit_today = struck
-            recovering = True
-        stop = min(i + WINDOW_DAYS, next(end for end in self.window_ends if end > i))
-        days = slice(i, stop)
-        if recovering:
-            window_available = steps.availability(
-                self.days[days][..., None],
-                anchor,
-                recovery_start,
-                self.p.recovery_delay_days,
-                self.recoverable,
-                self.restoration,
-                self.dtype,
+            struck = target.any(axis=0)  # (n,)
+            state.resource_losses[k] = np.where(
+                struck, loss.resource_loss, state.resource_losses[k]
             )
-        else:
-            window_available = np.broadcast_to(anchor, (stop - i, *anchor.shape))
-        outputs = self._window_outputs(days, window_available, hit_today)
-        return Window(i, stop, anchor, recovery_start, recovering, outputs)
+            state.staff_losses[k] = np.where(struck, loss.staff_loss, state.staff_losses[k])
+            state.clock_at_strike[k] = np.where(target, state.clock, state.clock_at_strike[k])
+        return hit_today
 
-    def _window_outputs(
-        self, days: slice, available: Array, hit_today: Array | None
-    ) -> dict[str, Array]:
-        """Capacity and demand of the days of a window, beside availability,
-        population and open days."""
+    def serve(
+        self,
+        capacity: Array,
+        demand: Array,
+        reach: Array | float,
+        backlog: Array,
+        waiting_rules: tuple[Array, Array],
+        alternative_spare: Array,
+    ) -> Served:
+        """Local service, then destination choice for those who seek care elsewhere."""
+        local = steps.local_service(capacity, demand, reach, backlog, *waiting_rules)
+        spare = np.concatenate(
+            _broadcast_last(np.maximum(capacity - local.served, 0.0), alternative_spare), axis=0
+        )
+        chosen = choice.choose(local.seeking, self.p.willingness_to_travel, self.factor, spare)
+        return Served(local, chosen)
+
+    def capacity(self, i: int, available: Array) -> tuple[Array, Array | float]:
+        """Capacity [patient d-1] ``(F, S, n)`` on day ``i``, and the share of new
+        patients who reach the facility [1]: where a relocated site does better
+        than what is left of the facility, the site serves, and only those who
+        can travel to it come (``exp(-d / λ)``)."""
+        p = self.p
         capacity = steps.capacity(
-            self.capacity0, self.open_fraction[days][:, :, None, :], available, self.weight
+            p.baseline_capacity,
+            self.open.is_open[i][:, None, :],
+            available,
+            p.dependency_weight,
+            p.resource_capacity,
         )
-        shift = self.start_day
-        demand = steps.demand(
-            self.baseline_demand,
-            self.population_ratio[days][:, :, None, :],
-            self.multiplier[shift + days.start : shift + days.stop],
-            self.opened_fraction[days][:, :, None, :],
-            None
-            if hit_today is None
-            else steps.casualties(hit_today, self.casualty_load, self.dtype),
-            capacity.shape[-1],
+        if not self.relocating:
+            return capacity, 1.0
+        at_site = steps.site_availability(available, p.relocation_share, p.relocation_carried)
+        site_capacity = steps.capacity(
+            p.baseline_capacity,
+            self.on_site[i][:, None, :],
+            at_site,
+            p.dependency_weight,
+            p.resource_capacity,
         )
-        return {
+        reach = np.where(site_capacity > capacity, self.site_reach, 1.0)
+        return np.maximum(capacity, site_capacity), reach
+
+    def demand(self, i: int, hit_today: Array | None) -> tuple[Array, Array]:
+        """New patients [patient d-1] ``(F, S, ·)`` on day ``i`` without the strikes
+        (``D0 · m``, once the facility exists), and what the strikes add: their
+        casualties and the needs of displaced people who settled here."""
+        p, t = self.p, self.start_day + i
+        opened = self.open.opened[i][:, None, :]
+        usual = np.where(opened, p.baseline_demand * p.demand_multiplier[t], 0.0)
+        added = np.zeros(usual.shape)
+        if hit_today is not None:
+            added = added + np.where(opened, steps.casualties(hit_today, self.casualty_load), 0.0)
+        if self.hosting:
+            hosted = steps.hosted_demand(
+                1.0 - self.present[i][:, None, :],
+                p.displacement_destination,
+                p.baseline_demand * p.demand_multiplier[t],
+            )
+            added = added + np.where(opened, hosted, 0.0)
+        return usual, added
+
+    def day(self, i: int, state: DayState, out: dict[str, Array]) -> None:
+        """Day ``i`` of the block in both worlds: writes today's slice of every output
+        into ``out`` and moves ``state`` on to tomorrow."""
+        p, t = self.p, self.start_day + i
+        hit_today = self.strike(t, state) if t in self.strike_days else None
+        struck = state.resource_losses.any() or state.staff_losses.any()
+        available = (
+            self.availability(t, state) if struck else np.ones(state.resource_losses.shape[1:])
+        )
+        capacity, reach = self.capacity(i, available)
+        usual, added = self.demand(i, hit_today)
+        present = self.present[i][:, None, :]  # (F, 1, ·)
+        rules = (p.backlog_attrition, p.deferrable_share)
+        if self.closing:
+            rules = steps.closed_for_good_today(self.open.closed_for_good[i][:, None, :], *rules)
+        alternative_spare = np.where(
+            self.alternative_open[i][:, None, :], p.alternative_spare_capacity, 0.0
+        )
+        demand = usual * present + added
+        actual = self.serve(capacity, demand, reach, state.backlog, rules, alternative_spare)
+        counterfactual = self.serve(
+            np.where(self.open_without_strikes[i][:, None, :], self.full_capacity, 0.0),
+            usual,
+            1.0,
+            state.backlog_counterfactual,
+            rules,
+            alternative_spare,
+        )
+        care = steps.accounting(
+            present,
+            actual.lost,
+            counterfactual.lost,
+            counterfactual.received,
+            actual.local.backlog - state.backlog,
+            counterfactual.local.backlog - state.backlog_counterfactual,
+        )
+        n_facilities = capacity.shape[0]
+        today = {
             "available": available,
             "capacity": capacity,
             "demand": demand,
-            "population": self.population[days],
-            "is_open": self.open_fraction[days],
+            "served": actual.local.served,
+            "served_elsewhere": actual.choice.served_elsewhere,
+            "unmet": actual.unmet,
+            "abandoned": actual.local.abandoned,
+            "backlog": actual.local.backlog,
+            "arrivals": actual.choice.arrivals[:n_facilities],
+            "received": actual.choice.received[:n_facilities],
+            "received_by_alternative": actual.choice.received[n_facilities:],
+            "population": self.population[i],
+            "is_open": self.open.is_open[i],
+            "counterfactual_demand": usual,
+            "counterfactual_served": counterfactual.received,
+            "forgone": care.forgone,
+            "displaced": care.displaced,
+            "waiting_change": care.waiting_change,
+            "added_demand": added,
         }
+        for name, values in today.items():
+            out[name][...] = values
+        shape = state.backlog.shape
+        state.backlog = np.broadcast_to(actual.local.backlog, shape).copy()
+        state.backlog_counterfactual = np.broadcast_to(counterfactual.local.backlog, shape).copy()
+        state.clock = state.clock + self.open.is_open[i]
 
-    def day(self, i: int, window: Window, backlog: Array, out: dict[str, Array]) -> Array:
-        """Day ``i``: local service, diversion and the backlog, written into ``out``
-        (today's slices of the outputs the window does not hold); returns the
-        backlog [patient]."""
-        capacity = window.outputs["capacity"][i - window.first]
-        demand = window.outputs["demand"][i - window.first]
-        if self.closing:
-            gone = self.open.closed_for_good[i][:, None, :]
-            attrition, deferrable = steps.closed_for_good_today(
-                gone, self.attrition, self.deferrable, self.dtype
-            )
-        else:
-            attrition, deferrable = self.attrition, self.deferrable
-        local = steps.local_service(
-            capacity,
-            demand,
-            backlog,
-            attrition,
-            deferrable,
-            abandoned_out=out["abandoned"],
-            served_out=out["served"],
-        )
-        if i in self.share_days:
-            self._update_shares(i)
-        self.buffers.served_elsewhere, self.buffers.unmet = out["served_elsewhere"], out["unmet"]
-        diverted = steps.diversion(
-            self.shares, local.seeking, capacity, local.served, self.spare, self.buffers
-        )
-        backlog = steps.backlog(
-            local.backlog_kept, local.served_backlog, local.waiting, out["backlog"]
-        )
-        n_facilities = capacity.shape[0]
-        out["arrivals"][...] = diverted.arriving[:n_facilities]
-        out["received"][...] = diverted.absorbed[:n_facilities]
-        out["received_by_alternative"][...] = diverted.absorbed[n_facilities:]
-        return backlog
 
-    def _update_shares(self, i: int) -> None:
-        """Diversion shares and the alternatives' spare capacity from day ``i`` on."""
-        p = self.p
-        shares, spare = steps.destination_shares(
-            p.baseline_capacity * self.open_fraction[i][:, None, :],
-            self.alternative_open[i][:, None, :],
-            p.alternative_capacity,
-            p.alternative_spare_capacity,
-            p.willingness_to_travel,
-            p.distance_decay_km,
-            self.distance,
-            self.elsewhere,
-        )
-        self.shares = self.cast(shares)
-        self.spare[p.baseline_capacity.shape[0] :] = self.cast(spare)
+def _broadcast_last(*arrays: Array) -> list[Array]:
+    """Broadcast the last (ensemble) axis of each array to the longest, keeping the others."""
+    length = max(array.shape[-1] for array in arrays)
+    return [np.broadcast_to(a, (*a.shape[:-1], length)) for a in arrays]

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
-from facility_impact.model.block import Block
+from facility_impact.model.block import Block, DayState
 from facility_impact.model.inputs import KERNEL_INPUTS, KernelInputs
 from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.variables import ensemble_dims
@@ -53,21 +53,19 @@ class ModelState:
     """What one day hands to the next, so a run can be split into blocks of days.
 
     The arrays are the kernel's own layout, ensemble points flattened into the
-    last axis ``N``: ``(F, R, N)`` for the availability terms, ``(F, S, N)``
-    for ``backlog``. Pass the state back to :func:`run_days` unchanged.
+    last axis ``N`` (see :class:`~facility_impact.model.block.DayState` for each
+    field's meaning). Pass the state back to :func:`run_days` unchanged.
     """
 
-    anchor: Array
-    """Availability just after the latest strike on each facility and resource [1]."""
-    recovery_start: Array
-    """Day recovery started after that strike (its day plus closure; inf: never struck) [d]."""
-    available: Array
-    """Availability at the end of the previous day [1]."""
+    resource_losses: Array
+    staff_losses: Array
+    clock_at_strike: Array
+    clock: Array
     backlog: Array
-    """Patients waiting at the end of the previous day [patient]."""
+    backlog_counterfactual: Array
 
-    def arrays(self) -> tuple[Array, Array, Array, Array]:
-        return (self.anchor, self.recovery_start, self.available, self.backlog)
+    def arrays(self) -> tuple[Array, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 def run_model(
@@ -151,13 +149,16 @@ def _storage(
 
 
 def _initial_state(params: xr.Dataset, n_points: int, dtype: np.dtype[Any]) -> ModelState:
-    """Before day 0: everything available, nothing struck, nobody waiting."""
-    resources = (params.sizes["facility"], params.sizes["resource"], n_points)
+    """Before day 0: nothing struck, no day open yet, nobody waiting."""
+    n_strikes, n_facilities = params.sizes["strike"], params.sizes["facility"]
+    services = (n_facilities, params.sizes["service"], n_points)
     return ModelState(
-        anchor=np.ones(resources, dtype),
-        recovery_start=np.full(resources, np.inf),
-        available=np.ones(resources, dtype),
-        backlog=np.zeros((params.sizes["facility"], params.sizes["service"], n_points), dtype),
+        resource_losses=np.zeros((n_strikes, n_facilities, params.sizes["resource"], n_points)),
+        staff_losses=np.zeros((n_strikes, params.sizes["fate"], n_points)),
+        clock_at_strike=np.zeros((n_strikes, n_facilities, n_points)),
+        clock=np.zeros((n_facilities, n_points)),
+        backlog=np.zeros(services),
+        backlog_counterfactual=np.zeros(services),
     )
 
 
@@ -245,24 +246,11 @@ def _run_block(
     """Simulate one block of ensemble points, one day per step.
 
     Writes into ``storage[name][i, ..., points]`` and returns the state after
-    the last day. Windows of days end before each strike: inside one,
-    availability, capacity and demand do not depend on yesterday, so
-    :meth:`Block.window` computes them for the whole window at once and the
-    day loop keeps only what does.
+    the last day.
     """
-    anchor, recovery_start, available, backlog = (a.copy() for a in state.arrays())
-    recovering = bool(np.isfinite(recovery_start).any())
-    window = None
+    day_state = DayState(*(array.copy() for array in state.arrays()))
     for i in range(block.n_days):
-        if window is None or i == window.stop:
-            window = block.window(i, anchor, recovery_start, available, recovering)
-            anchor, recovery_start, available = window.anchor, window.recovery_start, window.last
-            recovering = window.recovering
-            for name, values in window.outputs.items():
-                storage[name][window.days, ..., points] = values
-        today = {
-            name: storage[name][i, ..., points] for name in storage if name not in window.outputs
-        }
-        backlog = block.day(i, window, backlog, today)
+        today = {name: storage[name][i, ..., points] for name in storage}
+        block.day(i, day_state, today)
         yield
-    return ModelState(anchor, recovery_start, available.copy(), backlog.copy())
+    return ModelState(*(getattr(day_state, f.name) for f in fields(ModelState)))

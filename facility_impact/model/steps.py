@@ -1,50 +1,47 @@
 """The steps of a simulated day, as small pure functions over numpy arrays.
 
-The day loop (:mod:`facility_impact.model.kernel`) calls them in this order:
-a strike's damage, recovery of availability, capacity, demand, local service,
-diversion to other destinations, the backlog left for tomorrow. Population and
-open days do not depend on yesterday and are computed for all days at once.
-The equations are those of ``docs/model.md``; arrays broadcast, with the
-ensemble points on the last axis.
-
-Functions that take ``out`` arrays write their results into them, as numpy's
-own functions do, so that the day loop computes straight into its outputs;
-given no ``out`` they allocate. The arithmetic is written in the order the
-kernel's numbers were fixed in: reordering it changes the last bits.
+The day loop (:mod:`facility_impact.model.block`) calls them in this order:
+today's strikes, availability of the resources, capacity, demand, local
+service, the choice of other destinations (:mod:`facility_impact.model.choice`),
+the backlog left for tomorrow and the accounting against the no-strike world.
+Population and open days do not depend on yesterday and are computed for all
+days at once. The equations are those of ``docs/model.md``; arrays broadcast,
+with the ensemble points on the last axis (``·``: the points, or 1 when a
+value is the same for all of them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from facility_impact.curves import CURVE_FAMILIES, recovery_fraction
+from facility_impact.curves import recovery_fraction
 
 Array = npt.NDArray[Any]
 
 
-def population(
+def population_share(
     days: Array,
-    baseline: Array,
     share: Array,
     start_day: Array,
-    curve: Array,
-    time_days: Array,
-    mean_days: Array,
-    sd_days: Array,
+    curve: tuple[Array, Array, Array, Array],
+    return_share: Array,
+    return_start_day: Array,
+    return_curve: tuple[Array, Array, Array, Array],
 ) -> Array:
-    """Catchment population ``P(t) = P0 · (1 - share · g(t - start))`` [person].
+    """Share of the catchment's baseline population present, ``π(t)`` [1].
 
-    ``days`` [d] shaped ``(T, 1, 1)``; ``baseline`` ``P0`` [person], ``share`` [1]
-    and the displacement curve (``start_day`` [d], family ``curve``, its times
-    [d]) shaped ``(F, ·)``. Returns ``(T, F, ·)``.
+    ``π = 1 - s · g_L(t - t_L) · (1 - ρ · g_R(t - t_R))``: a share ``s`` leaves
+    along the displacement curve ``g_L`` from ``t_L``, and a share ``ρ`` of those
+    who left come back along ``g_R`` from ``t_R``. ``days`` [d] shaped
+    ``(T, 1, 1)``; the others ``(F, ·)``; each curve is (family code, T, μ, σ).
+    Returns ``(T, F, ·)``.
     """
-    displaced = share * recovery_fraction(days - start_day, curve, time_days, mean_days, sd_days)
-    return np.asarray(baseline * (1.0 - displaced))
+    left = share * recovery_fraction(days - start_day, *curve)
+    back = return_share * recovery_fraction(days - return_start_day, *return_curve)
+    return np.asarray(1.0 - left * (1.0 - back))
 
 
 class OpenDays(NamedTuple):
@@ -82,129 +79,152 @@ def open_days(
     return OpenDays(opened, closed_for_good, opened & ~closed_for_good & ~struck_closed)
 
 
-class Struck(NamedTuple):
-    """Availability terms after the strikes of one day."""
+def open_day_clock(is_open: Array, start: Array) -> Array:
+    """Open days before each day, ``c(t)`` [d], ``(T, F, ·)``.
 
-    anchor: Array
-    """Availability just after the latest strike, ``(F, R, ·)`` [1]."""
-    recovery_start: Array
-    """Day recovery starts after that strike, ``(F, R, ·)`` [d]."""
-    hit_today: Array
-    """Which strikes happen today, ``(K, ·)``."""
-
-
-def strike(
-    day: int,
-    available: Array,
-    anchor: Array,
-    recovery_start: Array,
-    strike_day: Array,
-    strike_end: Array,
-    is_target: Array,
-    damage_on: Array,
-    dtype: np.dtype[Any],
-) -> Struck:
-    """Availability after today's strikes: each multiplies what was left yesterday.
-
-    ``available`` [1] ``(F, R, ·)`` is yesterday's availability; ``damage_on`` [1]
-    ``(K, F, R, ·)`` the share of each resource a strike destroys at each
-    facility. On a struck facility the anchor becomes ``available · Π(1 - damage)``
-    and recovery restarts at the end of the latest closure [d]; elsewhere both
-    stay as they were.
+    ``c(t) = c(t0) + Σ_{t0 ≤ u < t} open(u)`` for the days ``t0 … t0 + T - 1``
+    of ``is_open`` ``(T, F, ·)``; ``start`` ``(F, ·)`` is ``c(t0)``. A strike's
+    damage recovers along this clock: repair and restocking need access to the
+    site, so a closure pauses them.
     """
-    hit_today = strike_day == day  # (K, ·)
-    hit_target = hit_today[:, None, :] & is_target  # (K, F, ·)
-    hit_facility = hit_target.any(axis=0)[:, None, :]  # (F, 1, ·)
-    survival = np.prod(1.0 - np.where(hit_today[:, None, None, :], damage_on, 0.0), axis=0)
-    restart = np.max(
-        np.where(hit_target, strike_end[:, None, :], -np.inf), axis=0, initial=-np.inf
-    )[:, None, :]
-    return Struck(
-        np.where(hit_facility, available * np.asarray(survival, dtype=dtype), anchor),
-        np.where(hit_facility, restart, recovery_start),
-        hit_today,
-    )
+    counted = np.cumsum(is_open, axis=0, dtype=float)
+    return np.asarray(start + counted - is_open)
 
 
-def availability(
-    days: Array,
-    anchor: Array,
-    recovery_start: Array,
+class StrikeLoss(NamedTuple):
+    """What one strike took from its target, from its day on."""
+
+    resource_loss: Array
+    """``L_kr`` ``(F, R, ·)`` [1]: share of each resource's baseline destroyed."""
+    staff_loss: Array
+    """``S_kφ`` ``(Φ, ·)`` [1]: share of the baseline staff lost to each fate."""
+
+
+def strike_loss(
+    available_before: Array,
+    is_target: Array,
+    damage: Array,
+    staff_share: Array,
+    staff_resource: Array,
+) -> StrikeLoss:
+    """The losses of a strike hitting now, given what is available just before.
+
+    ``available_before`` ``a⁻`` [1] ``(F, R, ·)``; ``is_target`` ``(F, ·)``;
+    ``damage`` ``d_r`` [1] ``(R, ·)``; ``staff_share`` ``σ_φ`` [1] ``(Φ, ·)``,
+    staff of each fate over the target's staff count; ``staff_resource`` ``(R, ·)``
+    flags the resource that counts staff. People are lost first, as many as are
+    there (``S_φ = σ_φ · min(1, a⁻_staff / Σσ)``); the damage fraction then takes
+    its share of what is left: ``L_r = (a⁻_r - [r is staff] ΣS) · d_r``. Both act
+    on what is available at the time, so a strike never takes what an earlier
+    one already took.
+    """
+    target = is_target[:, None, :]  # (F, 1, ·)
+    staff_before = np.sum(np.where(target, available_before, 0.0) * staff_resource, axis=(0, 1))
+    wanted = staff_share.sum(axis=0)  # (·)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(wanted > staff_before, staff_before / wanted, 1.0)
+    staff_loss = staff_share * np.where(wanted > 0, scale, 0.0)  # (Φ, ·)
+    people = staff_resource * staff_loss.sum(axis=0)  # (R, ·)
+    resource_loss = np.where(target, (available_before - people) * damage, 0.0)
+    return StrikeLoss(np.asarray(resource_loss), np.asarray(staff_loss))
+
+
+def resource_lost(
+    losses: Array,
+    clock_since: Array,
     delay_days: Array,
     recoverable: Array,
-    restoration: Callable[[Array], Array],
-    dtype: np.dtype[Any],
+    recovery_curve: tuple[Array, Array, Array, Array],
 ) -> Array:
-    """Availability of each resource on ``days`` [d] ``(W, 1, 1, 1)``: ``(W, F, R, ·)`` [1].
+    """Share of each resource still lost to the strikes' damage, ``(F, R, ·)`` [1].
 
-    ``a(t) = anchor + recoverable · (1 - anchor) · g(t - start - delay)``: what the
-    latest strike left, plus the recoverable share of the rest as the recovery
-    curve ``restoration`` (``g`` of τ [d]) brings it back.
+    ``Σ_k L_k · (1 - ρ · g(τ_k - δ))``: each strike's damaged share ``L_k``
+    ``(K, F, R, ·)`` recovers on its own clock ``τ_k`` [d] ``(K, F, ·)`` (open days
+    since the strike), after the delay ``δ`` [d], up to the recoverable share
+    ``ρ`` [1]; the rest is lost for good and adds up strike after strike.
+    ``recovery_curve`` (code, T, μ, σ) and ``δ``, ``ρ`` are ``(F, R, ·)``.
     """
-    tau = days - recovery_start - delay_days  # (W, F, R, ·)
-    return np.asarray(
-        anchor + recoverable * (1.0 - anchor) * np.asarray(restoration(tau), dtype=dtype)
-    )
+    tau = clock_since[:, :, None, :] - delay_days
+    restored = recovery_fraction(tau, *recovery_curve)
+    return np.asarray(np.sum(losses * (1.0 - recoverable * restored), axis=0))
 
 
-def capacity(baseline: Array, open_fraction: Array, available: Array, weight: Array) -> Array:
-    """Patients each service can serve [patient d-1], ``(W, F, S, ·)``.
+def staff_lost(
+    staff_losses: Array,
+    since_strike: Array,
+    is_target: Array,
+    return_share: Array,
+    return_curve: tuple[Array, Array, Array, Array],
+    recruitment_share: Array,
+    recruitment_curve: tuple[Array, Array, Array, Array],
+) -> Array:
+    """Share of each facility's baseline staff still missing after the strikes'
+    fates, ``(F, ·)`` [1].
 
-    ``baseline`` [patient d-1] ``(F, S, ·)``; ``open_fraction`` [1] ``(W, F, 1, ·)``;
-    ``available`` [1] ``(W, F, R, ·)``; ``weight`` [1] ``(F, R, S, ·)``, how much
-    each service depends on each resource. The scarcest needed resource limits a
-    service: ``min_r (1 - w (1 - a_r)) = 1 - max_r (w (1 - a_r))``.
+    ``Σ_k Σ_φ S_kφ (1 - ρ_φ g_φ(t - t_k)) (1 - ρ_rec g_rec(t - t_k))``: staff
+    ``S_kφ`` ``(K, Φ, ·)`` lost to fate ``φ`` come back as their fate allows
+    (``ρ_φ``, ``g_φ``: ``(Φ, ·)``), and recruitment refills a share of the posts
+    still empty, both counted in calendar days ``since_strike`` [d] ``(K, ·)``:
+    neither waits for the building. ``is_target`` ``(K, F, ·)``.
     """
-    loss = 1.0 - available
-    limit = 1.0 - np.max(weight * loss[:, :, :, None, :], axis=2, initial=0.0)
-    return np.asarray(baseline * open_fraction * limit)
+    since = since_strike[:, None, :]  # (K, 1, ·)
+    returned = return_share * recovery_fraction(since, *return_curve)  # (K, Φ, ·)
+    recruited = recruitment_share * recovery_fraction(since_strike, *recruitment_curve)
+    missing = np.sum(staff_losses * (1.0 - returned), axis=1) * (1.0 - recruited)  # (K, ·)
+    return np.asarray(np.sum(np.where(is_target, missing[:, None, :], 0.0), axis=0))
 
 
-def casualties(hit_today: Array, casualty_load: Array, dtype: np.dtype[Any]) -> Array:
+def capacity(
+    baseline: Array,
+    is_open: Array,
+    available: Array,
+    weight: Array,
+    resource_capacity: Array,
+) -> Array:
+    """Patients each service can serve [patient d-1], ``(F, S, ·)``.
+
+    ``min(C0 · (1 - max_r w_r (1 - a_r)), min_r K_r · a_r)`` on open days:
+    ``baseline`` ``C0`` [patient d-1] ``(F, S, ·)``; ``is_open`` ``(F, 1, ·)``;
+    ``available`` ``a`` [1] ``(F, R, ·)``; ``weight`` ``w`` [1] ``(F, R, S, ·)``, how
+    much a service depends on a resource; ``resource_capacity`` ``K``
+    [patient d-1] ``(F, R, S, ·)``, what the whole stock of a resource supports
+    (``inf``: it does not limit the service). The scarcest needed resource limits.
+    """
+    short = 1.0 - available[:, :, None, :]
+    limit = 1.0 - np.max(weight * short, axis=1, initial=0.0)
+    with np.errstate(invalid="ignore"):
+        supported = np.where(
+            np.isinf(resource_capacity), np.inf, resource_capacity * available[:, :, None, :]
+        )
+    throughput = np.min(supported, axis=1, initial=np.inf)
+    return np.asarray(np.where(is_open, np.minimum(baseline * limit, throughput), 0.0))
+
+
+def site_availability(available: Array, share: Array, carried: Array) -> Array:
+    """Availability the relocated site works with, ``(F, R, ·)`` [1]: what the
+    facility has left of a resource it carries (its staff), else the site's own
+    stock over the facility's baseline."""
+    return np.asarray(np.where(carried > 0, available, share))
+
+
+def casualties(hit_today: Array, casualty_load: Array) -> Array:
     """Casualties today's strikes add to demand [patient d-1], ``(F, S, ·)``.
 
     ``hit_today`` ``(K, ·)``; ``casualty_load`` [patient] ``(K, F, S, ·)``: each
     strike's casualties at its target, in the service that receives them.
     """
-    today = np.where(hit_today[:, None, None, :], casualty_load, 0.0)
-    return np.asarray(np.sum(today, axis=0), dtype=dtype)
+    return np.asarray(np.sum(np.where(hit_today[:, None, None, :], casualty_load, 0.0), axis=0))
 
 
-def demand(
-    baseline: Array,
-    population_ratio: Array,
-    multiplier: Array,
-    opened_fraction: Array,
-    first_day_casualties: Array | None = None,
-    points: int = 1,
-) -> Array:
-    """New patients seeking each service [patient d-1], ``(W, F, S, ·)``.
+def hosted_demand(left_share: Array, destination: Array, baseline_demand: Array) -> Array:
+    """Demand of displaced people who settled in each catchment [patient d-1], ``(F, S, ·)``.
 
-    ``baseline`` [patient d-1] ``(F, S, ·)`` scaled by the population ratio [1]
-    ``(W, F, 1, ·)`` and the demand multiplier [1] ``(W, F, S, ·)``; plus
-    ``first_day_casualties`` [patient d-1] ``(F, S, ·)`` on the first day, if any
-    (then the result spans ``points`` ensemble points); none before the facility
-    opens (``opened_fraction`` [1] ``(W, F, 1, ·)``).
+    ``H_d = Σ_f dest_fd · (1 - π_f) · D0_f · m_f``: ``left_share`` ``1 - π``
+    ``(F, 1, ·)``; ``destination`` ``(F, F_d, ·)``; ``baseline_demand`` (times the
+    demand multiplier) ``(F, S, ·)``. People take their needs with them.
     """
-    window = baseline * population_ratio * multiplier
-    if first_day_casualties is not None:
-        window = np.broadcast_to(window, (*window.shape[:-1], points)).copy()
-        window[0] += first_day_casualties
-    return np.asarray(window * opened_fraction)
-
-
-def closed_for_good_today(
-    gone: Array, attrition: Array, deferrable: Array, dtype: np.dtype[Any]
-) -> tuple[Array, Array]:
-    """Backlog attrition [d-1] and deferrable share [1] on a day, ``(F, S, ·)``.
-
-    Nobody waits for a facility closed for good (``gone``, ``(F, 1, ·)``): its
-    waiting patients all give up and new ones seek care elsewhere or go unmet.
-    """
-    return (
-        np.where(gone, 1.0, attrition).astype(dtype),
-        np.where(gone, 0.0, deferrable).astype(dtype),
-    )
+    moved = left_share * baseline_demand  # (F, S, ·)
+    return np.asarray(np.sum(destination[:, :, None, :] * moved[:, None], axis=0))
 
 
 class LocalService(NamedTuple):
@@ -214,216 +234,84 @@ class LocalService(NamedTuple):
     """New and waiting patients served [patient d-1]."""
     abandoned: Array
     """Waiting patients who gave up [patient d-1]."""
-    backlog_kept: Array
-    """Yesterday's waiting patients who still wait [patient]."""
-    served_backlog: Array
-    """Waiting patients served [patient d-1]."""
-    waiting: Array
-    """New patients not served who wait [patient d-1]."""
+    backlog: Array
+    """Patients waiting at the end of the day [patient]."""
     seeking: Array
-    """New patients not served who seek care elsewhere [patient d-1]."""
+    """Patients who seek care elsewhere [patient d-1]."""
 
 
 def local_service(
     capacity: Array,
     demand: Array,
+    reach: Array | float,
     backlog: Array,
     attrition: Array,
     deferrable: Array,
-    *,
-    abandoned_out: Array | None = None,
-    served_out: Array | None = None,
 ) -> LocalService:
     """Serve new patients first, then the backlog after attrition.
 
     ``capacity`` and ``demand`` [patient d-1], ``backlog`` [patient] (yesterday's),
-    ``attrition`` [d-1], ``deferrable`` [1]: all ``(F, S, ·)``. Of the new
-    patients not served, the deferrable share waits and the rest seek care
-    elsewhere.
+    ``attrition`` [d-1], ``deferrable`` [1], ``reach`` [1]: all ``(F, S, ·)``. Of
+    the new patients, the share ``reach`` comes to the facility (less than 1 when
+    it works from a distant relocated site); the rest seek care elsewhere. Of
+    those who come and are not served, the deferrable share waits and the rest
+    seek care elsewhere.
     """
-    served_new = np.minimum(capacity, demand)
-    abandoned = np.multiply(attrition, backlog, out=abandoned_out)
-    backlog_kept = backlog - abandoned
-    served_backlog = np.minimum(capacity - served_new, backlog_kept)
-    served = np.add(served_new, served_backlog, out=served_out)
-    unserved_new = demand - served_new
-    waiting = deferrable * unserved_new
-    seeking = unserved_new - waiting
-    return LocalService(served, abandoned, backlog_kept, served_backlog, waiting, seeking)
-
-
-def diversion_shares(
-    willingness: Array,
-    decay_km: Array,
-    distance_km: Array,
-    attraction: Array,
-) -> Array:
-    """Share of patients seeking care elsewhere who head to each destination [1].
-
-    ``α_s · exp(-d_j / λ_s) · A_{s,j} / Σ_i A_{s,i}`` (``docs/model.md``, diversion).
-
-    Parameters
-    ----------
-    willingness : α [1], shape ``(..., F, S, 1)``.
-    decay_km : λ [km], shape ``(..., F, S, 1)``; ``inf`` means no decay.
-    distance_km : d [km], shape ``(..., F, 1, D)``; ``inf`` means out of reach.
-    attraction : A [patient d-1], shape ``(..., 1, S, D)`` or ``(..., F, S, D)``:
-        baseline capacity of the open destinations, 0 where a sender may not go
-        (itself, a closed facility).
-
-    Returns the shares, shape ``(..., F, S, D)``; they sum to at most α over ``D``.
-    """
-    total = attraction.sum(axis=-1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(total > 0, attraction / total, 0.0)
-        decay = np.where(np.isinf(distance_km), 0.0, np.exp(-distance_km / decay_km))
-    return np.asarray(willingness * decay * weight)
-
-
-def broadcast_last(*arrays: Array) -> list[Array]:
-    """Broadcast the last (ensemble) axis of each array to the longest, keeping the others."""
-    length = max(array.shape[-1] for array in arrays)
-    return [np.broadcast_to(a, (*a.shape[:-1], length)) for a in arrays]
-
-
-def destination_shares(
-    open_capacity: Array,
-    alternative_open: Array,
-    alternative_capacity: Array,
-    alternative_spare: Array,
-    willingness: Array,
-    decay_km: Array,
-    distance_km: Array,
-    elsewhere: Array,
-) -> tuple[Array, Array]:
-    """Diversion shares ``(D, F, S, ·)`` [1] and the alternatives' spare capacity
-    ``(J, S, ·)`` [patient d-1] on one day.
-
-    ``open_capacity`` [patient d-1] ``(F, S, ·)``: the modelled facilities'
-    baseline capacity where open, else 0. ``alternative_open`` ``(J, 1, ·)``;
-    ``alternative_capacity`` and ``alternative_spare`` [patient d-1] ``(J, S, ·)``;
-    ``willingness`` [1] and ``decay_km`` [km] ``(F, S, ·)``; ``distance_km`` [km]
-    ``(F, D, ·)``; ``elsewhere`` ``(F, 1, D)``: 0 where a sender is the destination.
-    Destinations ``D``: the modelled facilities, then the alternatives.
-    """
-    attraction = np.concatenate(
-        broadcast_last(open_capacity, np.where(alternative_open, alternative_capacity, 0.0)),
-        axis=0,
-    )  # (D, S, ·)
-    shares = diversion_shares(
-        np.transpose(willingness, (2, 0, 1))[..., None],
-        np.transpose(decay_km, (2, 0, 1))[..., None],
-        np.transpose(distance_km, (2, 0, 1))[:, :, None, :],
-        np.transpose(attraction, (2, 1, 0))[:, None, :, :] * elsewhere,
-    )  # (·, F, S, D)
-    spare = np.where(alternative_open, alternative_spare, 0.0)
-    return np.ascontiguousarray(np.transpose(shares, (3, 1, 2, 0))), spare
-
-
-class Diverted(NamedTuple):
-    """Where the patients seeking care elsewhere went on one day."""
-
-    arriving: Array
-    """Patients arriving at each destination, ``(D, S, ·)`` [patient d-1]."""
-    absorbed: Array
-    """Of those, the patients the destination served, ``(D, S, ·)`` [patient d-1]."""
-    served_elsewhere: Array
-    """Each sender's patients served at any destination, ``(F, S, ·)`` [patient d-1]."""
-    unmet: Array
-    """Each sender's patients served nowhere, ``(F, S, ·)`` [patient d-1]."""
-
-
-@dataclass
-class DiversionBuffers:
-    """Work arrays of :func:`diversion`, reused day after day; any may be ``None``."""
-
-    heading: Array | None = None
-    arriving: Array | None = None
-    absorbed: Array | None = None
-    served_elsewhere: Array | None = None
-    unmet: Array | None = None
-
-
-def diversion(
-    shares: Array,
-    seeking: Array,
-    capacity: Array,
-    served: Array,
-    spare: Array,
-    buffers: DiversionBuffers | None = None,
-) -> Diverted:
-    """One hop of diversion: each destination serves what arrives from all senders
-    pro rata, up to its spare capacity after its own patients.
-
-    ``shares`` [1] ``(D, F, S, ·)``; ``seeking``, ``capacity`` and ``served``
-    [patient d-1] ``(F, S, ·)``; ``spare`` [patient d-1] ``(D, S, ·)``, whose
-    first ``F`` rows (the modelled facilities) this step fills with today's
-    ``max(capacity - served, 0)`` and whose other rows hold the alternatives'.
-    """
-    work = buffers or DiversionBuffers()
-    n_facilities = capacity.shape[0]
-    heading = np.multiply(shares, seeking, out=work.heading)  # (D, F, S, ·)
-    arriving = np.sum(heading, axis=1, out=work.arriving)  # (D, S, ·)
-    np.subtract(capacity, served, out=spare[:n_facilities])
-    np.maximum(spare[:n_facilities], 0.0, out=spare[:n_facilities])
-    absorbed = np.minimum(arriving, spare, out=work.absorbed)
-    absorbed_share = np.divide(absorbed, arriving, out=np.zeros_like(absorbed), where=arriving > 0)
-    served_elsewhere = np.sum(
-        np.multiply(heading, absorbed_share[:, None], out=heading),
-        axis=0,
-        out=work.served_elsewhere,
+    coming = demand * reach
+    served_new = np.minimum(capacity, coming)
+    abandoned = attrition * backlog
+    kept = backlog - abandoned
+    served_backlog = np.minimum(capacity - served_new, kept)
+    unserved = coming - served_new
+    waiting = deferrable * unserved
+    seeking = (unserved - waiting) + (demand - coming)
+    return LocalService(
+        np.asarray(served_new + served_backlog),
+        np.asarray(abandoned),
+        np.asarray((kept - served_backlog) + waiting),
+        np.asarray(seeking),
     )
-    unmet = np.subtract(seeking, served_elsewhere, out=work.unmet)
-    return Diverted(arriving, absorbed, served_elsewhere, unmet)
 
 
-def backlog(kept: Array, served_backlog: Array, waiting: Array, out: Array | None = None) -> Array:
-    """Patients waiting at the end of the day [patient], ``(F, S, ·)``: those who
-    kept waiting and were not served, plus today's new patients who wait."""
-    waiting_tonight: Array = np.add(kept - served_backlog, waiting, out=out)
-    return waiting_tonight
+def closed_for_good_today(gone: Array, attrition: Array, deferrable: Array) -> tuple[Array, Array]:
+    """Backlog attrition [d-1] and deferrable share [1] on a day, ``(F, S, ·)``.
 
-
-class Restoration:
-    """``g(τ)`` of every facility and resource, evaluated family by family.
-
-    Same values as :func:`facility_impact.curves.recovery_fraction`. When the
-    family of each (facility, resource) is the same for every ensemble point
-    (the usual case: distributions vary the times, not the family), each
-    family's function runs on its own cells only, which is what the day loop
-    can afford to do every day.
+    Nobody waits for a facility closed for good (``gone``, ``(F, 1, ·)``): its
+    waiting patients all give up and new ones seek care elsewhere or go unmet.
     """
+    return np.where(gone, 1.0, attrition), np.where(gone, 0.0, deferrable)
 
-    def __init__(self, code: Array, time_days: Array, mean_days: Array, sd_days: Array) -> None:
-        self._arguments = (code, time_days, mean_days, sd_days)
-        self._groups: list[tuple[tuple[Array, ...], Callable[..., Array], Array, Array, Array]]
-        self._groups = []
-        self._per_cell = code.shape[-1] == 1
-        if self._per_cell:
-            for family in CURVE_FAMILIES.values():
-                cells = np.nonzero(code[..., 0] == family.code)
-                # A family without time parameters ("none") restores nothing: g stays 0.
-                if family.parameters and cells[0].size:
-                    times = (time_days[cells], mean_days[cells], sd_days[cells])
-                    self._groups.append((cells, family.evaluate, *times))
 
-    def __call__(self, tau_days: Array) -> Array:
-        """``g`` at ``tau_days`` [d], shape ``(..., F, R, n)``: ``(..., F, R, n)`` [1]."""
-        if not self._per_cell:
-            return np.asarray(recovery_fraction(tau_days, *self._arguments))
-        restored = np.zeros(tau_days.shape)
-        for (facilities, resources), evaluate, *times in self._groups:
-            cells = (..., facilities, resources, slice(None))
-            tau = tau_days[cells]
-            # Before recovery starts every family is 0; the normal CDF costs
-            # ~20 ns a value, so it runs only where recovery has started.
-            started = tau >= 0
-            if started.all():
-                restored[cells] = evaluate(tau, *times)
-            elif started.any():
-                values = np.zeros(tau.shape)
-                values[started] = evaluate(
-                    tau[started], *(np.broadcast_to(x, tau.shape)[started] for x in times)
-                )
-                restored[cells] = values
-        return restored
+class Accounting(NamedTuple):
+    """A day's care against the no-strike world, each ``(F, S, ·)`` [patient d-1]."""
+
+    forgone: Array
+    displaced: Array
+    waiting_change: Array
+
+
+def accounting(
+    present: Array,
+    lost: Array,
+    lost_counterfactual: Array,
+    received_counterfactual: Array,
+    backlog_change: Array,
+    backlog_change_counterfactual: Array,
+) -> Accounting:
+    """Forgone, displaced and waiting care on a day (``docs/model.md``, "Care lost").
+
+    ``present`` ``π`` [1] ``(F, 1, ·)``: share of the baseline population still in
+    the catchment. ``lost`` = unmet + abandoned, ``received`` = served anywhere,
+    ``backlog_change`` = ``B(t) - B(t-1)``; ``_counterfactual``: the same in the
+    no-strike world. Forgone care ``L - π L_cf`` is what the people still there
+    lost; displaced care ``(1 - π) R_cf`` is what those who left would have
+    received here; ``ΔB - π ΔB_cf`` is the change in waiting beyond the
+    no-strike world's. With ``D = π D_cf + added``, every patient lands in one
+    term: ``R_cf + added = served + served elsewhere + forgone + displaced +
+    waiting change``.
+    """
+    return Accounting(
+        np.asarray(lost - present * lost_counterfactual),
+        np.asarray((1.0 - present) * received_counterfactual),
+        np.asarray(backlog_change - present * backlog_change_counterfactual),
+    )

@@ -7,16 +7,15 @@ in :mod:`facility_impact.present.figures`).
 
 Flows between facilities. The results hold, per facility, what it sent
 (``served_elsewhere``), what arrived (``arrivals``) and what it served of the
-arrivals (``received``), but not who sent whom. The kernel sends a facility's
-patients seeking care elsewhere (``unmet + served_elsewhere``) to each
-destination in its diversion shares (``diversion_shares``: willingness, decay
-with distance, baseline capacity of the open destinations), and a destination
-serves all arrivals pro rata. :func:`pair_flows` rebuilds those shares from the
-configuration stored in the results (its ``--set`` and ``--horizon`` overrides
-included) and splits each day's ``received`` among the senders by them. For a
-single run this is the kernel's own split, exactly: the arrivals it implies are
-the results' ``arrivals`` (tested). With draws it splits the mean over draws by
-the shares of the median parameters: an apportionment, said so in the caption.
+arrivals (``received``), but not who sent whom. :func:`pair_flows` replays the
+kernel's destination choice (:func:`facility_impact.model.choice.choose`) on
+the stored days: the patients seeking care elsewhere (``unmet +
+served_elsewhere``), each destination's spare capacity (``capacity - served``,
+or an alternative's), and the travel parameters of the configuration stored in
+the results (its ``--set`` and ``--horizon`` overrides included). For a single
+run this is the kernel's own split, exactly: the arrivals it implies are the
+results' ``arrivals`` (tested). With draws it replays the mean over draws with
+the median parameters: an apportionment, said so in the caption.
 """
 
 from __future__ import annotations
@@ -32,8 +31,8 @@ import xarray as xr
 
 from facility_impact.config import BASE_SCENARIO, load_config
 from facility_impact.errors import ConfigError
+from facility_impact.model.choice import choose, distance_factor
 from facility_impact.model.parameters import build_parameters
-from facility_impact.model.steps import diversion_shares
 from facility_impact.present.style import (
     FULL_WIDTH_IN,
     OKABE_ITO,
@@ -53,7 +52,7 @@ _MAX_LINE_PT = 6.0
 _MAX_MARKER_PT2 = 500.0
 _SHOWN_FLOW_SHARE = 0.005
 """Flows below this share of the largest are not drawn (they are in the results)."""
-_FLOW_VARIABLES = ("unmet", "served_elsewhere", "received", "arrivals", "is_open")
+_FLOW_VARIABLES = ("unmet", "served_elsewhere", "received", "arrivals", "capacity", "served")
 
 
 def has_places(results: xr.Dataset) -> bool:
@@ -86,6 +85,11 @@ def _stored_config(results: xr.Dataset) -> Any:
     return load_config(tomllib.loads(text), settings=overrides)
 
 
+def results_values(data: xr.Dataset, name: str, dims: tuple[str, ...]) -> np.ndarray:
+    """``data[name]`` as a numpy array with axes ``dims``."""
+    return np.asarray(data[name].transpose(*dims).values, dtype=float)
+
+
 def pair_flows(results: xr.Dataset) -> xr.Dataset:
     """Patients of each facility served by each other modelled facility [patient d-1].
 
@@ -102,35 +106,40 @@ def pair_flows(results: xr.Dataset) -> xr.Dataset:
     facilities = data["facility"].values
     params = params.sel(facility=facilities, destination_facility=facilities)
     n = len(facilities)
+    # The kernel's choice, replayed on the stored days (time on the last axis):
+    # what each destination could take is what it had left after its own patients.
     days = np.arange(data.sizes["time"])
     opens = params["alternative_opens_day"].values
-    attraction = np.concatenate(
+    by_day = ("facility", "service", "time")
+    spare = np.concatenate(
         [
-            params["baseline_capacity"].values[:, :, None] * data["is_open"].values[:, None, :],
-            params["alternative_capacity"].values[:, :, None] * (days >= opens[:, None])[:, None],
+            np.maximum(
+                results_values(data, "capacity", by_day) - results_values(data, "served", by_day),
+                0.0,
+            ),
+            params["alternative_spare_capacity"].values[:, :, None]
+            * (days >= opens[:, None])[:, None],
         ]
-    )  # (D, S, T)
+    )  # (J, S, T)
     distance = np.concatenate(
         [params["network_distance_km"].values, params["alternative_distance_km"].values], axis=1
-    )  # (F, D)
-    elsewhere = np.ones(distance.shape)
-    elsewhere[np.arange(n), np.arange(n)] = 0.0
-    # The kernel's layout: destinations last, here with time first.
-    shares = diversion_shares(
-        params["willingness_to_travel"].values[None, :, :, None],
-        params["distance_decay_km"].values[None, :, :, None],
-        distance[None, :, None, :],
-        np.transpose(attraction, (2, 1, 0))[:, None] * elsewhere[None, :, None, :],
-    )  # (T, F, S, D)
-    seeking = (data["unmet"] + data["served_elsewhere"]).transpose("time", "facility", "service")
-    heading = shares[..., :n] * seeking.values[..., None]  # (T, F, S, F)
-    arriving = heading.sum(axis=1)  # (T, S, F)
-    received = data["received"].transpose("time", "service", "facility").values
-    served = np.divide(received, arriving, out=np.zeros_like(arriving), where=arriving > 0)
+    )  # (F, J)
+    is_self = np.zeros((distance.shape[1], n, 1, 1), dtype=bool)
+    is_self[np.arange(n), np.arange(n)] = True
+    factor = distance_factor(
+        distance.T[:, :, None, None],
+        params["distance_decay_km"].values[:, :, None],
+        params["reach_km"].values[:, :, None],
+        is_self,
+    )  # (J, F, S, 1)
+    seeking = (data["unmet"] + data["served_elsewhere"]).transpose(*by_day).values
+    chosen = choose(seeking, params["willingness_to_travel"].values[:, :, None], factor, spare)
+    flow = np.transpose(chosen.received_from[:n], (3, 1, 2, 0))  # (T, F, S, F)
+    arriving = np.transpose(chosen.arrivals[:n], (2, 1, 0))  # (T, S, F)
     dims = ("time", "facility", "service", "destination_facility")
     return xr.Dataset(
         {
-            "flow": (dims, heading * served[:, None]),
+            "flow": (dims, flow),
             "implied_arrivals": (("time", "service", "facility"), arriving),
         },
         coords={
