@@ -28,8 +28,11 @@ def set_parameter(params: xr.Dataset, name: str, values: Any) -> None:
     """``params[name]`` = ``values`` laid out on the registry's dims of ``name``."""
     dims = PARAMETERS[name].dims
     array = np.array(values, dtype=float)
-    if array.ndim != len(dims):
-        array = np.broadcast_to(array, tuple(params.sizes[d] for d in dims)).copy()
+    shape = tuple(params.sizes[d] for d in dims)
+    if array.size == 0:
+        array = array.reshape(shape)  # nested empty lists lose their trailing dims
+    elif array.ndim != len(dims):
+        array = np.broadcast_to(array, shape).copy()
     params[name] = xr.DataArray(array, dims=dims, attrs=params[name].attrs)
 
 
@@ -118,68 +121,94 @@ def set_relocation(
 
 # ------------------------------------------------------------------ random newer terms
 
-fraction = st.floats(0.0, 1.0)
-
 
 @st.composite
-def curve_tables(draw) -> dict[str, float]:
+def curve_tables(draw, subnormal: bool = True) -> dict[str, float]:
     """A random curve as :func:`curve` gives it: every family, times up to 60 days."""
     family = draw(st.sampled_from(sorted(CURVE_CODES)))
+
+    def days(low: float, high: float) -> float:
+        return draw(st.floats(low, high, allow_subnormal=subnormal))
+
     if family in ("step", "linear"):
-        return curve(family, time_days=draw(st.floats(0.0, 60.0)))
+        return curve(family, time_days=days(0.0, 60.0))
     if family == "exponential":
-        return curve(family, time_days=draw(st.floats(0.5, 60.0)))
+        return curve(family, time_days=days(0.5, 60.0))
     if family == "normal":
-        return curve(
-            family, mean_days=draw(st.floats(0.0, 60.0)), sd_days=draw(st.floats(0.0, 20.0))
-        )
+        return curve(family, mean_days=days(0.0, 60.0), sd_days=days(0.0, 20.0))
     return curve(family)
 
 
 @st.composite
-def random_new_terms(draw, params: xr.Dataset) -> xr.Dataset:
-    """A copy of ``params`` with random staff fates, returns and recruitment, resource
-    limits, reach, returns of displaced people, their destinations and relocated sites."""
-    params = params.copy(deep=True)
+def new_terms(draw, params: xr.Dataset, subnormal: bool = True) -> dict[str, Any]:
+    """Random staff fates, returns and recruitment, resource limits, reach, returns of
+    displaced people, their destinations and relocated sites for the entries of
+    ``params``, as plain data (so that hypothesis prints a failing example whole);
+    :func:`apply_new_terms` sets them. ``subnormal``: whether floats may be subnormal."""
     sizes = params.sizes
     horizon = sizes["time"]
-    shares = [
-        [draw(st.floats(0.0, 0.6)) if draw(st.booleans()) else 0.0 for _ in FATES]
-        for _ in range(sizes["strike"])
-    ]
-    returns = {
-        fate: (draw(fraction), draw(curve_tables())) for fate in FATES if draw(st.booleans())
+
+    def number(low: float, high: float) -> float:
+        return draw(st.floats(low, high, allow_subnormal=subnormal))
+
+    def curve_table() -> dict[str, float]:
+        return draw(curve_tables(subnormal))
+
+    terms: dict[str, Any] = {
+        "shares": [
+            [number(0.0, 0.6) if draw(st.booleans()) else 0.0 for _ in FATES]
+            for _ in range(sizes["strike"])
+        ],
+        "returns": {
+            fate: (number(0.0, 1.0), curve_table()) for fate in FATES if draw(st.booleans())
+        },
+        "recruitment": (number(0.0, 1.0), curve_table()) if draw(st.booleans()) else None,
     }
-    recruitment = (draw(fraction), draw(curve_tables())) if draw(st.booleans()) else None
-    set_staff_fates(params, shares, returns, recruitment)
     limits = np.full((sizes["facility"], sizes["resource"], sizes["service"]), np.inf)
     for index in np.ndindex(limits.shape):
         if draw(st.integers(0, 3)) == 0:
-            limits[index] = draw(st.floats(0.0, 60.0))
-    set_parameter(params, "resource_capacity", limits)
-    reach = [
-        [draw(st.one_of(st.just(math.inf), st.floats(0.0, 40.0))) for _ in range(sizes["service"])]
+            limits[index] = number(0.0, 60.0)
+    terms["resource_capacity"] = limits.tolist()
+    terms["reach_km"] = [
+        [math.inf if draw(st.booleans()) else number(0.0, 40.0) for _ in range(sizes["service"])]
         for _ in range(sizes["facility"])
     ]
-    set_parameter(params, "reach_km", reach)
+    resources = [str(r) for r in params["resource"].values]
     names = [str(name) for name in params["facility"].values]
+    terms["return"], terms["relocation"] = {}, {}
     for name in names:
         if draw(st.booleans()):
-            set_return(
-                params, name, draw(fraction), draw(st.integers(0, horizon)), draw(curve_tables())
-            )
+            terms["return"][name] = (number(0.0, 1.0), draw(st.integers(0, horizon)), curve_table())
         if draw(st.integers(0, 2)) == 0:
-            resources = [str(r) for r in params["resource"].values]
-            listed = {r: draw(st.floats(0.0, 1.0)) for r in resources if draw(st.booleans())}
-            set_relocation(
-                params, name, draw(st.integers(0, horizon)), draw(st.floats(0.0, 30.0)), listed
-            )
+            listed = {r: number(0.0, 1.0) for r in resources if draw(st.booleans())}
+            opens_day = draw(st.integers(0, horizon))
+            terms["relocation"][name] = (opens_day, number(0.0, 30.0), listed)
     if len(names) > 1:
         moves = np.zeros((len(names), len(names)))
         for i, j in np.ndindex(moves.shape):
             if i != j and draw(st.booleans()):
-                moves[i, j] = draw(st.floats(0.0, 1.0))
+                moves[i, j] = number(0.0, 1.0)
         rows = moves.sum(axis=1, keepdims=True)
-        moves = moves / np.maximum(rows, 1.0)  # each row sums to at most 1
-        set_parameter(params, "displacement_destination", moves)
+        terms["displacement_destination"] = (moves / np.maximum(rows, 1.0)).tolist()
+    return terms
+
+
+def apply_new_terms(params: xr.Dataset, terms: dict[str, Any]) -> xr.Dataset:
+    """A copy of ``params`` with the values of :func:`new_terms`."""
+    params = params.copy(deep=True)
+    set_staff_fates(params, terms["shares"], terms["returns"], terms["recruitment"])
+    set_parameter(params, "resource_capacity", terms["resource_capacity"])
+    set_parameter(params, "reach_km", terms["reach_km"])
+    for name, (share, start_day, table) in terms["return"].items():
+        set_return(params, name, share, start_day, table)
+    for name, (opens_day, distance_km, listed) in terms["relocation"].items():
+        set_relocation(params, name, opens_day, distance_km, listed)
+    if "displacement_destination" in terms:
+        set_parameter(params, "displacement_destination", terms["displacement_destination"])
     return params
+
+
+@st.composite
+def random_new_terms(draw, params: xr.Dataset) -> xr.Dataset:
+    """A copy of ``params`` with random values of :func:`new_terms`."""
+    return apply_new_terms(params, draw(new_terms(params)))

@@ -38,8 +38,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from implementations import loop_model
 from parameter_edits import (
+    apply_new_terms,
     curve,
-    random_new_terms,
+    new_terms,
     set_cell,
     set_parameter,
     set_relocation,
@@ -809,6 +810,14 @@ def strikes_before_opening_and_after_closing_for_good() -> xr.Dataset:
     return params
 
 
+def test_a_vanishing_share_of_staff_taken():
+    """A strike takes a share of staff of 1e-310 (a subnormal number): the scale
+    min(1, a / Σ shares) is 1, and nothing may overflow on the way to it."""
+    params = parameters_of(repeated_strikes_with_partial_damage())
+    set_staff_fates(params, [[1e-310, 0, 0, 0], [0.0] * 4, [0, 0, 0, 5e-324], [0.0] * 4])
+    assert_implementations_agree(params)
+
+
 def test_strikes_before_opening_and_after_closing_for_good():
     assert_implementations_agree(strikes_before_opening_and_after_closing_for_good())
 
@@ -1048,8 +1057,9 @@ def network_configs(draw) -> dict:
 @given(network_configs(), st.data())
 def test_random_networks(config, data):
     """Random networks, with random values of every newer term set on the Dataset."""
-    params = data.draw(random_new_terms(parameters_of(config)), label="params")
-    assert_implementations_agree(params)
+    params = parameters_of(config)
+    terms = data.draw(new_terms(params), label="new terms")
+    assert_implementations_agree(apply_new_terms(params, terms))
 
 
 # ------------------------------------------------------------------ the loop against docs/model.md
