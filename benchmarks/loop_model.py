@@ -3,11 +3,16 @@
     .venv/bin/python benchmarks/loop_model.py [--repeat N] [--config PATH]
 
 A yardstick for the vectorised kernel (``facility_impact.model.kernel.run_model``)
-and a second, independent statement of the equations of docs/model.md as
-implemented per ``docs/model.md``. It deliberately shares no code with the
-kernel: every quantity is a Python float, and the loops over days,
-facilities, services, resources, strikes and destinations (the other
-modelled facilities and the external alternatives) are written out.
+and a second, independent statement of the model's equations (docs/model.md):
+capacity from resources and from a relocated site, demand from people (with
+hosted displaced people and their return), strikes that remember (each strike's
+damage recovers on its own clock of open days; staff lost by fate come back,
+or are replaced, on calendar days), destination choice of the Huff type with a
+reach and one retry for the overflow, and the no-strike counterfactual world
+against which care is forgone or displaced. It deliberately shares no code with
+the kernel: every quantity is a Python float, and the loops over days,
+facilities, services, resources, strikes, staff fates and destinations (the
+other modelled facilities, then the external alternatives) are written out.
 ``tests/test_loop_model.py`` checks that both give the same numbers.
 
 Units throughout: patients per day for flows, patients for the backlog,
@@ -23,7 +28,7 @@ import math
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xarray as xr
 
@@ -41,7 +46,7 @@ CURVE_LINEAR = 2
 CURVE_EXPONENTIAL = 3
 CURVE_NORMAL = 4
 
-SERVICE_OUTPUTS = (
+WORLD_OUTPUTS = (
     "capacity",
     "demand",
     "served",
@@ -52,7 +57,20 @@ SERVICE_OUTPUTS = (
     "arrivals",
     "received",
 )
-"""Outputs shaped ``[time][facility][service]``, in patients per day (backlog: patients)."""
+"""Flows of one world shaped ``[time][facility][service]`` (patients per day; backlog: patients)."""
+
+ACCOUNTS = (
+    "counterfactual_demand",
+    "counterfactual_served",
+    "forgone",
+    "displaced",
+    "waiting_change",
+    "added_demand",
+)
+"""The world with the strikes against the world without, ``[time][facility][service]``."""
+
+SERVICE_OUTPUTS = (*WORLD_OUTPUTS, *ACCOUNTS)
+"""Outputs shaped ``[time][facility][service]``."""
 
 OUTPUTS = (*SERVICE_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
 """Every output of :func:`run_one`: the same names as ``run_model`` returns."""
@@ -63,12 +81,14 @@ MODEL_INPUTS = (
     "facility_closes_day",
     "network_distance_km",
     "baseline_capacity",
-    "demand_ratio",
+    "baseline_demand",
+    "resource_capacity",
     "dependency_weight",
     "deferrable_share",
     "backlog_attrition",
     "willingness_to_travel",
     "distance_decay_km",
+    "reach_km",
     "demand_multiplier",
     "displacement_share",
     "displacement_curve",
@@ -76,28 +96,51 @@ MODEL_INPUTS = (
     "displacement_mean_days",
     "displacement_sd_days",
     "displacement_start_day",
+    "displacement_destination",
+    "return_share",
+    "return_start_day",
+    "return_curve",
+    "return_time_days",
+    "return_mean_days",
+    "return_sd_days",
     "strike_day",
     "strike_closure_days",
     "strike_damage",
     "strike_casualties",
     "strike_target",
     "strike_casualty_service",
+    "strike_staff_share",
+    "staff_resource",
+    "staff_return_share",
+    "staff_return_curve",
+    "staff_return_time_days",
+    "staff_return_mean_days",
+    "staff_return_sd_days",
+    "recruitment_share",
+    "recruitment_curve",
+    "recruitment_time_days",
+    "recruitment_mean_days",
+    "recruitment_sd_days",
     "recovery_curve",
     "recovery_time_days",
     "recovery_mean_days",
     "recovery_sd_days",
     "recovery_delay_days",
     "recoverable_share",
+    "relocation_opens_day",
+    "relocation_distance_km",
+    "relocation_share",
+    "relocation_carried",
     "alternative_distance_km",
     "alternative_spare_capacity",
-    "alternative_capacity",
     "alternative_opens_day",
 )
 """The parameters :func:`run_one` reads; their dims come from the variable registry.
 
 The parameter Dataset holds more (``baseline_quantity``, ``outcome_rate``,
 ``outcome_service``, ``input_quantile``): they describe the system or the
-ensemble but take no part in the daily flows."""
+ensemble but take no part in the daily flows. ``alternative_capacity`` is not
+read either: destinations attract by the spare capacity they have today."""
 
 
 # ------------------------------------------------------------------ parameters
@@ -110,8 +153,8 @@ def draw_parameters(params: xr.Dataset, **index: int) -> dict[str, Any]:
     ``closure_days=0``, …) as :meth:`xarray.Dataset.isel` does. Each variable
     of :data:`MODEL_INPUTS` comes back with all the structural dims that
     the variable registry lists for it, in that order, so a parameter stored
-    without a dim it does not vary along is repeated over it. Units are those
-    of the Dataset.
+    without a dim it does not vary along is repeated over it; a parameter
+    without dims comes back as a float. Units are those of the Dataset.
     """
     point = params.isel(index) if index else params
     left_over = sorted(ensemble_dims(point))
@@ -135,7 +178,7 @@ def ensemble_points(params: xr.Dataset) -> list[dict[str, int]]:
     return [dict(zip(dims, position, strict=True)) for position in itertools.product(*ranges)]
 
 
-# ------------------------------------------------------------------ recovery curves
+# ------------------------------------------------------------------ curves and distances
 
 
 def restored_share(
@@ -170,7 +213,31 @@ def restored_share(
     raise ValueError(f"unknown recovery curve code {curve_code!r}")
 
 
-# ------------------------------------------------------------------ one draw
+def _curve(p: dict[str, Any], prefix: str, tau_days: float, *index: int) -> float:
+    """``g(τ)`` of the curve whose parameters are ``{prefix}_curve``, ``{prefix}_time_days``, …
+    at ``index`` (none for a scalar curve such as recruitment)."""
+
+    def value(suffix: str) -> float:
+        cell = p[f"{prefix}_{suffix}"]
+        for i in index:
+            cell = cell[i]
+        return float(cell)
+
+    return restored_share(
+        tau_days, value("curve"), value("time_days"), value("mean_days"), value("sd_days")
+    )
+
+
+def travel_decay(distance_km: float, decay_km: float) -> float:
+    """``exp(-d/λ)`` [1]; 0 for a destination at infinite distance.
+
+    ``λ = inf`` (no decay) gives 1 at any finite distance.
+    """
+    if math.isinf(distance_km):
+        return 0.0
+    if distance_km == 0.0:
+        return 1.0
+    return math.exp(-distance_km / decay_km)
 
 
 def zeros(rows: range, columns: range) -> list[list[float]]:
@@ -178,165 +245,233 @@ def zeros(rows: range, columns: range) -> list[list[float]]:
     return [[0.0 for _ in columns] for _ in rows]
 
 
-def ones(rows: range, columns: range) -> list[list[float]]:
-    """A ``[row][column]`` table of 1.0."""
-    return [[1.0 for _ in columns] for _ in rows]
-
-
-def travel_decay(distance_km: float, decay_km: float) -> float:
-    """``exp(-d/λ)`` [1]; 0 for a destination out of reach (``d = inf``).
-
-    ``λ = inf`` (no decay) gives 1 at any finite distance.
-    """
-    if math.isinf(distance_km):
-        return 0.0
-    return math.exp(-distance_km / decay_km)
+# ------------------------------------------------------------------ one draw
 
 
 def run_one(parameters: dict[str, Any]) -> dict[str, list]:
     """Simulate one draw given as plain lists (see :func:`draw_parameters`).
 
     Returns nested lists indexed by day first: ``[time][facility][service]``
-    for the flows of :data:`SERVICE_OUTPUTS` (patients per day; ``backlog`` in
-    patients waiting at the end of the day; ``arrivals`` and ``received`` are
-    what other facilities' patients brought to and got served at this one),
-    ``available`` ``[time][facility][resource]`` (fraction), ``population``
-    ``[time][facility]`` (persons), ``is_open`` ``[time][facility]`` (1 or 0) and
-    ``received_by_alternative`` ``[time][alternative][service]`` (patients
-    per day). Needs at least one facility and one service.
+    for :data:`SERVICE_OUTPUTS` (patients per day; ``backlog`` in patients
+    waiting at the end of the day), ``available`` ``[time][facility][resource]``
+    (fraction), ``population`` ``[time][facility]`` (persons), ``is_open``
+    ``[time][facility]`` (1 or 0) and ``received_by_alternative``
+    ``[time][alternative][service]`` (patients per day).
 
-    Each day: every facility serves its own new patients, then its own
-    backlog; the patients who seek care elsewhere head for the other open
-    modelled facilities and the open alternatives (one destination list per
-    sender: itself excluded); every destination serves what arrives from all
-    senders pro rata, up to the capacity its own patients left spare. One hop.
+    The world with the strikes is simulated, then the world without them (no
+    strike hits anybody, nobody is displaced, no site is relocated), and the
+    two are compared day by day (:func:`_accounts`).
     """
-    p = parameters
-    facilities = range(len(p["population_baseline"]))
-    services = range(len(p["baseline_capacity"][0]))
-    resources = range(len(p["recovery_curve"][0]))
-    strikes = range(len(p["strike_day"]))
-    hits = [[k for k in strikes if p["strike_target"][k][f] > 0] for f in facilities]
-    # State carried from one day to the next, per facility.
-    state = {
-        "anchor": ones(facilities, resources),  # availability just after the latest strike
-        # Day recovery starts (t_k + c_k of the latest strike); never, before any strike.
-        "recovery_start": [math.inf for _ in facilities],
-        "available": ones(facilities, resources),  # yesterday's
-        "backlog": zeros(facilities, services),  # patients waiting at the end of the day
-    }
-    out: dict[str, list] = {name: [] for name in OUTPUTS}
-    for t in range(len(p["demand_multiplier"][0][0])):
-        today = [_facility_day(p, f, t, hits[f], state) for f in facilities]
-        capacity = [day["capacity"] for day in today]
-        demand = [day["demand"] for day in today]
-        local = _serve_locally(p, t, capacity, demand, state["backlog"])
-        diverted = _divert(p, t, [day["is_open"] for day in today], local)
-        for name in ("capacity", "demand", "available", "population", "is_open"):
-            out[name].append([day[name] for day in today])
-        for name in ("served", "abandoned"):
-            out[name].append(local[name])
-        out["backlog"].append([list(row) for row in state["backlog"]])
-        for name in ("served_elsewhere", "unmet", "arrivals", "received"):
-            out[name].append(diverted[name])
-        out["received_by_alternative"].append(diverted["received_by_alternative"])
-        state["available"] = [day["available"] for day in today]
+    actual = _world(parameters)
+    counterfactual = _world(_without_strikes(parameters))
+    out = {name: actual[name] for name in OUTPUTS if name in actual}
+    out.update(_accounts(actual, counterfactual))
     return out
 
 
-def _facility_day(
-    p: dict[str, Any], f: int, t: int, hits: list[int], state: dict[str, Any]
-) -> dict[str, Any]:
-    """Facility ``f`` on day ``t``: availability after the day's strikes,
-    open or not, population, and each service's capacity and demand."""
-    resources = range(len(p["recovery_curve"][0]))
-    services = range(len(p["baseline_capacity"][0]))
-    strike_day, closure_days = p["strike_day"], p["strike_closure_days"]
-    anchor = state["anchor"]
-    # Availability: the strikes of the day multiply what was left yesterday;
-    # the recovery clock restarts after the latest closure. A strike before
-    # the facility opens damages it all the same.
-    strikes_today = [k for k in hits if strike_day[k] == t]
-    if strikes_today:
-        for r in resources:
-            surviving = 1.0
-            for k in strikes_today:
-                surviving *= 1.0 - p["strike_damage"][k][r]
-            anchor[f][r] = state["available"][f][r] * surviving
-        state["recovery_start"][f] = max(strike_day[k] + closure_days[k] for k in strikes_today)
-    availability = []
-    for r in resources:
-        restored = restored_share(
-            t - state["recovery_start"][f] - p["recovery_delay_days"][f][r],
-            p["recovery_curve"][f][r],
-            p["recovery_time_days"][f][r],
-            p["recovery_mean_days"][f][r],
-            p["recovery_sd_days"][f][r],
-        )
-        lost = 1.0 - anchor[f][r]
-        availability.append(anchor[f][r] + p["recoverable_share"][f][r] * lost * restored)
+def _without_strikes(p: dict[str, Any]) -> dict[str, Any]:
+    """The same draw in the world without the strikes: no target, no displacement,
+    no relocated site; every other parameter unchanged."""
+    facilities = range(len(p["population_baseline"]))
+    counterfactual = dict(p)
+    counterfactual["strike_target"] = [[0.0 for _ in facilities] for _ in p["strike_target"]]
+    counterfactual["displacement_share"] = [0.0 for _ in facilities]
+    counterfactual["relocation_opens_day"] = [math.inf for _ in facilities]
+    return counterfactual
 
-    # Open once it exists, until it closes for good, and outside the closure
-    # window of every strike on it.
-    exists = t >= p["facility_opens_day"][f]
-    gone = t >= p["facility_closes_day"][f]
-    struck_closed = any(strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits)
-    is_open = 1.0 if exists and not gone and not struck_closed else 0.0
 
-    displaced = p["displacement_share"][f] * restored_share(
-        t - p["displacement_start_day"][f],
-        p["displacement_curve"][f],
-        p["displacement_time_days"][f],
-        p["displacement_mean_days"][f],
-        p["displacement_sd_days"][f],
-    )
-    population = p["population_baseline"][f] * (1.0 - displaced)
-    population_ratio = population / p["population_baseline"][f]
+class _Struck(NamedTuple):
+    """One strike as its target remembers it."""
 
-    capacity, demand = [], []
-    for s in services:
-        baseline = p["baseline_capacity"][f][s]
-        # The scarcest resource the service depends on sets its capacity.
-        limit = 1.0
-        for r in resources:
-            limit = min(limit, 1.0 - p["dependency_weight"][f][s][r] * (1.0 - availability[r]))
-        capacity.append(baseline * is_open * limit)
-        # Before it opens a facility has no patients of its own, not even a
-        # strike's casualties; after it closes for good its population still
-        # needs care.
-        need = 0.0
-        if exists:
-            need = (
-                baseline
-                * p["demand_ratio"][f][s]
-                * population_ratio
-                * p["demand_multiplier"][f][s][t]
+    day: float
+    """The strike's day t_k [d]."""
+    clock: int
+    """The target's open days before the strike day, c_f(t_k) [d]."""
+    damaged: list[float]
+    """L_kr: the share of each resource the damage took [1]."""
+    staff_lost: list[float]
+    """S_kφ: the share of the staff lost, by fate [1]."""
+
+
+def _world(p: dict[str, Any]) -> dict[str, list]:
+    """One world, day by day: every output of :data:`WORLD_OUTPUTS` plus
+    ``available``, ``population``, ``is_open``, ``received_by_alternative``,
+    the population share ``share`` ``[time][facility]`` and ``added_demand``."""
+    facilities = range(len(p["population_baseline"]))
+    strikes = range(len(p["strike_day"]))
+    hits = [[k for k in strikes if p["strike_target"][k][f] > 0] for f in facilities]
+    clocks = [0 for _ in facilities]  # open days before today
+    struck: list[list[_Struck]] = [[] for _ in facilities]
+    backlog = zeros(facilities, range(len(p["baseline_capacity"][0])))
+    kept = (*WORLD_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
+    out: dict[str, list] = {name: [] for name in (*kept, "share", "added_demand")}
+    for t in range(len(p["demand_multiplier"][0][0])):
+        share = [_population_share(p, f, t) for f in facilities]
+        today = [_facility_day(p, f, t, hits[f], clocks[f], struck[f], share) for f in facilities]
+        local = _serve_locally(p, t, today, backlog)
+        diverted = _divert(p, t, local)
+        for name in ("capacity", "demand", "available", "population", "is_open", "added_demand"):
+            out[name].append([day[name] for day in today])
+        out["share"].append(share)
+        out["served"].append(local["served"])
+        out["abandoned"].append(local["abandoned"])
+        out["backlog"].append([list(row) for row in backlog])
+        for name in ("served_elsewhere", "unmet", "arrivals", "received"):
+            out[name].append(diverted[name])
+        out["received_by_alternative"].append(diverted["received_by_alternative"])
+        for f in facilities:
+            clocks[f] += int(today[f]["is_open"])
+    return out
+
+
+def _population_share(p: dict[str, Any], f: int, t: int) -> float:
+    """π_f(t) = 1 - s g_L(t - t_L) (1 - ρ_ret g_R(t - t_R)) [1]."""
+    left = _curve(p, "displacement", t - p["displacement_start_day"][f], f)
+    back = _curve(p, "return", t - p["return_start_day"][f], f)
+    return 1.0 - p["displacement_share"][f] * left * (1.0 - p["return_share"][f] * back)
+
+
+# ------------------------------------------------------------------ strikes and availability
+
+
+def _availability(
+    p: dict[str, Any], f: int, t: int, clock: int, struck: list[_Struck]
+) -> list[float]:
+    """a_r(t) of facility ``f``, its open-day clock at ``clock``, after the strikes ``struck``.
+
+    Each strike's damage recovers on its own clock of open days; staff lost by
+    fate return, or are replaced by recruits, on calendar days from the strike.
+    """
+    available = []
+    for r in range(len(p["recovery_curve"][f])):
+        level = 1.0
+        for strike in struck:
+            restored = _curve(
+                p, "recovery", clock - strike.clock - p["recovery_delay_days"][f][r], f, r
             )
-            for k in strikes_today:
-                if p["strike_casualty_service"][k][s] > 0:
-                    need += p["strike_casualties"][k]
-        demand.append(need)
+            level -= strike.damaged[r] * (1.0 - p["recoverable_share"][f][r] * restored)
+            if p["staff_resource"][r] > 0:
+                since = t - strike.day
+                recruited = p["recruitment_share"] * _curve(p, "recruitment", since)
+                for fate, lost in enumerate(strike.staff_lost):
+                    back = p["staff_return_share"][fate] * _curve(p, "staff_return", since, fate)
+                    level -= lost * (1.0 - back) * (1.0 - recruited)
+        available.append(level)
+    return available
+
+
+def _strike(p: dict[str, Any], f: int, t: int, k: int, clock: int, struck: list[_Struck]) -> None:
+    """Strike ``k`` hits facility ``f`` on day ``t``: staff fates first, then the
+    damage fraction of what is left of each resource; appended to ``struck``."""
+    before = _availability(p, f, t, clock, struck)
+    shares = p["strike_staff_share"][k]
+    staff_rows = [r for r in range(len(before)) if p["staff_resource"][r] > 0]
+    staff_before = before[staff_rows[0]] if staff_rows else 0.0
+    asked = sum(shares)
+    # No more staff can be lost than there are: every fate scaled down alike.
+    scale = min(1.0, staff_before / asked) if asked > 0 else 0.0
+    staff_lost = [share * scale for share in shares]
+    damaged = []
+    for r, level in enumerate(before):
+        left = level - (sum(staff_lost) if p["staff_resource"][r] > 0 else 0.0)
+        damaged.append(left * p["strike_damage"][k][r])
+    struck.append(_Struck(day=float(t), clock=clock, damaged=damaged, staff_lost=staff_lost))
+
+
+# ------------------------------------------------------------------ one facility's day
+
+
+def _facility_day(
+    p: dict[str, Any],
+    f: int,
+    t: int,
+    hits: list[int],
+    clock: int,
+    struck: list[_Struck],
+    share: list[float],
+) -> dict[str, Any]:
+    """Facility ``f`` on day ``t``: the day's strikes, availability, open or not,
+    population, and each service's capacity, reach and demand."""
+    strike_day, closure_days = p["strike_day"], p["strike_closure_days"]
+    opened = t >= p["facility_opens_day"][f]
+    gone = t >= p["facility_closes_day"][f]
+    shut = any(strike_day[k] <= t < strike_day[k] + closure_days[k] for k in hits)
+    is_open = opened and not gone and not shut
+    strikes_today = [k for k in hits if strike_day[k] == t]  # in strike order
+    for k in strikes_today:
+        _strike(p, f, t, k, clock, struck)
+    available = _availability(p, f, t, clock, struck)
+    on_site = opened and not gone and t >= p["relocation_opens_day"][f]
+    at_site = [
+        available[r] if p["relocation_carried"][f][r] > 0 else p["relocation_share"][f][r]
+        for r in range(len(available))
+    ]
+    capacity, reach, demand, added = [], [], [], []
+    for s in range(len(p["baseline_capacity"][f])):
+        here = _capacity(p, f, s, available) if is_open else 0.0
+        there = _capacity(p, f, s, at_site) if on_site else 0.0
+        capacity.append(max(here, there))
+        # The relocated site serves when it can do more: then its distance
+        # keeps some of the catchment from reaching it.
+        decay = travel_decay(p["relocation_distance_km"][f], p["distance_decay_km"][f][s])
+        reach.append(decay if there > here else 1.0)
+        extra = sum(
+            p["strike_casualties"][k] * p["strike_casualty_service"][k][s] for k in strikes_today
+        )
+        extra += _hosted(p, f, s, t, share)
+        own = p["baseline_demand"][f][s] * share[f] * p["demand_multiplier"][f][s][t]
+        demand.append(own + extra if opened else 0.0)
+        added.append(extra if opened else 0.0)
     return {
-        "available": availability,
-        "is_open": is_open,
-        "population": population,
+        "available": available,
+        "is_open": 1.0 if is_open else 0.0,
+        "population": p["population_baseline"][f] * share[f],
         "capacity": capacity,
+        "reach": reach,
         "demand": demand,
+        "added_demand": added,
     }
 
 
+def _capacity(p: dict[str, Any], f: int, s: int, available: list[float]) -> float:
+    """min(C0 (1 - max_r w_sr (1 - a_r)), min_r K_rs a_r) [patient d-1]; K = inf sets no limit."""
+    worst = 0.0
+    for r, level in enumerate(available):
+        worst = max(worst, p["dependency_weight"][f][s][r] * (1.0 - level))
+    capacity = p["baseline_capacity"][f][s] * (1.0 - worst)
+    for r, level in enumerate(available):
+        limit = p["resource_capacity"][f][r][s]
+        if not math.isinf(limit):
+            capacity = min(capacity, limit * level)
+    return capacity
+
+
+def _hosted(p: dict[str, Any], d: int, s: int, t: int, share: list[float]) -> float:
+    """H_ds: the demand of displaced people who settled in facility ``d``'s catchment."""
+    hosted = 0.0
+    for f in range(len(share)):
+        moved = p["displacement_destination"][f][d]
+        if moved > 0:
+            need = p["baseline_demand"][f][s] * p["demand_multiplier"][f][s][t]
+            hosted += moved * (1.0 - share[f]) * need
+    return hosted
+
+
+# ------------------------------------------------------------------ local service
+
+
 def _serve_locally(
-    p: dict[str, Any], t: int, capacity: list, demand: list, backlog: list
+    p: dict[str, Any], t: int, today: list[dict[str, Any]], backlog: list[list[float]]
 ) -> dict[str, list]:
-    """Local service: new patients first, then yesterday's ``backlog`` after
-    attrition (updated in place to tonight's). Returns served, abandoned, the
-    patients seeking care elsewhere and the capacity left spare."""
-    facilities = range(len(capacity))
-    services = range(len(capacity[0]))
+    """Local service: new patients who reach the facility first, then yesterday's
+    ``backlog`` after attrition (updated in place to tonight's). Returns served,
+    abandoned, the patients seeking care elsewhere and the capacity left spare."""
+    facilities = range(len(today))
+    services = range(len(backlog[0]) if backlog else 0)
     served = zeros(facilities, services)
     abandoned = zeros(facilities, services)
     seeking = zeros(facilities, services)
-    spare = zeros(facilities, services)  # capacity left after the facility's own patients
+    spare = zeros(facilities, services)
     for f in facilities:
         # Nobody waits for a facility closed for good: on its closing day the
         # queue gives up, and from then on nobody joins one.
@@ -344,24 +479,27 @@ def _serve_locally(
         for s in services:
             attrition = 1.0 if gone else p["backlog_attrition"][f][s]
             deferrable = 0.0 if gone else p["deferrable_share"][f][s]
+            capacity, need = today[f]["capacity"][s], today[f]["demand"][s]
+            reaching = need * today[f]["reach"][s]
             abandoned[f][s] = attrition * backlog[f][s]
-            still_waiting = backlog[f][s] - abandoned[f][s]
-            new_served = min(capacity[f][s], demand[f][s])
-            backlog_served = min(capacity[f][s] - new_served, still_waiting)
+            kept = backlog[f][s] - abandoned[f][s]
+            new_served = min(capacity, reaching)
+            backlog_served = min(capacity - new_served, kept)
             served[f][s] = new_served + backlog_served
-            spare[f][s] = max(0.0, capacity[f][s] - served[f][s])
-            not_served = demand[f][s] - new_served
-            # Deferrable care waits at home (never diverts); the rest looks
-            # for another facility today.
-            waits = deferrable * not_served
-            seeking[f][s] = not_served - waits
-            backlog[f][s] = still_waiting - backlog_served + waits
+            spare[f][s] = max(0.0, capacity - served[f][s])
+            unserved = reaching - new_served
+            waits = deferrable * unserved
+            seeking[f][s] = unserved - waits + need * (1.0 - today[f]["reach"][s])
+            backlog[f][s] = kept - backlog_served + waits
     return {"served": served, "abandoned": abandoned, "seeking": seeking, "spare": spare}
 
 
-def _divert(p: dict[str, Any], t: int, open_today: list, local: dict[str, list]) -> dict[str, list]:
-    """Diversion, one hop, service by service (see :func:`_divert_service`)."""
-    facilities = range(len(open_today))
+# ------------------------------------------------------------------ destination choice
+
+
+def _divert(p: dict[str, Any], t: int, local: dict[str, list]) -> dict[str, list]:
+    """Destination choice, service by service (see :func:`_divert_service`)."""
+    facilities = range(len(local["seeking"]))
     services = range(len(p["baseline_capacity"][0]))
     alternatives = range(len(p["alternative_opens_day"]))
     out = {
@@ -370,80 +508,131 @@ def _divert(p: dict[str, Any], t: int, open_today: list, local: dict[str, list])
     }
     out["received_by_alternative"] = zeros(alternatives, services)
     for s in services:
-        _divert_service(p, t, s, open_today, local, out)
+        _divert_service(p, t, s, local, out)
     return out
 
 
 def _divert_service(
-    p: dict[str, Any],
-    t: int,
-    s: int,
-    open_today: list,
-    local: dict[str, list],
-    out: dict[str, list],
+    p: dict[str, Any], t: int, s: int, local: dict[str, list], out: dict[str, list]
 ) -> None:
-    """Diversion of service ``s``, written into ``out``.
+    """Destination choice of service ``s``, written into ``out``.
 
-    A destination attracts in proportion to its baseline capacity while it is
-    open (a modelled facility: opened, not closed by a strike, not closed for
-    good; an alternative: from its opening day); distance decays the flow. A
-    sender is not its own destination. Each destination serves the arrivals
-    from all senders pro rata, up to its spare capacity; every sender gets the
-    same fraction.
+    Destinations: the modelled facilities (their capacity left after their own
+    patients), then the alternatives (their spare capacity from their opening
+    day). Sender ``f`` sees destination ``j`` with weight ``e_fj = exp(-d/λ)``
+    if ``j`` is not ``f`` and within reach, else 0. A share ``α max_j e_fj``
+    (over destinations with room) of its seekers travel, split in proportion
+    to ``spare_j e_fj``; each destination takes what arrives pro rata up to
+    its room. What it turns away tries once more, split by the room left.
     """
-    facilities = range(len(open_today))
+    senders = range(len(local["seeking"]))
     alternatives = range(len(p["alternative_opens_day"]))
-    seeking, spare, baseline = local["seeking"], local["spare"], p["baseline_capacity"]
-    is_open_alternative = [t >= p["alternative_opens_day"][j] for j in alternatives]
-    facility_attraction = [baseline[g][s] if open_today[g] > 0 else 0.0 for g in facilities]
-    alternative_attraction = [
-        p["alternative_capacity"][j][s] if is_open_alternative[j] else 0.0 for j in alternatives
+    n_facilities = len(senders)
+    room = [local["spare"][g][s] for g in senders] + [
+        p["alternative_spare_capacity"][j][s] if t >= p["alternative_opens_day"][j] else 0.0
+        for j in alternatives
     ]
-    # heading_to_*[f][destination]: sender f's patients heading there.
-    heading_to_facility = zeros(facilities, facilities)
-    heading_to_alternative = zeros(facilities, alternatives)
-    for f in facilities:
-        total = sum(facility_attraction[g] for g in facilities if g != f)
-        total += sum(alternative_attraction)
-        if total <= 0 or seeking[f][s] == 0:
-            continue  # nowhere open to go, or nobody going
-        travelling = seeking[f][s] * p["willingness_to_travel"][f][s]
-        decay_km = p["distance_decay_km"][f][s]
-        for g in facilities:
-            if g == f or facility_attraction[g] <= 0:
-                continue
-            decay = travel_decay(p["network_distance_km"][f][g], decay_km)
-            heading_to_facility[f][g] = travelling * decay * (facility_attraction[g] / total)
-        for j in alternatives:
-            if alternative_attraction[j] <= 0:
-                continue
-            decay = travel_decay(p["alternative_distance_km"][f][j], decay_km)
-            heading_to_alternative[f][j] = travelling * decay * (alternative_attraction[j] / total)
-
-    facility_fraction = [0.0 for _ in facilities]
-    for g in facilities:
-        arriving = sum(heading_to_facility[f][g] for f in facilities)
-        absorbed = min(arriving, spare[g][s])
-        out["arrivals"][g][s] = arriving
-        out["received"][g][s] = absorbed
-        if arriving > 0:
-            facility_fraction[g] = absorbed / arriving
-    alternative_fraction = [0.0 for _ in alternatives]
-    for j in alternatives:
-        arriving = sum(heading_to_alternative[f][j] for f in facilities)
-        room = p["alternative_spare_capacity"][j][s] if is_open_alternative[j] else 0.0
-        absorbed = min(arriving, room)
-        out["received_by_alternative"][j][s] = absorbed
-        if arriving > 0:
-            alternative_fraction[j] = absorbed / arriving
-    for f in facilities:
-        elsewhere = 0.0
-        for g in facilities:
-            elsewhere += heading_to_facility[f][g] * facility_fraction[g]
-        for j in alternatives:
-            elsewhere += heading_to_alternative[f][j] * alternative_fraction[j]
+    weight = [_weights(p, f, s) for f in senders]
+    heading = []
+    for f in senders:
+        pull = [room[j] * weight[f][j] for j in range(len(room))]
+        reachable = [weight[f][j] for j in range(len(room)) if room[j] > 0]
+        travelling = local["seeking"][f][s] * p["willingness_to_travel"][f][s]
+        heading.append(_split(travelling * max(reachable, default=0.0), pull))
+    first_arrivals, first_taken, first_served = _absorb(heading, room)
+    room_left = [room[j] - first_taken[j] for j in range(len(room))]
+    retry = []
+    for f in senders:
+        overflow = sum(heading[f]) - first_served[f]
+        retry.append(_split(overflow, [room_left[j] * weight[f][j] for j in range(len(room))]))
+    second_arrivals, second_taken, second_served = _absorb(retry, room_left)
+    for f in senders:
+        elsewhere = first_served[f] + second_served[f]
         out["served_elsewhere"][f][s] = elsewhere
-        out["unmet"][f][s] = seeking[f][s] - elsewhere
+        out["unmet"][f][s] = local["seeking"][f][s] - elsewhere
+    for j in range(len(room)):
+        arrivals = first_arrivals[j] + second_arrivals[j]
+        taken = first_taken[j] + second_taken[j]
+        if j < n_facilities:
+            out["arrivals"][j][s] = arrivals
+            out["received"][j][s] = taken
+        else:
+            out["received_by_alternative"][j - n_facilities][s] = taken
+
+
+def _weights(p: dict[str, Any], f: int, s: int) -> list[float]:
+    """e_fj for every destination: modelled facilities, then alternatives."""
+    decay_km, reach_km = p["distance_decay_km"][f][s], p["reach_km"][f][s]
+    distances = list(p["network_distance_km"][f]) + list(p["alternative_distance_km"][f])
+    weights = []
+    for j, distance in enumerate(distances):
+        own = j == f  # a facility is not its own destination
+        weights.append(0.0 if own or distance > reach_km else travel_decay(distance, decay_km))
+    return weights
+
+
+def _split(patients: float, pull: list[float]) -> list[float]:
+    """``patients`` shared in proportion to ``pull`` (nobody goes if nothing pulls)."""
+    total = sum(pull)
+    if patients <= 0 or total <= 0:
+        return [0.0 for _ in pull]
+    return [patients * weight / total for weight in pull]
+
+
+def _absorb(
+    heading: list[list[float]], room: list[float]
+) -> tuple[list[float], list[float], list[float]]:
+    """Each destination takes what heads for it up to its ``room``, every sender pro rata.
+
+    Returns arrivals and patients taken per destination, and patients served per sender.
+    """
+    destinations = range(len(room))
+    arrivals = [sum(row[j] for row in heading) for j in destinations]
+    taken = [min(arrivals[j], room[j]) for j in destinations]
+    fraction = [taken[j] / arrivals[j] if arrivals[j] > 0 else 0.0 for j in destinations]
+    served = [sum(row[j] * fraction[j] for j in destinations) for row in heading]
+    return arrivals, taken, served
+
+
+# ------------------------------------------------------------------ against the world without
+
+
+def _accounts(actual: dict[str, list], counterfactual: dict[str, list]) -> dict[str, list]:
+    """The world with the strikes against the world without, each day:
+
+    forgone = (unmet + abandoned) - π (unmet_cf + abandoned_cf);
+    displaced = (1 - π) (served_cf + served_elsewhere_cf);
+    waiting_change = ΔB - π ΔB_cf, with the backlog B before day 0 at 0.
+    """
+    out: dict[str, list] = {name: [] for name in ACCOUNTS}
+    days = range(len(actual["demand"]))
+    for t in days:
+        rows = {name: [] for name in ACCOUNTS}
+        for f, share in enumerate(actual["share"][t]):
+            for name in ACCOUNTS:
+                rows[name].append([])
+            for s in range(len(actual["demand"][t][f])):
+                cf = {name: counterfactual[name][t][f][s] for name in WORLD_OUTPUTS}
+                now = {name: actual[name][t][f][s] for name in WORLD_OUTPUTS}
+                before = actual["backlog"][t - 1][f][s] if t else 0.0
+                before_cf = counterfactual["backlog"][t - 1][f][s] if t else 0.0
+                served_cf = cf["served"] + cf["served_elsewhere"]
+                values = {
+                    "counterfactual_demand": cf["demand"],
+                    "counterfactual_served": served_cf,
+                    "forgone": now["unmet"]
+                    + now["abandoned"]
+                    - share * (cf["unmet"] + cf["abandoned"]),
+                    "displaced": (1.0 - share) * served_cf,
+                    "waiting_change": (now["backlog"] - before)
+                    - share * (cf["backlog"] - before_cf),
+                    "added_demand": actual["added_demand"][t][f][s],
+                }
+                for name in ACCOUNTS:
+                    rows[name][f].append(values[name])
+        for name in ACCOUNTS:
+            out[name].append(rows[name])
+    return out
 
 
 # ------------------------------------------------------------------ timing
@@ -475,7 +664,7 @@ def main() -> None:
     horizon = params.sizes["time"]
     cells = params.sizes["facility"] * params.sizes["service"] * horizon
     print(f"configuration: {args.config} ({points} draw(s) of {horizon} days), {args.repeat} runs")
-    print(f"  run_one median {per_draw * 1000:8.1f} ms per draw")
+    print(f"  run_one median {per_draw * 1000:8.1f} ms per draw (both worlds)")
     print(f"  run_one median {per_draw * 365 / horizon * 1000:8.1f} ms per draw-year")
     print(f"  loop speed     {cells / per_draw:,.0f} facility-service-days per second")
 

@@ -2,21 +2,25 @@
 
 The two implementations share no code: ``run_model`` broadcasts numpy arrays
 over every dim but time, ``run_one`` walks days, facilities, services,
-resources, strikes and destinations with Python floats. Every output of both
+resources, strikes, staff fates and destinations with Python floats, in the
+world with the strikes and in the world without them. Every output of both
 must agree to a relative 1e-9 on the two reference configurations (one
 facility; a region of six), on small configurations that each exercise one
-part of the model or of the network of docs/model.md, on ensembles with extra
-dims, and on random networks of one to three facilities. A change of behaviour
-on either side shows up as a disagreement; the hand-worked cases at the end
-tie the loop itself to docs/model.md.
+part of the model (capacity from resources with a shortage before the strike,
+staff fates with returns and recruitment, displaced people who settle in
+another catchment and come back, a relocated site that carries the backlog
+and the surviving staff, destinations out of reach, strikes that remember),
+on ensembles with extra dims, and on random networks of one to three
+facilities with random values of every newer term. Parameters that a
+configuration cannot set are set on the parameter Dataset (``parameter_edits``).
+A change of behaviour on either side shows up as a disagreement; the
+hand-worked cases at the end tie the loop itself to docs/model.md.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -32,6 +36,17 @@ from helpers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from implementations import loop_model
+from parameter_edits import (
+    apply_new_terms,
+    curve,
+    new_terms,
+    set_cell,
+    set_parameter,
+    set_relocation,
+    set_return,
+    set_staff_fates,
+)
 
 from facility_impact import load_config
 from facility_impact.curves import CURVE_CODES
@@ -44,19 +59,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = ROOT / "configs" / "maarat_al_numan.toml"
 REGION_CONFIG = ROOT / "configs" / "idlib_region.toml"
 
-
-def _load_loop_model() -> ModuleType:
-    """Import ``benchmarks/loop_model.py`` by path: ``benchmarks`` is not a package."""
-    spec = importlib.util.spec_from_file_location(
-        "loop_model", ROOT / "benchmarks" / "loop_model.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-loop_model = _load_loop_model()
 
 RELATIVE_TOLERANCE = 1e-9
 # Differences of nearly equal flows (unmet = seeking - served elsewhere) can
@@ -71,7 +73,8 @@ def _scale(outputs: dict[str, np.ndarray], name: str) -> float:
         return 1.0
     if name == "population":
         return float(np.max(np.abs(outputs["population"])))
-    patients = [outputs[n] for n in ("demand", "capacity", "backlog") if outputs[n].size]
+    sizes = ("demand", "counterfactual_demand", "capacity", "backlog")
+    patients = [outputs[n] for n in sizes if outputs[n].size]
     return max((float(np.max(np.abs(a))) for a in patients), default=1.0)
 
 
@@ -132,9 +135,13 @@ def test_model_inputs_are_parameters_and_leave_out_only_non_model_variables():
     left_out = set(PARAMETERS) - set(loop_model.MODEL_INPUTS)
     # Resource counts describe the facility (standards), outcomes are applied to
     # the results afterwards, input quantiles serve sensitivity analysis: none
-    # enters the daily flows.
-    assert left_out == {"baseline_quantity", "outcome_rate", "outcome_service", "input_quantile"}
-    assert set(loop_model.MODEL_INPUTS) == set(KERNEL_INPUTS)
+    # enters the daily flows. Destinations attract by the spare capacity they
+    # have today, so an alternative's total capacity takes no part either.
+    not_flows = {"baseline_quantity", "outcome_rate", "outcome_service", "input_quantile"}
+    assert left_out == not_flows | {"alternative_capacity"}
+    assert set(loop_model.MODEL_INPUTS) <= set(KERNEL_INPUTS)
+    # The kernel may still declare alternative_capacity; it must read nothing else.
+    assert set(KERNEL_INPUTS) - set(loop_model.MODEL_INPUTS) <= {"alternative_capacity"}
 
 
 # ------------------------------------------------------------------ reference configuration
@@ -569,6 +576,252 @@ def test_per_facility_recovery():
     assert_implementations_agree(params)
 
 
+# ------------------------------------------------------------------ the newer terms, one at a time
+
+CLINIC = {"facility": "clinic"}
+
+
+def capacity_from_resources_with_a_shortage() -> xr.Dataset:
+    """Capacity set by staff and beds, demand above it before any strike.
+
+    Outpatients: 10 staff x 2 consultations a staff-day = 20 a day, demand 23 a
+    day (a shortage of 3 a day before the strike); inpatients: 20 beds x 0.2
+    admissions a bed-day = 4 a day, and 12 staff x 1.5 for them (no limit: 18),
+    demand 3.5. The beds are struck twice; the second strike takes its share of
+    what the first left.
+    """
+    config = minimal_config(
+        services={
+            "outpatient": service(
+                600.0,
+                {"staff": 1.0, "building": 1.0},
+                deferrable_share=0.3,
+                backlog_attrition_per_day=0.1,
+            ),
+            "inpatient": service(
+                120.0, {"beds": 1.0, "staff": 0.5, "building": 0.8}, deferrable_share=0.5
+            ),
+        },
+        resources={"staff": 10.0, "building": 1.0, "beds": 20.0},
+        strikes=[
+            strike(5, {"building": 0.4, "beds": 0.5, "staff": 0.2}, closure_days=3),
+            strike(30, {"beds": 0.3}),
+        ],
+        recovery={
+            "building": {"curve": "linear", "time_days": 20},
+            "beds": {"curve": "linear", "time_days": 30, "recoverable_share": 0.6},
+            "staff": {"curve": "exponential", "time_days": 10},
+        },
+        horizon_days=60,
+    )
+    params = parameters_of(config)
+    set_cell(params, "resource_capacity", 20.0, resource="staff", service="outpatient")
+    set_cell(params, "resource_capacity", 4.0, resource="beds", service="inpatient")
+    set_cell(params, "resource_capacity", 18.0, resource="staff", service="inpatient")
+    set_parameter(params, "baseline_capacity", [[20.0, 4.0]])
+    set_parameter(params, "baseline_demand", [[23.0, 3.5]])
+    return params
+
+
+def test_capacity_from_resources_with_a_shortage():
+    params = capacity_from_resources_with_a_shortage()
+    assert list(params["service"].values) == ["outpatient", "inpatient"]
+    outputs = run_model(params, dtype=np.float64)
+    np.testing.assert_allclose(outputs["capacity"][0, 0], [20.0, 4.0], rtol=1e-12)
+    assert outputs["unmet"][0, 0, 0] > 0  # the shortage before the strike ...
+    np.testing.assert_allclose(outputs["forgone"][:5], 0.0, atol=1e-12)  # ... is not forgone
+    assert_implementations_agree(params)
+
+
+def staff_fates_returns_and_recruitment() -> xr.Dataset:
+    """Four strikes of :func:`repeated_strikes_with_partial_damage` take staff by fate.
+
+    The second strike of day 2 asks for 90 % of the staff when less than half
+    is left: every fate is scaled down alike. Injured staff come back after two
+    weeks, a third of the abducted over months, half of those who fled over two
+    months; 60 % of the posts not refilled by returns are filled by recruits
+    over 45 days from each strike. The strike of day 31 takes nobody.
+    """
+    params = parameters_of(repeated_strikes_with_partial_damage())
+    set_staff_fates(
+        params,
+        [[0.1, 0.2, 0.05, 0.1], [0.3, 0.2, 0.2, 0.2], [0.05, 0.1, 0.0, 0.1], [0.0] * 4],
+        returns={
+            "injured": (0.9, curve("step", time_days=14)),
+            "abducted": (0.3, curve("normal", mean_days=40, sd_days=10)),
+            "fled": (0.5, curve("linear", time_days=60)),
+        },
+        recruitment=(0.6, curve("linear", time_days=45)),
+    )
+    return params
+
+
+def test_staff_fates_returns_and_recruitment():
+    params = staff_fates_returns_and_recruitment()
+    staff = run_model(params, dtype=np.float64)["available"][:, 0, 0]
+    assert params["resource"].values[0] == "staff"
+    assert staff[2] < 0.05  # hardly anybody left after the two strikes of day 2
+    assert staff[-1] > staff[3]  # returns and recruits
+    assert_implementations_agree(params)
+
+
+def displaced_people_settling_elsewhere_and_coming_back() -> xr.Dataset:
+    """Two facilities 12 km apart; 40 % of a's people leave from day 2, 70 % of them to
+    b's catchment, and half of them come back from day 25; 10 % of b's leave from day
+    10, half of them to a's, and none come back."""
+    travel = {"willingness_to_travel": 0.8, "distance_decay_km": 20.0}
+    config = network_config(
+        {
+            "a": facility(
+                {"outpatient": service(600.0, deferrable_share=0.3, **travel)},
+                displacement={"share": 0.4, "curve": "exponential", "time_days": 5, "start_day": 2},
+            ),
+            "b": facility(
+                {
+                    "outpatient": service(450.0, **travel),
+                    "surgery": service(60.0, {"building": 1.0}, **travel),
+                },
+                displacement={"share": 0.1, "curve": "linear", "time_days": 10, "start_day": 10},
+            ),
+        },
+        [[0, 12], [12, 0]],
+        strikes=[
+            strike(
+                1,
+                {"building": 0.7},
+                facility="a",
+                closure_days=4,
+                casualties=20,
+                casualty_service="outpatient",
+            )
+        ],
+        recovery={"building": {"curve": "linear", "time_days": 20}},
+        horizon_days=60,
+    )
+    params = parameters_of(config)
+    set_return(params, "a", 0.5, 25.0, curve("linear", time_days=20))
+    set_parameter(params, "displacement_destination", [[0.0, 0.7], [0.5, 0.0]])
+    return params
+
+
+def test_displaced_people_settling_elsewhere_and_coming_back():
+    params = displaced_people_settling_elsewhere_and_coming_back()
+    outputs = run_model(params, dtype=np.float64)
+    assert outputs["added_demand"][:, 1].sum() > 0  # b hosts a's people ...
+    assert outputs["added_demand"][20:, 0, 0].sum() > 0  # ... and a hosts b's
+    population = outputs["population"][:, 0]
+    assert population[-1] > population[25]  # a's people come back
+    assert outputs["displaced"][:, 0].sum() > 0
+    assert_implementations_agree(params)
+
+
+def relocated_site_carrying_backlog_and_staff() -> xr.Dataset:
+    """a is destroyed on day 3 and stays closed; its relocated site, 5 km from the
+    catchment, opens on day 10 with half the building and 30 % of the beds and takes
+    the staff a still has (a third killed or fled, some coming back) and its queue.
+    The site is also a destination for b's patients when b is struck on day 30."""
+    travel = {"willingness_to_travel": 0.7, "distance_decay_km": 15.0}
+    resources = {"staff": 40.0, "building": 1.0, "beds": 30.0}
+    a = facility(
+        {
+            "outpatient": service(
+                900.0,
+                demand_ratio=0.4,
+                deferrable_share=0.5,
+                backlog_attrition_per_day=0.02,
+                **travel,
+            ),
+            "surgery": service(
+                150.0, {"beds": 1.0, "staff": 1.0, "building": 1.0}, deferrable_share=0.8, **travel
+            ),
+        },
+        resources=resources,
+    )
+    b = facility(
+        {"outpatient": service(600.0, **travel), "surgery": service(90.0, **travel)},
+        resources=resources,
+    )
+    config = network_config(
+        {"a": a, "b": b},
+        [[0, 10], [10, 0]],
+        strikes=[
+            strike(3, {"building": 1.0, "beds": 0.8, "staff": 0.2}, facility="a", closure_days=200),
+            strike(30, {"building": 0.6}, facility="b", closure_days=5),
+        ],
+        recovery={"building": {"curve": "linear", "time_days": 30}},
+        horizon_days=50,
+    )
+    params = parameters_of(config)
+    set_staff_fates(
+        params,
+        [[0.1, 0.0, 0.0, 0.2], [0.0] * 4],
+        returns={"fled": (0.5, curve("linear", time_days=30))},
+        recruitment=(0.3, curve("linear", time_days=40)),
+    )
+    set_relocation(params, "a", 10.0, 5.0, {"building": 0.5, "beds": 0.3})
+    set_cell(params, "resource_capacity", 6.0, facility="a", resource="beds", service="surgery")
+    return params
+
+
+def test_relocated_site_carrying_backlog_and_staff():
+    params = relocated_site_carrying_backlog_and_staff()
+    outputs = run_model(params, dtype=np.float64)
+    a = 0
+    assert np.all(outputs["is_open"][3:, a] == 0)
+    assert np.all(outputs["capacity"][10:, a] > 0)  # the site works
+    assert np.all(outputs["capacity"][3:10, a] == 0)
+    assert outputs["backlog"][9, a].min() > 0  # a queue to take over
+    assert outputs["backlog"][29, a, 0] < outputs["backlog"][9, a, 0]  # the site works it off
+    assert outputs["received"][30:35, a, 0].sum() > 0  # b's patients at a's site
+    assert_implementations_agree(params)
+
+
+def test_destinations_out_of_reach():
+    """Reach cuts the alternative of the diverting pair for outpatients (6 and 20 km
+    away, reach 5 km) and b for a's emergencies (4 km, reach 3 km)."""
+    params = parameters_of(two_facilities_diverting_to_each_other_with_overflow())
+    set_parameter(params, "reach_km", [[5.0, 3.0, math.inf], [5.0, 15.0, math.inf]])
+    assert list(params["service"].values) == ["outpatient", "emergency", "surgery"]
+    outputs = run_model(params, dtype=np.float64)
+    assert outputs["received_by_alternative"][:, 0, 0].sum() == 0
+    assert outputs["received"][:, 1, 1].sum() == 0
+    assert outputs["received"][:, 1, 0].sum() > 0
+    assert_implementations_agree(params)
+
+
+def strikes_before_opening_and_after_closing_for_good() -> xr.Dataset:
+    """Recovery clocks stop while a facility is not open: the field hospital is struck
+    before it opens, and a strike after b closes for good finds nothing to run on."""
+    config = field_hospital_opening_late()
+    config["facility"]["b"]["closes_day"] = 20
+    config["strike"].append(strike(22, {"staff": 0.5}, facility="b", closure_days=2))
+    config["recovery"]["building"] = {
+        "curve": "normal",
+        "mean_days": 6,
+        "sd_days": 2,
+        "recoverable_share": 0.7,
+    }
+    params = parameters_of(config)
+    set_staff_fates(
+        params,
+        [[0.0, 0.3, 0.0, 0.0], [0.1, 0.0, 0.0, 0.0], [0.0, 0.0, 0.2, 0.0]],
+        returns={"injured": (1.0, curve("exponential", time_days=7))},
+    )
+    return params
+
+
+def test_a_vanishing_share_of_staff_taken():
+    """A strike takes a share of staff of 1e-310 (a subnormal number): the scale
+    min(1, a / Σ shares) is 1, and nothing may overflow on the way to it."""
+    params = parameters_of(repeated_strikes_with_partial_damage())
+    set_staff_fates(params, [[1e-310, 0, 0, 0], [0.0] * 4, [0, 0, 0, 5e-324], [0.0] * 4])
+    assert_implementations_agree(params)
+
+
+def test_strikes_before_opening_and_after_closing_for_good():
+    assert_implementations_agree(strikes_before_opening_and_after_closing_for_good())
+
+
 # ------------------------------------------------------------------ ensembles
 
 
@@ -586,6 +839,27 @@ def test_every_point_of_an_ensemble():
     params = ensemble_parameters()
     assert set(ensemble_dims(params)) == {"draw", "closure_sweep"}
     assert len(loop_model.ensemble_points(params)) == 6
+    assert_implementations_agree(params)
+
+
+def test_newer_terms_along_ensemble_dims():
+    """Staff fates drawn, recruitment and the relocated site's opening day swept,
+    resource limits and reach varying by draw (2 x 2 x 2 points)."""
+    params = staff_fates_returns_and_recruitment()
+    shares = params["strike_staff_share"]
+    params["strike_staff_share"] = xr.concat([shares, 0.5 * shares], dim="draw")
+    params["recruitment_share"] = xr.DataArray([0.0, 0.9], dims="recruitment_sweep")
+    set_relocation(params, "clinic", 4.0, 3.0, {"building": 0.6})
+    params["relocation_opens_day"] = params["relocation_opens_day"] + xr.DataArray(
+        [0.0, 20.0], dims="relocation_sweep"
+    )
+    set_parameter(params, "distance_decay_km", [[6.0]])
+    set_cell(params, "resource_capacity", 15.0, resource="staff", service="outpatient")
+    params["resource_capacity"] = params["resource_capacity"] * xr.DataArray(
+        [1.0, 2.0], dims="draw"
+    )
+    assert set(ensemble_dims(params)) == {"draw", "recruitment_sweep", "relocation_sweep"}
+    assert len(loop_model.ensemble_points(params)) == 8
     assert_implementations_agree(params)
 
 
@@ -780,9 +1054,12 @@ def network_configs(draw) -> dict:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(network_configs())
-def test_random_networks(config):
-    assert_implementations_agree(parameters_of(config))
+@given(network_configs(), st.data())
+def test_random_networks(config, data):
+    """Random networks, with random values of every newer term set on the Dataset."""
+    params = parameters_of(config)
+    terms = data.draw(new_terms(params), label="new terms")
+    assert_implementations_agree(apply_new_terms(params, terms))
 
 
 # ------------------------------------------------------------------ the loop against docs/model.md

@@ -1,0 +1,317 @@
+"""Care lost against the world without strikes, worked by hand on one clinic and one service.
+
+Every case is small enough to follow on paper; the numbers in each docstring
+are what the test asserts, on the kernel (``run_model``) and on the plain loop
+(``benchmarks/loop_model.py``) alike. The clinic's patients do not travel
+(willingness 0) unless a case says so, so whatever it does not serve or keep
+waiting is unmet. Per day, with the world without strikes marked ``cf`` and
+``π`` the share of the catchment's people still there:
+
+* forgone = (unmet + abandoned) - π (unmet_cf + abandoned_cf);
+* displaced = (1 - π) (served_cf + served_elsewhere_cf);
+* waiting_change = (B_t - B_t-1) - π (B_cf,t - B_cf,t-1);
+* counterfactual_served + added_demand
+  = served + served_elsewhere + forgone + displaced + waiting_change.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+from helpers import DAYS_PER_MONTH, minimal_config, service, strike
+from implementations import IMPLEMENTATIONS
+from parameter_edits import curve, set_cell, set_parameter, set_relocation, set_staff_fates
+
+from facility_impact import load_config
+from facility_impact.model.parameters import build_parameters
+
+EXACT = {"rtol": 1e-12, "atol": 1e-12}
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
+def model(request):
+    """Each implementation in turn: params -> outputs ``(time, facility, service)``."""
+    return IMPLEMENTATIONS[request.param]
+
+
+def clinic(
+    capacity: float,
+    demand: float,
+    horizon: int,
+    *,
+    needs: dict[str, float] | None = None,
+    deferrable: float = 0.0,
+    attrition: float = 0.0,
+    **config: Any,
+) -> xr.Dataset:
+    """The parameters of one clinic with one service of ``capacity`` and ``demand`` a day
+    (set on the Dataset, as capacity from resources and demand from people would be),
+    its patients staying at home; ``config`` goes to :func:`minimal_config`."""
+    table = service(
+        capacity * DAYS_PER_MONTH,
+        needs,
+        deferrable_share=deferrable,
+        backlog_attrition_per_day=attrition,
+    )
+    params = build_parameters(
+        load_config(minimal_config(services={"outpatient": table}, horizon_days=horizon, **config))
+    )
+    set_parameter(params, "baseline_capacity", [[capacity]])
+    set_parameter(params, "baseline_demand", [[demand]])
+    set_parameter(params, "willingness_to_travel", [[0.0]])
+    return params
+
+
+def days(outputs: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """Output ``name`` of the clinic's one service, day by day."""
+    return outputs[name][:, 0, 0]
+
+
+def assert_identity(outputs: dict[str, np.ndarray]) -> None:
+    left = outputs["counterfactual_served"] + outputs["added_demand"]
+    right = sum(
+        outputs[name]
+        for name in ("served", "served_elsewhere", "forgone", "displaced", "waiting_change")
+    )
+    np.testing.assert_allclose(left, right, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ the counterfactual
+
+
+def test_a_shortage_before_the_strike_is_not_forgone(model):
+    """Capacity 10 a day, demand 12: 2 a day go without care before any strike.
+
+    The strike of day 2 takes half the building (needed with weight 1, never
+    rebuilt): capacity 5. Days 0-1: served 10, unmet 2, forgone 2 - 1 x 2 = 0.
+    Days 2-4: served 5, unmet 7, forgone 7 - 2 = 5. Without the strike the
+    clinic serves 10 of 12 every day. Over the five days: unmet 25, forgone 15
+    (the 10 that were never met are not the strike's doing).
+    """
+    outputs = model(clinic(10.0, 12.0, 5, strikes=[strike(2, {"building": 0.5})]))
+    np.testing.assert_allclose(days(outputs, "served"), [10, 10, 5, 5, 5], **EXACT)
+    np.testing.assert_allclose(days(outputs, "unmet"), [2, 2, 7, 7, 7], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, 0, 5, 5, 5], **EXACT)
+    np.testing.assert_allclose(days(outputs, "counterfactual_served"), [10] * 5, **EXACT)
+    np.testing.assert_allclose(days(outputs, "counterfactual_demand"), [12] * 5, **EXACT)
+    np.testing.assert_allclose(days(outputs, "displaced"), 0.0, **EXACT)
+    np.testing.assert_allclose(days(outputs, "waiting_change"), 0.0, **EXACT)
+    assert days(outputs, "unmet").sum() == pytest.approx(25.0, rel=1e-12)
+    assert days(outputs, "forgone").sum() == pytest.approx(15.0, rel=1e-12)
+    assert_identity(outputs)
+
+
+def test_waiting_patients_who_give_up_are_forgone_those_still_waiting_are_not(model):
+    """Capacity 10, demand 10, all care can wait, a tenth of the queue gives up each day.
+
+    Closed on days 0-1 by a strike without damage. Day 0: 10 wait (B 10). Day 1:
+    1 gives up, 10 join (B 19). Day 2: 1.9 give up, 10 new served, nothing left
+    for the queue (B 17.1). The world without the strike has no queue, so
+    forgone = abandoned = 0, 1, 1.9 and waiting_change = ΔB = 10, 9, -1.9.
+    """
+    params = clinic(
+        10.0, 10.0, 3, deferrable=1.0, attrition=0.1, strikes=[strike(0, {}, closure_days=2)]
+    )
+    outputs = model(params)
+    np.testing.assert_allclose(days(outputs, "backlog"), [10, 19, 17.1], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, 1, 1.9], **EXACT)
+    np.testing.assert_allclose(days(outputs, "waiting_change"), [10, 9, -1.9], **EXACT)
+    np.testing.assert_allclose(days(outputs, "served"), [0, 0, 10], **EXACT)
+    assert_identity(outputs)
+
+
+def test_casualties_are_added_demand(model):
+    """Capacity 10, demand 6; the strike of day 1 brings 8 casualties and no damage.
+
+    Day 1: demand 14, served 10, unmet 4. The world without the strike has
+    demand 6 and serves it: forgone 4, added demand 8, and
+    6 + 8 = 10 + 0 + 4 + 0 + 0.
+    """
+    hit = strike(1, {}, casualties=8.0, casualty_service="outpatient")
+    outputs = model(clinic(10.0, 6.0, 3, strikes=[hit]))
+    np.testing.assert_allclose(days(outputs, "demand"), [6, 14, 6], **EXACT)
+    np.testing.assert_allclose(days(outputs, "added_demand"), [0, 8, 0], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, 4, 0], **EXACT)
+    assert_identity(outputs)
+
+
+# ------------------------------------------------------------------ displacement
+
+LEAVE_ON_DAY_1 = {"share": 0.25, "curve": "step", "time_days": 0, "start_day": 1}
+"""A quarter of the catchment gone from day 1 on."""
+
+
+def test_people_who_leave_are_displaced_not_forgone(model):
+    """Capacity 10, demand 8 (no shortage); a quarter of the people leave on day 1;
+    a strike closes the clinic on day 3 only.
+
+    π = 1, then 0.75: demand 8, then 6. The world without strikes (nobody
+    leaves) serves 8 every day, so displaced = 0.25 x 8 = 2 from day 1. Forgone
+    care is what those still there lose: 0 on open days (leaving creates none
+    and removes none), 6 on day 3. Days 0-4: served 8, 6, 6, 0, 6.
+    """
+    params = clinic(
+        10.0, 8.0, 5, displacement=LEAVE_ON_DAY_1, strikes=[strike(3, {}, closure_days=1)]
+    )
+    outputs = model(params)
+    np.testing.assert_allclose(outputs["population"][:, 0], [1e4, 7.5e3, 7.5e3, 7.5e3, 7.5e3])
+    np.testing.assert_allclose(days(outputs, "served"), [8, 6, 6, 0, 6], **EXACT)
+    np.testing.assert_allclose(days(outputs, "displaced"), [0, 2, 2, 2, 2], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, 0, 0, 6, 0], **EXACT)
+    np.testing.assert_allclose(days(outputs, "counterfactual_served"), [8] * 5, **EXACT)
+    assert_identity(outputs)
+
+
+def test_people_who_leave_a_shortage_leave_their_share_of_it(model):
+    """Capacity 10, demand 12, a quarter of the people gone from day 1, no strike damage.
+
+    Day 1 on: demand 9, all served. Without strikes 10 of 12 are served. Those
+    still there would have lacked 0.75 x 2 = 1.5 a day and now lack nothing:
+    forgone = 0 - 1.5 = -1.5; displaced = 0.25 x 10 = 2.5; and
+    10 = 9 + 0 - 1.5 + 2.5 + 0. Leaving a crowded clinic makes it less crowded
+    for those who stay: the model says so with a negative forgone.
+    """
+    outputs = model(clinic(10.0, 12.0, 3, displacement=LEAVE_ON_DAY_1))
+    np.testing.assert_allclose(days(outputs, "served"), [10, 9, 9], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, -1.5, -1.5], **EXACT)
+    np.testing.assert_allclose(days(outputs, "displaced"), [0, 2.5, 2.5], **EXACT)
+    assert_identity(outputs)
+
+
+def test_people_who_come_back(model):
+    """Half the people leave on day 1 (step), 60 % of them come back on day 3 (step).
+
+    π = 1, 0.5, 0.5, 0.8, 0.8; demand 10 π; capacity 10 all along, no shortage:
+    displaced = (1 - π) 10 = 0, 5, 5, 2, 2; forgone 0.
+    """
+    params = clinic(10.0, 10.0, 5, displacement={**LEAVE_ON_DAY_1, "share": 0.5})
+    set_parameter(params, "return_share", [0.6])
+    set_parameter(params, "return_start_day", [3.0])
+    for key, value in curve("step", time_days=0).items():
+        set_parameter(params, f"return_{key}", [value])
+    outputs = model(params)
+    np.testing.assert_allclose(days(outputs, "displaced"), [0, 5, 5, 2, 2], **EXACT)
+    np.testing.assert_allclose(days(outputs, "served"), [10, 5, 5, 8, 8], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), 0.0, **EXACT)
+    assert_identity(outputs)
+
+
+# ------------------------------------------------------------------ capacity from resources
+
+BEDS = {"staff": 10.0, "building": 1.0, "beds": 20.0}
+
+
+def ward(volume: float, horizon: int = 3, **config: Any) -> xr.Dataset:
+    """A clinic with 20 beds and 10 staff; admissions need beds (weight 1) and staff (0.5).
+
+    20 beds x 0.25 admissions a bed-day = 5 a day; 10 staff x 2 a staff-day = 20.
+    ``volume`` is the baseline capacity a day: 5 when the resources set it, more
+    when the configuration gives a volume.
+    """
+    params = clinic(
+        volume, 6.0, horizon, needs={"beds": 1.0, "staff": 0.5}, resources=BEDS, **config
+    )
+    set_cell(params, "resource_capacity", 5.0, resource="beds")
+    set_cell(params, "resource_capacity", 20.0, resource="staff")
+    return params
+
+
+def test_capacity_from_beds_times_throughput(model):
+    """Baseline capacity from the resources: min(20 x 0.25, 10 x 2) = 5, demand 6.
+
+    Before the strike: served 5, unmet 1, forgone 0. The strike of day 1 takes 40 %
+    of the beds: min(5 (1 - 0.4), 5 x 0.6, 20 x 1) = 3; forgone 3 - 1 = 2.
+    """
+    outputs = model(ward(5.0, strikes=[strike(1, {"beds": 0.4})]))
+    np.testing.assert_allclose(days(outputs, "capacity"), [5, 3, 3], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), [0, 2, 2], **EXACT)
+
+
+def test_a_volume_above_what_the_resources_allow(model):
+    """The configuration says 8 a day, the beds allow 5: capacity 5 (the resources
+    bound it). With 40 % of the beds gone: min(8 (1 - 0.4), 5 x 0.6) = 3."""
+    outputs = model(ward(8.0, strikes=[strike(1, {"beds": 0.4})]))
+    np.testing.assert_allclose(days(outputs, "capacity"), [5, 3, 3], **EXACT)
+
+
+def test_staff_limit_with_a_partial_need(model):
+    """Staff needed with weight 0.5 but also a limit of 2 a staff-day: 90 % of the staff
+    gone leaves min(5 (1 - 0.5 x 0.9), 5, 20 x 0.1) = min(2.75, 5, 2) = 2."""
+    outputs = model(ward(5.0, strikes=[strike(1, {"staff": 0.9})]))
+    np.testing.assert_allclose(days(outputs, "capacity"), [5, 2, 2], **EXACT)
+
+
+# ------------------------------------------------------------------ relocation
+
+
+def relocated_clinic() -> xr.Dataset:
+    """Capacity 10, demand 5, all care can wait, nobody gives up.
+
+    The strike of day 0 destroys the building and keeps the clinic closed past
+    the horizon (closure 100 days); 20 % of the staff are killed and 20 % flee, all of whom
+    come back on day 5. A site 0 km away opens on day 3 with 80 % of a building
+    of its own; the staff come with it.
+    """
+    params = clinic(
+        10.0,
+        5.0,
+        11,
+        deferrable=1.0,
+        strikes=[strike(0, {"building": 1.0}, closure_days=100)],
+    )
+    set_staff_fates(
+        params,
+        [[0.2, 0.0, 0.0, 0.2]],
+        returns={"fled": (1.0, curve("step", time_days=5))},
+    )
+    set_relocation(params, "clinic", 3.0, 0.0, {"building": 0.8})
+    return params
+
+
+def test_relocated_site_takes_over_the_queue_with_the_staff_left(model):
+    """Days 0-2: closed, the queue grows 5, 10, 15.
+
+    Days 3-4: the site has 80 % of a building and the 60 % of the staff left:
+    capacity 10 (1 - max(0.2, 0.4)) = 6; 5 new patients and 1 from the queue
+    (B 14, 13). Day 5 on: the staff who fled are back (80 %): capacity 8; the
+    queue goes 10, 7, 4, 1, 0, and on day 10 only the 5 new come. Nobody gives
+    up and nobody leaves: forgone 0 every day, and waiting_change is the change
+    in the queue.
+    """
+    params = relocated_clinic()
+    staff = list(params["resource"].values).index("staff")
+    outputs = model(params)
+    np.testing.assert_allclose(outputs["is_open"][:, 0], 0.0)
+    np.testing.assert_allclose(days(outputs, "capacity"), [0, 0, 0, 6, 6] + [8] * 6, **EXACT)
+    np.testing.assert_allclose(
+        days(outputs, "backlog"), [5, 10, 15, 14, 13, 10, 7, 4, 1, 0, 0], **EXACT
+    )
+    np.testing.assert_allclose(days(outputs, "served"), [0, 0, 0, 6, 6, 8, 8, 8, 8, 6, 5], **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), 0.0, **EXACT)
+    np.testing.assert_allclose(
+        days(outputs, "waiting_change"), [5, 5, 5, -1, -1, -3, -3, -3, -3, -1, 0], **EXACT
+    )
+    np.testing.assert_allclose(outputs["available"][:, 0, staff], [0.6] * 5 + [0.8] * 6, **EXACT)
+    assert_identity(outputs)
+
+
+def test_relocated_site_far_away_is_reached_by_fewer(model):
+    """The same site 4 km from the catchment with a decay of 4/ln 2 km: half of the new
+    patients reach it (2.5 a day); the other half seek care elsewhere, and with
+    nowhere to go are unmet and forgone. The queue is served all the same.
+
+    Day 3: capacity 6: 2.5 new, 3.5 from the queue of 15 (B 11.5); forgone 2.5.
+    """
+    params = relocated_clinic()
+    set_parameter(params, "relocation_distance_km", [4.0])
+    set_parameter(params, "distance_decay_km", [[4.0 / math.log(2.0)]])
+    outputs = model(params)
+    assert days(outputs, "backlog")[3] == pytest.approx(11.5, rel=1e-12)
+    assert days(outputs, "served")[3] == pytest.approx(6.0, rel=1e-12)
+    assert days(outputs, "forgone")[3] == pytest.approx(2.5, rel=1e-12)
+    assert days(outputs, "forgone")[:3] == pytest.approx([0, 0, 0], abs=1e-12)
+    assert_identity(outputs)
