@@ -133,10 +133,11 @@ def _period_bars(
 
 
 def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
-    """Each facility that lost care against humanitarian minimum standards: inpatient
-    beds and health workers per 10,000 people, consultations per person per year
-    (units per indicator), before the strike, at the worst day and at the horizon,
-    with the threshold as a dashed line.
+    """Each facility that lost care against humanitarian minimum standards (one panel
+    per indicator of ``data/standards.toml``: inpatient beds per 10,000 people,
+    consultations per person per year; units per indicator), before the strike, at
+    the worst day and at the horizon, with the threshold as a dashed line labelled
+    with its source.
 
     Raises ValueError when the summary has no standards indicators with values.
     """

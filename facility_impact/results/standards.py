@@ -167,7 +167,7 @@ def standards_indicators(
 
     * ``standard_value`` (indicator, facility, moment, …): the indicator's value;
       its units differ by indicator and are in the coordinate ``indicator_units``
-      (beds and health workers [per 10,000 person], consultations [person-1 yr-1]).
+      (beds [bed per 10000 person], consultations [person-1 yr-1]).
       NaN when nothing the indicator counts is in the results, or when the
       catchment population is 0.
     * ``standard_threshold`` (indicator): the published minimum, with its
@@ -196,16 +196,7 @@ def standards_indicators(
         dims="indicator",
         coords={"indicator": names},
     )
-    # NaN compares False either way, so a value that could not be computed never "meets".
-    meets = _where(
-        comparison == ">=",
-        values >= threshold,
-        _where(
-            comparison == ">",
-            values > threshold,
-            _where(comparison == "<=", values <= threshold, values < threshold),
-        ),
-    )
+    meets = _meets(values, threshold, comparison)
 
     def per_indicator(key: str, default: object = "") -> list[Any]:
         return [standards[name].get(key, default) for name in names]
@@ -244,6 +235,22 @@ def standards_indicators(
         "source": results.attrs.get("source", ""),
     }
     return indicators
+
+
+def _meets(values: xr.DataArray, threshold: xr.DataArray, comparison: xr.DataArray) -> xr.DataArray:
+    """``values <comparison> threshold``, each indicator with its own comparison.
+
+    NaN compares False either way, so a value that could not be computed never "meets".
+    """
+    return _where(
+        comparison == ">=",
+        values >= threshold,
+        _where(
+            comparison == ">",
+            values > threshold,
+            _where(comparison == "<=", values <= threshold, values < threshold),
+        ),
+    )
 
 
 def _indicator_values(
