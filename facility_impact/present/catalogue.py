@@ -151,7 +151,7 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "standards",
         "Humanitarian minimum standards",
-        "Beds and health workers per 10,000 people and consultations per person per year, "
+        "Inpatient beds per 10,000 people and consultations per person per year, "
         "before the strike, on the worst day and at the horizon, against their thresholds.",
         standards_figure,
         ("summary", "results"),

@@ -133,10 +133,11 @@ def _period_bars(
 
 
 def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
-    """Each facility that lost care against humanitarian minimum standards: inpatient
-    beds and health workers per 10,000 people, consultations per person per year
-    (units per indicator), before the strike, at the worst day and at the horizon,
-    with the threshold as a dashed line.
+    """Each facility that lost care against humanitarian minimum standards (one panel
+    per indicator of ``data/standards.toml``: inpatient beds per 10,000 people,
+    consultations per person per year; units per indicator), before the strike, at
+    the worst day and at the horizon, with the threshold as a dashed line labelled
+    with its source.
 
     Raises ValueError when the summary has no standards indicators with values.
     """
@@ -235,10 +236,14 @@ def _threshold_line(
     threshold = float(data["standard_threshold"].sel(indicator=indicator))
     verified = bool(data["threshold_verified"].sel(indicator=indicator))
     comparison = str(data["standard_comparison"].sel(indicator=indicator).item())
+    label = ""
+    if "standard_source_label" in data.coords:
+        label = str(data["standard_source_label"].sel(indicator=indicator).item())
+    notes = [note for note in (label, "" if verified else "unverified") if note]
     line = axis.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1)
     handles.setdefault("minimum standard (threshold)", line)
     axis.annotate(
-        f"{comparison} {threshold:g}" + ("" if verified else " (unverified)"),
+        f"{comparison} {threshold:g}" + (f" ({'; '.join(notes)})" if notes else ""),
         xy=(1.0, threshold),
         xycoords=("axes fraction", "data"),
         xytext=(0, 2),

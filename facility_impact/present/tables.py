@@ -154,13 +154,22 @@ def _standards_lines(one: xr.Dataset) -> list[str]:
     for indicator, cells in rows:
         comparison = str(one["standard_comparison"].sel(indicator=indicator).item())
         threshold = float(one["standard_threshold"].sel(indicator=indicator))
-        verified = bool(one["threshold_verified"].sel(indicator=indicator))
         name = str(one["indicator_long_name"].sel(indicator=indicator).item())
         lines.append(
             f"  {name:<34}{''.join(f'{cell:>{width}}' for cell in cells)}   "
-            f"{comparison} {threshold:g}" + ("" if verified else " (threshold unverified)")
+            f"{comparison} {threshold:g}{_standard_note(one, indicator)}"
         )
     return lines
+
+
+def _standard_note(one: xr.Dataset, indicator: object) -> str:
+    """Whose standard the threshold is, and whether it was checked: " (UNHCR …)"."""
+    label = ""
+    if "standard_source_label" in one.coords:
+        label = str(one["standard_source_label"].sel(indicator=indicator).item())
+    verified = bool(one["threshold_verified"].sel(indicator=indicator))
+    notes = [note for note in (label, "" if verified else "threshold unverified") if note]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _outcome_lines(one: xr.Dataset, periods: Sequence[float]) -> list[str]:
