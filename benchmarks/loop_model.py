@@ -66,6 +66,7 @@ ACCOUNTS = (
     "displaced",
     "waiting_change",
     "added_demand",
+    "not_sought",
 )
 """The world with the strikes against the world without, ``[time][facility][service]``."""
 
@@ -110,6 +111,11 @@ MODEL_INPUTS = (
     "strike_target",
     "strike_casualty_service",
     "strike_staff_share",
+    "response_share",
+    "response_curve",
+    "response_time_days",
+    "response_mean_days",
+    "response_sd_days",
     "staff_resource",
     "staff_return_share",
     "staff_return_curve",
@@ -275,6 +281,9 @@ def _without_strikes(p: dict[str, Any]) -> dict[str, Any]:
     facilities = range(len(p["population_baseline"]))
     counterfactual = dict(p)
     counterfactual["strike_target"] = [[0.0 for _ in facilities] for _ in p["strike_target"]]
+    counterfactual["response_share"] = [
+        [[0.0 for _ in row] for row in strike] for strike in p["response_share"]
+    ]
     counterfactual["displacement_share"] = [0.0 for _ in facilities]
     counterfactual["relocation_opens_day"] = [math.inf for _ in facilities]
     return counterfactual
@@ -304,13 +313,16 @@ def _world(p: dict[str, Any]) -> dict[str, list]:
     struck: list[list[_Struck]] = [[] for _ in facilities]
     backlog = zeros(facilities, range(len(p["baseline_capacity"][0])))
     kept = (*WORLD_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
-    out: dict[str, list] = {name: [] for name in (*kept, "share", "added_demand")}
+    out: dict[str, list] = {name: [] for name in (*kept, "share", "added_demand", "not_sought")}
     for t in range(len(p["demand_multiplier"][0][0])):
         share = [_population_share(p, f, t) for f in facilities]
         today = [_facility_day(p, f, t, hits[f], clocks[f], struck[f], share) for f in facilities]
         local = _serve_locally(p, t, today, backlog)
         diverted = _divert(p, t, local)
-        for name in ("capacity", "demand", "available", "population", "is_open", "added_demand"):
+        for name in (
+            *("capacity", "demand", "available", "population", "is_open"),
+            *("added_demand", "not_sought"),
+        ):
             out[name].append([day[name] for day in today])
         out["share"].append(share)
         out["served"].append(local["served"])
@@ -406,7 +418,7 @@ def _facility_day(
         available[r] if p["relocation_carried"][f][r] > 0 else p["relocation_share"][f][r]
         for r in range(len(available))
     ]
-    capacity, reach, demand, added = [], [], [], []
+    capacity, reach, demand, added, not_sought = [], [], [], [], []
     for s in range(len(p["baseline_capacity"][f])):
         here = _capacity(p, f, s, available) if is_open else 0.0
         there = _capacity(p, f, s, at_site) if on_site else 0.0
@@ -418,10 +430,19 @@ def _facility_day(
         extra = sum(
             p["strike_casualties"][k] * p["strike_casualty_service"][k][s] for k in strikes_today
         )
-        extra += _hosted(p, f, s, t, share)
+        hosted = _hosted(p, f, s, t, share)
         own = p["baseline_demand"][f][s] * share[f] * p["demand_multiplier"][f][s][t]
-        demand.append(own + extra if opened else 0.0)
-        added.append(extra if opened else 0.0)
+        # People who stay away after the attacks: each strike's share fades along
+        # its own curve; the strikes act as independent reasons.
+        staying = 1.0
+        for k in range(len(strike_day)):
+            if t >= strike_day[k]:
+                fading = 1.0 - _curve(p, "response", t - strike_day[k], k)
+                staying *= 1.0 - p["response_share"][k][f][s] * fading
+        away = (own + hosted) * (1.0 - staying)
+        demand.append(own + hosted - away + extra if opened else 0.0)
+        added.append(hosted + extra if opened else 0.0)
+        not_sought.append(away if opened else 0.0)
     return {
         "available": available,
         "is_open": 1.0 if is_open else 0.0,
@@ -430,6 +451,7 @@ def _facility_day(
         "reach": reach,
         "demand": demand,
         "added_demand": added,
+        "not_sought": not_sought,
     }
 
 
@@ -622,11 +644,13 @@ def _accounts(actual: dict[str, list], counterfactual: dict[str, list]) -> dict[
                     "counterfactual_served": served_cf,
                     "forgone": now["unmet"]
                     + now["abandoned"]
+                    + actual["not_sought"][t][f][s]
                     - share * (cf["unmet"] + cf["abandoned"]),
                     "displaced": (1.0 - share) * served_cf,
                     "waiting_change": (now["backlog"] - before)
                     - share * (cf["backlog"] - before_cf),
                     "added_demand": actual["added_demand"][t][f][s],
+                    "not_sought": actual["not_sought"][t][f][s],
                 }
                 for name in ACCOUNTS:
                     rows[name][f].append(values[name])

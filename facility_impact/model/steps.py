@@ -121,8 +121,12 @@ def strike_loss(
     target = is_target[:, None, :]  # (F, 1, ·)
     staff_before = np.sum(np.where(target, available_before, 0.0) * staff_resource, axis=(0, 1))
     wanted = staff_share.sum(axis=0)  # (·)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(wanted > staff_before, staff_before / wanted, 1.0)
+    # Divide only where more is asked than is there: a vanishing share asked of
+    # plenty must not overflow.
+    short = wanted > staff_before
+    scale = np.divide(
+        staff_before, wanted, out=np.ones(np.broadcast(staff_before, wanted).shape), where=short
+    )
     staff_loss = staff_share * np.where(wanted > 0, scale, 0.0)  # (Φ, ·)
     people = staff_resource * staff_loss.sum(axis=0)  # (R, ·)
     resource_loss = np.where(target, (available_before - people) * damage, 0.0)
