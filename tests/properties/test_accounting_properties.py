@@ -28,7 +28,7 @@ from model_strategies import built, models, number, parameters, run
 from parameter_edits import apply_new_terms, set_cell
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=12,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -26,7 +26,7 @@ from model_strategies import fraction, models, parameters, run
 from parameter_edits import set_cell
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=12,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
