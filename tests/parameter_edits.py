@@ -128,7 +128,7 @@ def curve_tables(draw, subnormal: bool = True) -> dict[str, float]:
     family = draw(st.sampled_from(sorted(CURVE_CODES)))
 
     def days(low: float, high: float) -> float:
-        return draw(st.floats(low, high, allow_subnormal=subnormal))
+        return draw(st.floats(low, high, allow_subnormal=None if subnormal else False))
 
     if family in ("step", "linear"):
         return curve(family, time_days=days(0.0, 60.0))
@@ -149,7 +149,7 @@ def new_terms(draw, params: xr.Dataset, subnormal: bool = True) -> dict[str, Any
     horizon = sizes["time"]
 
     def number(low: float, high: float) -> float:
-        return draw(st.floats(low, high, allow_subnormal=subnormal))
+        return draw(st.floats(low, high, allow_subnormal=None if subnormal else False))
 
     def curve_table() -> dict[str, float]:
         return draw(curve_tables(subnormal))

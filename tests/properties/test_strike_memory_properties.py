@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from model_strategies import fraction, models, parameters, run
@@ -30,6 +31,8 @@ from parameter_edits import set_cell
 from facility_impact.curves import recovery_fraction
 
 CURVE_KEYS = ("curve", "time_days", "mean_days", "sd_days")
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=40,
