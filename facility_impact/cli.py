@@ -1,15 +1,18 @@
 """The ``facility-impact`` command line: reads the arguments, calls the workflow
 (:mod:`facility_impact.commands`, which the Python API shares) and prints.
 
-Bad input of any kind prints one line to stderr and exits with status 2; a run
-that fails for another reason (a dask cluster that lost its workers) exits with
-status 1. Either way no output file is created or overwritten.
+Bad input of any kind prints one line to stderr and exits with status 2, and
+so do a run too large for the memory (refused before it starts), a full disk
+and numbers that overflow; a run that fails for another reason (a dask cluster
+that lost its workers) exits with status 1. Either way no output file is
+created or overwritten (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,10 +20,13 @@ from typing import NoReturn
 
 from facility_impact import commands
 from facility_impact.config import Config, load_config, parse_setting
+from facility_impact.config.baseline import baseline_lines, baseline_warnings
 from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
-from facility_impact.present.tables import describe_config, format_sensitivity, format_summary
+from facility_impact.present.describe import describe_config
+from facility_impact.present.tables import format_sensitivity, format_summary
 from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed, run_chunks
+from facility_impact.run.sizes import parse_bytes
 from facility_impact.version import __version__
 
 EXIT_BAD_INPUT = 2
@@ -61,16 +67,22 @@ def _load(args: argparse.Namespace) -> Config:
 
 def _note_unused_draws(args: argparse.Namespace, config: Config) -> None:
     if getattr(args, "draws", None) and config.draws == 0:
-        print(
-            "facility-impact: note: --draws has no effect: no input of the configuration "
-            "is a distribution",
-            file=sys.stderr,
-        )
+        _notes(args)("--draws has no effect: no input of the configuration is a distribution")
 
 
 def _print_table(table: str, outcome: commands.RunOutcome) -> None:
     print(table)
     print(f"\nwrote {outcome.data_path} and {outcome.table_path}")
+
+
+def _notes(args: argparse.Namespace) -> commands.Notes:
+    """Where notes go: one line each on stderr, or nowhere with -q."""
+
+    def note(text: str) -> None:
+        if not getattr(args, "quiet", False):
+            print(f"facility-impact: note: {text}", file=sys.stderr)
+
+    return note
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -85,6 +97,8 @@ def _command_run(args: argparse.Namespace) -> int:
             chunks=chunks,
             workers=args.workers,
             scheduler=args.scheduler,
+            max_memory=args.max_memory,
+            notes=_notes(args),
         )
     except RunFailed as error:
         print(f"facility-impact: error: {error}; nothing was written", file=sys.stderr)
@@ -122,11 +136,17 @@ def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
     if args.format != "zarr":
         return None
     commands.require_chunked()
+    if args.chunk_draws is None and args.chunk_days is None:
+        return None  # the default chunks, or fewer draws per chunk to fit the memory
     return run_chunks(args.chunk_draws, args.chunk_days)
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    print(describe_config(_load(args)))
+    config = _load(args)
+    print(describe_config(config))
+    print("\n".join(baseline_lines(config)))
+    for warning in baseline_warnings(config):
+        print(f"facility-impact: warning: {warning}", file=sys.stderr)
     print("configuration is valid")
     return 0
 
@@ -147,7 +167,12 @@ def _command_schema(args: argparse.Namespace) -> int:
 def _command_sensitivity(args: argparse.Namespace) -> int:
     config = _load(args)
     outcome = commands.sensitivity_to_files(
-        config, args.out, method=args.method, period_days=args.period
+        config,
+        args.out,
+        method=args.method,
+        period_days=args.period,
+        max_memory=args.max_memory,
+        notes=_notes(args),
     )
     _print_table(format_sensitivity(outcome.table), outcome)
     return 0
@@ -242,8 +267,35 @@ def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
     _add_ensemble_options(run)
+    _add_run_options(run)
     _add_scale_options(run)
     run.set_defaults(handler=_command_run)
+
+
+def _memory(text: str) -> int:
+    """An argparse type: an amount of memory (``4GB``, ``512MiB``)."""
+    try:
+        return parse_bytes(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_run_options(command: argparse.ArgumentParser) -> None:
+    """Options of every command that simulates: its memory, and notes on stderr."""
+    command.add_argument(
+        "--max-memory",
+        type=_memory,
+        metavar="SIZE",
+        help="memory the run may take, e.g. 4GB or 512MiB [what the machine has available]; "
+        "a run estimated to need more is refused before it starts (or, with --format zarr, "
+        "cut into smaller chunks)",
+    )
+    command.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print no notes on stderr (leftovers removed, chunks chosen, options unused)",
+    )
 
 
 def _add_scale_options(run: argparse.ArgumentParser) -> None:
@@ -336,6 +388,7 @@ def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:
         "--out", default="results", metavar="DIR", help="output folder [results]"
     )
     _add_ensemble_options(sensitivity)
+    _add_run_options(sensitivity)
     sensitivity.set_defaults(handler=_command_sensitivity)
 
 
@@ -396,11 +449,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"facility-impact: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except OSError as error:
-        # An output folder that cannot be written is a bad --out, not a crash.
-        where = f" {error.filename}" if error.filename else ""
-        print(f"facility-impact: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+    except MemoryError:
+        # The estimate (run/budget.py) should refuse such a run before it starts.
+        print(
+            "facility-impact: error: out of memory; nothing was written "
+            "(--max-memory, or --format zarr with a smaller --chunk-draws, makes it fit)",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
+    except OSError as error:
+        # An output folder that cannot be written (or a full disk) is an error, not a crash.
+        print(f"facility-impact: error: {_cannot_write(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _cannot_write(error: OSError) -> str:
+    """One line naming the output (the writers name the target, never a temporary)."""
+    where = f" {os.fsdecode(error.filename)}" if error.filename else ""
+    reason = " ".join(str(error.strerror or error).split())
+    return f"cannot write{where}: {reason}"
 
 
 def console_main() -> None:

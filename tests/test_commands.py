@@ -71,8 +71,11 @@ def test_run_to_files_writes_the_results_and_their_summary(tmp_path):
     forgone = outcome.table["forgone_care"].sel(facility="clinic", service="outpatient")
     assert float(forgone.sel(period=30)) == pytest.approx(FORGONE_30_DAYS, rel=1e-12)
     with outcome.table_path.open(newline="", encoding="utf-8") as stream:
-        (row,) = list(csv.DictReader(stream))
+        row, total = list(csv.DictReader(stream))
     assert row["forgone_care_30d"] == "197.1253"
+    # One service: its patient contacts of all kinds are its own patients.
+    assert total["service"] == "all services (patient contacts of all kinds)"
+    assert total["forgone_care_30d"] == "197.1253"
     xr.testing.assert_equal(read_netcdf(outcome.data_path), facility_impact.simulate(config))
 
 

@@ -60,6 +60,8 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "facility",
         "strike",
         "recovery",
+        "staff_return",
+        "recruitment",
         "alternative",
         "network",
         "outcome",
@@ -69,13 +71,24 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "facility",
         "day",
         "date",
+        "attack_type",
+        "facility_damage",
         "closure_days",
         "damage",
+        "staff_killed",
+        "staff_injured",
+        "staff_abducted",
+        "staff_fled",
         "casualties",
         "casualty_service",
+        "avoidance",
+        "avoidance_nearby_share",
+        "avoidance_radius_km",
+        "avoidance_fade",
         "label",
         "enabled",
     )
+    assert keys_of("strike[].avoidance_fade") == ("curve", "time_days", "mean_days", "sd_days")
     assert keys_of("facility.<name>.displacement") == (
         "curve",
         "time_days",
@@ -84,6 +97,23 @@ def test_each_table_allows_the_keys_the_readers_know_in_message_order():
         "delay_days",
         "share",
         "start_day",
+        "return_share",
+        "return",
+        "destination",
+        "destinations",
+    )
+    assert keys_of("facility.<name>.relocation") == (
+        "opens_day",
+        "distance_km",
+        "travel_minutes",
+        "resources",
+    )
+    assert keys_of("staff_return.<fate>") == (
+        "curve",
+        "time_days",
+        "mean_days",
+        "sd_days",
+        "return_share",
     )
     assert keys_of("scenario.<name>") == ("label", "description", "based_on", "set")
 
@@ -124,7 +154,10 @@ def test_defaults_of_a_checked_configuration_come_from_the_table():
         service.demand_ratio == 1.0 == default_of("facility.<name>.services.<service>.demand_ratio")
     )
     assert service.deferrable_share == 0.0
-    assert math.isinf(service.distance_decay_km)
+    # The cited default for outpatient care (Feikin et al. 2009), whoever could divert.
+    assert service.distance_decay_km == 2.4
+    assert math.isinf(service.reach_km)
+    assert service.utilisation_per_person_year is None
     assert config.horizon_days == 365
     assert config.base_label == "base case (as configured)"
     strike = config.strikes[0]
@@ -229,7 +262,7 @@ def test_json_schema_takes_sweeps_and_distributions_only_where_the_table_allows(
 def test_json_schema_knows_which_time_keys_each_curve_takes():
     validator = _validator()
     raw = _as_json(REFERENCE)
-    raw["recovery"]["building"] = {"curve": "normal", "mean_days": 60, "sd_days": 20}
+    raw["recovery"] = {"building": {"curve": "normal", "mean_days": 60, "sd_days": 20}}
     validator.validate(raw)
     raw["recovery"]["building"]["time_days"] = 30
     assert not validator.is_valid(raw)
@@ -288,10 +321,12 @@ def test_schema_command_checks_each_file_with_one_line(capsys):
     ("old", "new", "message"),
     [
         (
-            "closure_days = ",
-            "closure_dayz = ",
-            "strike[0].closure_dayz: unknown key; allowed here: facility, day, date, "
-            "closure_days, damage, casualties, casualty_service, label, enabled",
+            "staff_abducted = ",
+            "staff_abductd = ",
+            "strike[0].staff_abductd: unknown key; allowed here: facility, day, date, "
+            "attack_type, facility_damage, closure_days, damage, staff_killed, staff_injured, "
+            "staff_abducted, staff_fled, casualties, casualty_service, avoidance, "
+            "avoidance_nearby_share, avoidance_radius_km, avoidance_fade, label, enabled",
         ),
         (
             "resources = { beds = 30,",
@@ -306,7 +341,7 @@ def test_schema_command_checks_each_file_with_one_line(capsys):
             "must be a fraction between 0 and 1",
         ),
     ],
-    ids=["closure_dayz", "bedz", "fraction_above_one"],
+    ids=["staff_abductd", "bedz", "fraction_above_one"],
 )
 def test_schema_command_refuses_a_bad_file_with_one_line(old, new, message, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
@@ -323,7 +358,8 @@ def test_schema_command_refuses_a_bad_file_with_one_line(old, new, message, tmp_
 def test_configuration_doc_key_tables_match_the_schema():
     text = docs.DOC.read_text(encoding="utf-8")
     assert docs.render(text) == text, "run python -m facility_impact.config.docs"
-    assert text.count("<!-- BEGIN GENERATED keys ") == 12
+    assert text.count("<!-- BEGIN GENERATED keys ") == 17
+    assert text.count("<!-- BEGIN GENERATED priors ") == 3
 
 
 def test_docs_generator_rewrites_only_its_regions(tmp_path):

@@ -874,13 +874,17 @@ def test_summarize_with_chosen_quantiles():
 @IGNORE_ALL_NAN
 def test_summary_over_draws_has_no_draw_dim_and_one_row_per_service():
     """After reduction over draws nothing may keep the draw dim: the CSV has one
-    row per facility and service, the printed table one block per facility."""
+    row per facility and service (and the facility's row of patient contacts of all
+    kinds), the printed table one block per facility."""
     summary = summarize(_uncertain_closure_results(draws=6))
     kept = [name for name, v in summary.variables.items() if "draw" in v.dims]
     assert kept == [], f"still along draw: {kept}"
     header, rows = summary_table(summary)
     assert "draw" not in header
-    assert len(rows) == 1
+    assert [row[1] for row in rows] == [
+        "outpatient",
+        "all services (patient contacts of all kinds)",
+    ]
 
 
 def test_summarize_over_draws_emits_no_warning():

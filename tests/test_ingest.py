@@ -10,10 +10,11 @@ import pytest
 
 from facility_impact.cli import main
 from facility_impact.config import load_config
+from facility_impact.config.places import EARTH_RADIUS_KM, haversine_km
 from facility_impact.errors import ConfigError
 from facility_impact.ingest import import_text
 from facility_impact.ingest.facilities import facility_name
-from facility_impact.ingest.travel import EARTH_RADIUS_KM, WINDING_FACTOR, haversine_km
+from facility_impact.ingest.travel import WINDING_FACTOR
 from facility_impact.run.workflow import simulate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,15 +132,11 @@ def test_every_value_says_where_it_came_from() -> None:
     for line in text.splitlines():
         if "=" in line and not line.startswith(("#", "[", "title", 'label = "2016', "  ")):
             value_line = line.split("#")[0]
-            if value_line.strip().startswith(("curve", "mean_days", "sd_days", "time_days")):
-                continue  # recovery tables: one DEFAULT comment heads each table
-            if value_line.strip().startswith(("recoverable_share", "facilities =", "distance_km")):
+            if value_line.strip().startswith(("facilities =", "distance_km")):
                 continue
             assert "  # " in line, line
             note = line.split("  # ", 1)[1]
-            assert note.startswith(
-                ("facilities row", "attacks row", "DEFAULT", "PROVISIONAL", "--start")
-            ), line
+            assert note.startswith(("facilities row", "attacks row", "DEFAULT", "--start")), line
 
 
 def test_facility_names_are_valid_ids() -> None:
@@ -169,15 +166,47 @@ def test_attacks_become_strikes_matched_by_id_or_coordinates() -> None:
     assert config["run"]["start_date"].isoformat() == "2016-02-15"
     first, second = config["strike"]
     assert first["facility"] == "MSF_MAA_01"
-    assert first["closure_days"] == 30
-    # 8 staff killed of 54.
-    assert first["damage"] == {"building": 1, "beds": 1, "theatres": 1, "staff": 0.1481}
+    # The attack as recorded: damage and closure are left to the priors.
+    assert (first["attack_type"], first["facility_damage"]) == (
+        "violence_with_heavy_weapons",
+        "destroyed",
+    )
+    assert "damage" not in first and "closure_days" not in first
+    # 8 staff killed of 54: a staff fate, not a damage fraction.
+    assert first["staff_killed"] == 8
+    assert "staff_injured" not in first
     assert first["casualties"] == 0
     # Matched by coordinates, 50 m from the Azaz hospital; no theatre there.
     assert second["facility"] == "AZZ_MCH_01"
-    assert second["damage"] == {"building": 0.3, "beds": 0.3}
-    assert second["closure_days"] == 14
+    assert second["facility_damage"] == "damaged"
     assert second["casualties"] == 30
+    # Loaded, the priors give a single run their central values.
+    loaded = load_config(config)
+    assert loaded.strikes[0].damage == {"beds": 1.0, "theatres": 1.0, "building": 1.0}
+    assert loaded.strikes[0].closure_days == 30
+    assert loaded.strikes[1].damage == {"beds": 0.3, "building": 0.3}
+    assert loaded.strikes[1].closure_days == 14
+    assert "recovery" not in config  # the restoration comes from the priors too
+
+
+def test_staff_counts_become_fates_cut_to_the_staff_of_the_facility(tmp_path: Path) -> None:
+    table = _write(tmp_path / "f.csv", HEADER, "A,,hospital,0,0,,,5,,,,,,,")
+    attacks = _write(
+        tmp_path / "a.csv",
+        "date,facility_id,attack_type,staff_killed,staff_injured,staff_abducted",
+        "2020-01-01,A,violence_with_heavy_weapons,2,4,4",
+    )
+    text = import_text(table, attacks=attacks, start=None)
+    (strike,) = _imported(text)["strike"]
+    # 5 staff: the 2 killed, then 3 of the 4 abducted fill them; no room for the injured.
+    assert (strike["staff_killed"], strike["staff_abducted"]) == (2, 3)
+    assert "staff_injured" not in strike
+    assert "staff" not in load_config(_imported(text)).strikes[0].damage
+    assert (
+        "staff_abducted = 3  # attacks row 1, column staff_abducted (4), cut to the 5 staff" in text
+    )
+    loaded = load_config(_imported(text))
+    assert loaded.strikes[0].staff_lost == {"killed": 2, "injured": 0, "abducted": 3, "fled": 0}
 
 
 def test_several_attacks_on_one_facility_are_repeated_strikes(tmp_path: Path) -> None:
@@ -190,9 +219,30 @@ def test_several_attacks_on_one_facility_are_repeated_strikes(tmp_path: Path) ->
     )
     config = _imported(import_text(table, attacks=attacks, start=None))
     assert [s["facility"] for s in config["strike"]] == ["A", "A"]
-    assert [s["closure_days"] for s in config["strike"]] == [1, 14]
+    assert [s["facility_damage"] for s in config["strike"]] == ["none", "damaged"]
     loaded = load_config(config)
     assert [s.day for s in loaded.strikes] == [0, 60]
+    # The priors' central closures: the day of an armed search; two weeks when damaged.
+    assert [s.closure_days for s in loaded.strikes] == [1, 14]
+
+
+def test_attack_types_and_damage_may_be_spelled_as_the_records_spell_them(
+    tmp_path: Path,
+) -> None:
+    table = _write(tmp_path / "f.csv", HEADER, "A,,hospital,0,0,,,,,,,,,,")
+    attacks = _write(
+        tmp_path / "a.csv",
+        ATTACK_HEADER,
+        "2020-01-01,A,,,Violence with heavy weapons,Partially damaged,",
+        "2020-01-02,A,,,Removal of health care personnel or patients,,",
+        "2020-01-03,A,,,Psychological violence/threat/intimidation,Destroyed,",
+    )
+    config = _imported(import_text(table, attacks=attacks, start=None))
+    assert [(s["attack_type"], s["facility_damage"]) for s in config["strike"]] == [
+        ("violence_with_heavy_weapons", "damaged"),
+        ("abduction_arrest_detention", "none"),
+        ("psychological_violence", "destroyed"),
+    ]
 
 
 # ----------------------------------------------------------------------------- diversion

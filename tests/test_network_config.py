@@ -14,7 +14,7 @@ import pytest
 
 import facility_impact
 from facility_impact.cli import main
-from facility_impact.present.tables import describe_config
+from facility_impact.present.describe import describe_config
 
 VALID = """\
 [run]
@@ -179,9 +179,12 @@ BAD = [
     ),
     pytest.param(
         _edited(
-            ("distance_decay_km = 5.0\n\n[facility.south]", "\n[facility.south]"),
+            (
+                "willingness_to_travel = 0.5\ndistance_decay_km = 5.0\n\n[facility.south]",
+                "distance_decay_km = 5.0\n\n[facility.south]",
+            ),
         ),
-        "facility.north.services.outpatient.distance_decay_km: missing; required because "
+        "facility.north.services.outpatient.willingness_to_travel: missing; required because "
         'facility "south" also offers outpatient',
         id="travel_keys_for_a_modelled_destination",
     ),

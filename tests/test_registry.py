@@ -121,10 +121,25 @@ ADDED_BY_ISSUE_13 = {
     *("relocation_distance_km", "relocation_share", "relocation_carried", "return_share"),
     *("return_curve", "return_time_days", "return_mean_days", "return_sd_days"),
     *("return_start_day", "displacement_destination"),
+    # Summaries: every account per service and as patient contacts of all kinds.
+    *("added_demand_total", "added_demand_total_all_services", "counterfactual_total"),
+    *("counterfactual_total_all_services", "demand_total_all_services", "displaced_total"),
+    *("displaced_total_all_facilities", "displaced_total_all_services"),
+    *("forgone_care_all_facilities", "forgone_care_all_services"),
+    *("person_days_without_access_all_services", "served_elsewhere_total_all_services"),
+    *("served_total", "served_total_all_services", "waiting_change_total"),
+    *("waiting_change_total_all_services",),
 }
 """Names issue 13 added (accounting against the no-strike world, capacity from
 resources, staff fates, relocation, returns); ``demand_ratio`` became part of
 ``baseline_demand``."""
+
+
+ADDED_BY_ISSUE_14 = {
+    # The people's response to a strike (docs/model.md, "People's response").
+    *("not_sought", "response_share", "response_curve", "response_time_days"),
+    *("response_mean_days", "response_sd_days"),
+}
 
 
 def test_reserved_names_are_those_of_before():
@@ -134,6 +149,7 @@ def test_reserved_names_are_those_of_before():
         "latitude",
         "longitude",
         *ADDED_BY_ISSUE_13,
+        *ADDED_BY_ISSUE_14,
     }
 
 

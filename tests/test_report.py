@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+from accounts import accounted
+from helpers import minimal_config, service, strike
 
 import facility_impact as fi
 from facility_impact.cli import main
@@ -27,6 +29,7 @@ from facility_impact.present.comparison_figures import scenario_figure, sweep_fi
 from facility_impact.present.headline import cell, count
 from facility_impact.present.report import write_report
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
+from facility_impact.results.accounting import ACCOUNTS, all_services
 from facility_impact.results.summary import QUANTILES
 from facility_impact.run.io import write_netcdf
 
@@ -181,14 +184,14 @@ def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
     assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
         "care not received [patient]"
     )
-    assert summary["forgone_care"].attrs["long_name"] == "forgone care (unmet + abandoned)"
+    assert summary["forgone_care"].attrs["long_name"] == "forgone care"
 
 
 def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Dataset) -> None:
     per_run = fi.summarize(options, quantiles=None)
     figure = scenario_figure(per_run, options)
     total_axis = figure.axes[0]
-    assert total_axis.get_title(loc="left") == "all services"
+    assert total_axis.get_title(loc="left") == "patient contacts of all kinds"
     widths = [patch.get_width() for patch in total_axis.patches]
     assert widths == sorted(widths)
     totals = per_run["forgone_care"].sel(period=365).sum(["facility", "service"]).median("draw")
@@ -338,6 +341,7 @@ def test_report_tables_and_configuration(options_report, options: xr.Dataset) ->
     _, _, page = options_report
     classes = [table.get("class") for table in page.tables]
     assert classes.count("headline") == options.sizes["scenario"]
+    assert classes.count("accounts") == options.sizes["scenario"]
     assert classes.count("assumptions") == 1
     assert page.pre == [options.attrs["configuration"]]
 
@@ -346,14 +350,17 @@ def test_report_tables_and_configuration(options_report, options: xr.Dataset) ->
 def test_report_headline_numbers_equal_summarize(options_report, options: xr.Dataset) -> None:
     _, _, page = options_report
     summary = fi.summarize(options)
+    totals = {all_services(name) for name in ACCOUNTS}
     checked = 0
     for table, variable, text in page.cells:
         point = summary.sel(scenario=table["data-scenario"], facility=table["data-facility"])
         name, _, where = variable.partition("@")
-        if name not in ("forgone_care", "served_elsewhere_total"):
+        if name not in ACCOUNTS and name not in totals:
             continue
-        service = _row_service(page, table, variable, text, point)
-        values = point[name].sel(service=service, period=float(where))
+        values = point[name]
+        if "service" in values.dims:
+            values = values.sel(service=_row_service(page, table, variable, text, point))
+        values = values.sel(period=float(where))
         assert text == cell(values, count)
         # And the numbers read back are summarize's, to the rounding shown.
         numbers = [float(n.replace(",", "")) for n in re.findall(r"[\d,]+(?:\.\d+)?", text)]
@@ -364,7 +371,9 @@ def test_report_headline_numbers_equal_summarize(options_report, options: xr.Dat
             assert numbers[2] == pytest.approx(float(values.sel(quantile=0.95)), abs=0.5)
         checked += 1
     services = options.sizes["service"]
-    assert checked == options.sizes["scenario"] * services * 4  # 30, 90, 365 d; elsewhere
+    # Per service: the eight accounts over the first year and forgone care at 30, 90 and
+    # 365 days; the eight accounts as patient contacts of all kinds.
+    assert checked == options.sizes["scenario"] * (services * (len(ACCOUNTS) + 3) + len(ACCOUNTS))
 
 
 def _row_service(page: _Page, table, variable, text, point) -> str:
@@ -386,7 +395,7 @@ def test_report_lists_every_parameter_with_its_basis(options_report, options: xr
         "<code>strike.0.closure_days</code></td><td>triangular(low 7, mode 30, high 90)</td>"
         in (section)
     )
-    assert html.escape("Moïsi et al. 2011, see above") in section
+    assert html.escape("seed: facility.catchment_population, ¶13 (approximate)") in section
     assert (
         '<tr class="assumption"><td><code>facility.maarat_al_numan.services.outpatient.' in section
     )
@@ -471,3 +480,35 @@ def test_report_renders_in_a_browser(options_report, tmp_path: Path) -> None:
 
 def _caption(figure: Any) -> str:
     return " ".join(text.get_text() for sub in figure.subfigs for text in sub.texts)
+
+
+def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care() -> None:
+    """Where people left, a panel of their care between forgone care and care served
+    elsewhere, its bars the summary's numbers; no bar adds services together."""
+    config = minimal_config(
+        services={"outpatient": service(600.0), "surgery": service(90.0)},
+        strikes=[strike(day=2, closure_days=20)],
+        displacement={"share": 0.3, "curve": "linear", "time_days": 20, "start_day": 2},
+        horizon_days=100,
+    )
+    results = accounted(config)
+    summary = fi.summarize(results)
+    figure = forgone_figure(summary, results)
+    titles = [axis.get_title(loc="left") for axis in figure.axes]
+    assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
+    heights = [patch.get_height() for patch in figure.axes[1].patches]
+    expected = (
+        summary["displaced_total"]
+        .isel(facility=0)
+        .sel(period=[30, 90])
+        .transpose("period", "service")
+        .values.ravel()
+    )
+    assert expected.min() > 0
+    np.testing.assert_allclose(heights, expected, rtol=1e-12)
+    assert [t.get_text() for t in figure.axes[1].get_xticklabels()] == ["outpatient", "surgery"]
+    # Without displacement the panel is left out, and the caption says why.
+    quiet = accounted(minimal_config(strikes=[strike(day=2, closure_days=20)], horizon_days=40))
+    figure = forgone_figure(fi.summarize(quiet), quiet)
+    assert len(figure.axes) == 2
+    assert "nobody left the area" in _caption(figure)

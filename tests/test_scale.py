@@ -116,8 +116,12 @@ def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatc
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     # In the worker processes too (the graph names this module's function).
     monkeypatch.setattr(chunked, "_run_and_consume", _failing_block)
-    with pytest.raises(MemoryError):
-        main([*args, "--chunk-draws", "3", "--chunk-days", "10"])
+    capsys.readouterr()
+    assert main([*args, "--chunk-draws", "3", "--chunk-days", "10"]) == 2
+    assert capsys.readouterr().err == (
+        f"{ERROR_PREFIX}out of memory; nothing was written "
+        "(--max-memory, or --format zarr with a smaller --chunk-draws, makes it fit)\n"
+    )
     # The earlier store and table are untouched, and no temporary name is left.
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before

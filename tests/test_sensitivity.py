@@ -2,9 +2,10 @@
 
 The test case has one input that obviously dominates: the clinic is closed
 for ``closure_days ~ U(0, 60)`` days of a 60-day run, while demand is
-``demand_ratio ~ U(1.00, 1.01)`` times the volume. Forgone care over the run is
-``daily × (k + 60 (r - 1))`` with ``k`` the closed days: the closure moves it by
-up to 60 days of care, the demand ratio by less than one.
+``demand_ratio ~ U(0.99, 1.00)`` times the volume. Nobody waits and there is no
+alternative, so forgone care over the run is ``daily × r × k`` with ``k`` the
+closed days (never a shortage: r ≤ 1): the closure moves it by up to 60 days of
+care, the demand ratio by less than one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def dominated_config(draws: int = 100) -> dict:
     config = minimal_config(
         services={
             "outpatient": service(
-                600.0, {"building": 1.0}, demand_ratio=dist("uniform", low=1.0, high=1.01)
+                600.0, {"building": 1.0}, demand_ratio=dist("uniform", low=0.99, high=1.0)
             )
         },
         strikes=[strike(0, closure_days=dist("uniform", low=0, high=60))],
@@ -63,7 +64,7 @@ resources = { staff = 10, building = 1 }
 [facility.clinic.services.outpatient]
 volume_per_month = 600
 needs = { building = 1.0 }
-demand_ratio = { dist = "uniform", low = 1.0, high = 1.01 }
+demand_ratio = { dist = "uniform", low = 0.99, high = 1.0 }
 
 [facility.clinic.services.emergency]
 volume_per_month = 300
@@ -115,13 +116,14 @@ def test_rank_correlation_per_scenario():
 @pytest.mark.slow
 def test_rank_correlation_for_a_chosen_window():
     """In the first 30 days a closure longer than 30 days counts as 30: by hand,
-    forgone care is ``daily × (min(k, 30) + 30 (r - 1))``."""
+    forgone care is ``daily × r × min(k, 30)``."""
     config = load_config(dominated_config(draws=30))
     results = simulate(config)
     params = build_parameters(config)
     closed = np.minimum(np.ceil(params["strike_closure_days"].sel(strike=0).values), 30)
-    ratio = params["demand_ratio"].sel(WHERE).values
-    by_hand = closed + 30 * (ratio - 1)
+    # demand_ratio is folded into baseline_demand = capacity x ratio.
+    ratio = (params["baseline_demand"] / params["baseline_capacity"]).sel(WHERE).values
+    by_hand = closed * ratio
     indices = rank_correlation(results, period_days=30)
     assert indices.attrs["period_days"] == 30.0
     assert "30 days" in indices.attrs["output"]

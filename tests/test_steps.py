@@ -333,3 +333,23 @@ def test_a_turned_away_traveller_goes_where_room_is_left():
     )
     np.testing.assert_allclose(chosen.received[:, 0, 0], [1.0, 4.0])
     np.testing.assert_allclose(chosen.arrivals[:, 0, 0], [2.5, 4.0])
+
+
+# ------------------------------------------------------------------ people's response
+
+
+def test_people_stay_away_after_attacks_and_a_second_attack_deepens_it():
+    """Strike 1 (10 days ago) drove 0.5 away, fading linearly over 20 days: 0.25 now.
+    Strike 2 (today) drives 0.2 away. Together 1 - 0.75 · 0.8 = 0.4; a strike of
+    tomorrow adds nothing yet."""
+    share = np.array([0.5, 0.2, 0.9])[:, None, None, None]  # (K, F, S, ·)
+    linear = (
+        np.full((3, 1), float(CURVE_CODES["linear"])),
+        np.full((3, 1), 20.0),
+        np.zeros((3, 1)),
+        np.zeros((3, 1)),
+    )
+    away = steps.avoidance(share, np.array([[10.0], [0.0], [-1.0]]), linear)
+    assert away[0, 0, 0] == pytest.approx(1 - 0.75 * 0.8, rel=1e-14)
+    alone = steps.avoidance(share[:1], np.array([[10.0]]), tuple(a[:1] for a in linear))
+    assert away[0, 0, 0] >= alone[0, 0, 0]

@@ -10,6 +10,7 @@ from facility_impact.config.settings import apply_settings, key_path_parts, pars
 from facility_impact.config.types import (
     BASE_SCENARIO,
     DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
     Alternative,
     Config,
     Curve,
@@ -19,14 +20,17 @@ from facility_impact.config.types import (
     Network,
     Outcome,
     Recovery,
+    Relocation,
     Scenario,
     Service,
+    StaffReturn,
     Strike,
 )
 
 __all__ = [
     "BASE_SCENARIO",
     "DAYS_PER_MONTH",
+    "DAYS_PER_YEAR",
     "Alternative",
     "Config",
     "Curve",
@@ -36,8 +40,10 @@ __all__ = [
     "Network",
     "Outcome",
     "Recovery",
+    "Relocation",
     "Scenario",
     "Service",
+    "StaffReturn",
     "Strike",
     "apply_settings",
     "key_path_parts",

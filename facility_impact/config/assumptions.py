@@ -17,11 +17,16 @@ seed, draws) are not quantities of the world: without a comment they are
 "setting", not assumption.
 Values changed on the command line (the ``# overridden: KEY = VALUE`` lines that
 ``load_config`` appends) are listed with their new value and "set on the command
-line" as source. This module only reads text: it never evaluates the model.
+line" as source. Values a strike as recorded took from the priors of attacks
+(``attack_type``; :func:`facility_impact.config.recorded.prior_values`) are not in the
+text: they follow the strike's own keys, marked "prior" with the source
+"prior: <the table's source>". This module reads the configuration; it never
+evaluates the model.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tomllib
@@ -29,9 +34,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from facility_impact.config.loading import parse_config
 from facility_impact.config.reading import show_value
+from facility_impact.config.recorded import prior_values
 from facility_impact.config.settings import apply_settings, key_path_parts
-from facility_impact.config.variation import parse_variation
+from facility_impact.config.types import Config, PriorNote
+from facility_impact.config.variation import Uncertain, Varying, parse_variation
 from facility_impact.errors import ConfigError
 
 _ASSUMPTION = re.compile(r"\bASSUM|\bILLUSTRATIVE", re.IGNORECASE)
@@ -43,14 +51,15 @@ ASSUMPTION = "assumption"
 CITED = "cited"
 OVERRIDE = "override"
 SETTING = "setting"
+PRIOR = "prior"
 
 
 @dataclass(frozen=True)
 class Parameter:
     """One configuration key: ``key`` (dotted path, list entries by index), its
     ``value`` as text (a number, a distribution, a sweep), ``source`` (the comment
-    text, or a note when there is none) and ``basis``: "cited", "assumption" or
-    "override" or "setting" (see the module docstring)."""
+    text, or a note when there is none) and ``basis``: "cited", "assumption",
+    "override", "setting" or "prior" (see the module docstring)."""
 
     key: str
     value: str
@@ -97,7 +106,66 @@ def parameters(text: str, text_format: str = "toml") -> list[Parameter]:
         # A quoted part with dots in it (a key path in a scenario's set) stays quoted.
         key = ".".join(f'"{part}"' if "." in part else part for part in path)
         rows.append(Parameter(key, describe_value(path, value), source, basis))
-    return rows
+    return _with_priors(rows, raw)
+
+
+def _with_priors(rows: list[Parameter], raw: Mapping[str, Any]) -> list[Parameter]:
+    """``rows`` with the values the strikes took from the priors, each after the last
+    row of its strike; a scenario's own, where they differ from the base's, at the end."""
+    try:
+        config = parse_config(_dated(raw), name="configuration", text="", text_format="json")
+    except ConfigError:
+        return rows  # not a configuration that loads: no priors to list
+    base = prior_values(config)
+    result = list(rows)
+    for strike, notes in sorted(base.items(), reverse=True):
+        found = [i for i, row in enumerate(result) if row.key.startswith(f"strike.{strike}.")]
+        at = found[-1] + 1 if found else len(result)
+        result[at:at] = [prior_parameter(note) for note in notes]
+    shown = {(n.key, _shown(n)) for notes in base.values() for n in notes}
+    for scenario in config.scenarios:
+        result += [
+            prior_parameter(note, f"scenario.{scenario.name}: ")
+            for note in _all_notes(scenario.config)
+            if (note.key, _shown(note)) not in shown
+        ]
+    return result
+
+
+def _dated(node: Any, key: str = "") -> Any:
+    """A configuration read from JSON text with its dates back (JSON holds them as
+    text: ``run.start_date`` and a strike's ``date``)."""
+    if isinstance(node, Mapping):
+        return {k: _dated(v, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_dated(v) for v in node]
+    if key in ("start_date", "date") and isinstance(node, str):
+        try:
+            return dt.date.fromisoformat(node)
+        except ValueError:
+            return node
+    return node
+
+
+def _all_notes(config: Config) -> list[PriorNote]:
+    return [note for notes in prior_values(config).values() for note in notes]
+
+
+def prior_parameter(note: PriorNote, prefix: str = "") -> Parameter:
+    """A value taken from the priors as a row of the table, marked "prior: <source>"."""
+    return Parameter(prefix + note.key, _shown(note), f"prior: {note.source}", PRIOR)
+
+
+def _shown(note: PriorNote) -> str:
+    """What the run takes: the distribution drawn, or the central value of the prior."""
+    value = note.value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Varying):
+        stream = f" [random stream {value.stream}]" if isinstance(value, Uncertain) else ""
+        return value.describe() + stream
+    shown = f"{value:g}"
+    return shown if shown == note.prior else f"{shown} (central value of {note.prior})"
 
 
 def describe_value(path: tuple[str, ...], value: Any) -> str:

@@ -1,9 +1,12 @@
-"""The key tables of ``docs/configuration.md``, written from the schema.
+"""The key tables of ``docs/configuration.md``, written from the schema, and the
+tables of the priors of attacks, written from their data file.
 
 ``python -m facility_impact.config.docs`` rewrites every region between
 ``<!-- BEGIN GENERATED keys <pattern> -->`` and ``<!-- END GENERATED keys <pattern> -->``
-with the table of the keys under ``<pattern>`` (``""`` is written ``top``);
-the prose around the regions is left alone. ``--check`` only says whether the
+with the table of the keys under ``<pattern>`` (``""`` is written ``top``), and
+every region ``<!-- BEGIN GENERATED priors <name> -->`` … with the priors' table
+of that name (:mod:`facility_impact.config.prior_docs`); the prose around the
+regions is left alone. ``--check`` only says whether the
 file is up to date (exit status 1 when it is not), as the tests do.
 """
 
@@ -15,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from facility_impact.config.prior_docs import TABLES, prior_table
 from facility_impact.config.schema import allowed_text, children, default_text, varies_text
 from facility_impact.config.spec import Key
 
@@ -22,8 +26,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 """The page, in a clone of the repository."""
 
 _REGION = re.compile(
-    r"(<!-- BEGIN GENERATED keys (?P<name>\S+) -->\n)(?P<body>.*?)"
-    r"(<!-- END GENERATED keys (?P=name) -->)",
+    r"(<!-- BEGIN GENERATED (?P<kind>keys|priors) (?P<name>\S+) -->\n)(?P<body>.*?)"
+    r"(<!-- END GENERATED (?P=kind) (?P=name) -->)",
     re.S,
 )
 _HEADER = ("key", "meaning", "unit", "default", "allowed", "sweep / distribution")
@@ -54,10 +58,14 @@ def render(text: str) -> str:
 
     def table_for(match: re.Match[str]) -> str:
         name = match["name"]
+        if match["kind"] == "priors":
+            if name not in TABLES:
+                raise ValueError(f"docs region {name!r}: no such table of the priors")
+            return match.group(1) + prior_table(name) + match.group(5)
         pattern = "" if name == "top" else name
         if not children(pattern):
             raise ValueError(f"docs region {name!r}: no keys under that pattern in the schema")
-        return match.group(1) + key_table(pattern) + match.group(4)
+        return match.group(1) + key_table(pattern) + match.group(5)
 
     return _REGION.sub(table_for, text)
 

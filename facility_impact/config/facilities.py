@@ -1,45 +1,35 @@
-"""Reading ``[facility.<name>]`` (services, demand periods, displacement) and recovery tables."""
+"""Reading ``[facility.<name>]``: its resources, services and demand periods, and (through
+:mod:`~facility_impact.config.moves` and :mod:`~facility_impact.config.curve_tables`) its
+displacement, relocation and recovery tables."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from facility_impact.config.keys import KEYS
+from facility_impact.config.curve_tables import read_recovery
+from facility_impact.config.default_values import default_decay_km
+from facility_impact.config.moves import read_displacement, read_relocation
 from facility_impact.config.reading import (
     TRAVEL_UNITS,
-    child,
     fail,
-    key_name,
-    number_of,
     one_of,
     read,
     read_map,
     table,
     tables,
 )
-from facility_impact.config.types import (
-    Curve,
-    DemandPeriod,
-    Displacement,
-    Facility,
-    Recovery,
-    Service,
-)
-from facility_impact.config.variation import Uncertain, high, low
-from facility_impact.curves import CURVE_FAMILIES
+from facility_impact.config.types import DAYS_PER_MONTH, DemandPeriod, Facility, Service
+from facility_impact.config.variation import high, low
 from facility_impact.errors import ConfigError
 
 FACILITY = "facility.<name>"
 SERVICE = f"{FACILITY}.services.<service>"
 PERIOD = f"{SERVICE}.demand_multipliers[]"
-DISPLACEMENT = f"{FACILITY}.displacement"
-TIME_KEYS = ("time_days", "mean_days", "sd_days")
 
 
-def read_facility(name: str, raw: Any, horizon: int) -> Facility:
-    """One ``[facility.<name>]`` table."""
+def read_facility(name: str, raw: Any, horizon: int, facilities: list[str]) -> Facility:
+    """One ``[facility.<name>]`` table; ``facilities`` names every facility of the file."""
     path = f"facility.{name}"
     facility = table(raw, path, FACILITY)
     population = read(facility, f"{FACILITY}.population", path)
@@ -58,7 +48,14 @@ def read_facility(name: str, raw: Any, horizon: int) -> Facility:
     }
     displacement = None
     if "displacement" in facility:
-        displacement = _read_displacement(facility["displacement"], f"{path}.displacement")
+        displacement = read_displacement(
+            facility["displacement"], f"{path}.displacement", name, facilities
+        )
+    relocation = None
+    if "relocation" in facility:
+        relocation = read_relocation(
+            facility["relocation"], f"{path}.relocation", name, list(resources)
+        )
     label = read(facility, f"{FACILITY}.label", path, fallback=name)
     # A day on or after the horizon means "not within this run", so a shorter
     # --horizon keeps a configuration valid.
@@ -83,6 +80,7 @@ def read_facility(name: str, raw: Any, horizon: int) -> Facility:
         opens_day=opens_day,
         closes_day=closes_day,
         recovery=recovery,
+        relocation=relocation,
         **_read_place(facility, path),
     )
 
@@ -104,7 +102,7 @@ def _read_place(facility: Mapping[str, Any], path: str) -> dict[str, Any]:
 def read_service(raw: Any, path: str, resources: dict[str, float], horizon: int) -> Service:
     """One ``[facility.<name>.services.<service>]`` table."""
     service = table(raw, path, SERVICE)
-    volume = read(service, f"{SERVICE}.volume_per_month", path)
+    name = path.rsplit(".", 1)[-1]
     needs = read_map(
         read(service, f"{SERVICE}.needs", path),
         f"{SERVICE}.needs",
@@ -118,19 +116,71 @@ def read_service(raw: Any, path: str, resources: dict[str, float], horizon: int)
             tables(service.get("demand_multipliers", []), f"{path}.demand_multipliers")
         )
     )
-    decay_key = one_of(service, path, ("distance_decay_km", "distance_decay_minutes"))
+    one_of(service, path, ("utilisation_per_person_year", "demand_ratio"))
+    reach_key = one_of(service, path, ("reach_km", "reach_minutes"))
     return Service(
-        name=path.rsplit(".", 1)[-1],
-        volume_per_month=volume,
+        name=name,
         needs=needs,
         demand_ratio=read(service, f"{SERVICE}.demand_ratio", path),
+        utilisation_per_person_year=read(service, f"{SERVICE}.utilisation_per_person_year", path),
         deferrable_share=read(service, f"{SERVICE}.deferrable_share", path),
         backlog_attrition_per_day=read(service, f"{SERVICE}.backlog_attrition_per_day", path),
         willingness_to_travel=read(service, f"{SERVICE}.willingness_to_travel", path),
-        distance_decay_km=read(service, f"{SERVICE}.{decay_key}", path),
         demand_multipliers=periods,
-        decay_unit=TRAVEL_UNITS[decay_key],
+        reach_km=read(service, f"{SERVICE}.{reach_key}", path),
+        reach_unit=TRAVEL_UNITS[reach_key] if reach_key in service else None,
+        **_read_capacity(service, path, resources),
+        **_read_decay(service, path, name),
     )
+
+
+def _read_capacity(
+    service: Mapping[str, Any], path: str, resources: dict[str, float]
+) -> dict[str, Any]:
+    """``volume_per_month`` and ``throughput_per_day``: at least one; without a volume, the
+    monthly capacity the resources allow at their nominal values stands for it."""
+    if "volume_per_month" not in service and "throughput_per_day" not in service:
+        raise ConfigError(
+            f"{path}.volume_per_month: missing; required unless throughput_per_day is given "
+            "(patients a day per unit of a resource, as { staff = 0.9 })"
+        )
+    throughput = read_map(
+        service.get("throughput_per_day", {}),
+        f"{SERVICE}.throughput_per_day",
+        f"{path}.throughput_per_day",
+        list(resources),
+        "resource",
+    )
+    if "throughput_per_day" in service and not throughput:
+        raise fail(
+            f"{path}.throughput_per_day",
+            {},
+            "must name at least one resource of the facility, as { staff = 0.9 }",
+        )
+    if "volume_per_month" in service:
+        volume = read(service, f"{SERVICE}.volume_per_month", path)
+    else:
+        volume = DAYS_PER_MONTH * min(
+            float(resources[resource]) * float(per_unit)
+            for resource, per_unit in throughput.items()
+        )
+    return {
+        "volume_per_month": volume,
+        "volume_given": "volume_per_month" in service,
+        "throughput_per_day": throughput,
+    }
+
+
+def _read_decay(service: Mapping[str, Any], path: str, name: str) -> dict[str, Any]:
+    """The distance-decay scale [km or minutes] and its unit; without one, the cited
+    default in km (unit ``"default"``, settled once the file's travel unit is known)."""
+    if "distance_decay_km" not in service and "distance_decay_minutes" not in service:
+        return {"distance_decay_km": default_decay_km(name), "decay_unit": "default"}
+    key = one_of(service, path, ("distance_decay_km", "distance_decay_minutes"))
+    return {
+        "distance_decay_km": read(service, f"{SERVICE}.{key}", path),
+        "decay_unit": TRAVEL_UNITS[key],
+    }
 
 
 def _read_period(raw: Any, path: str, horizon: int) -> DemandPeriod:
@@ -142,54 +192,3 @@ def _read_period(raw: Any, path: str, horizon: int) -> DemandPeriod:
     if low(end) <= high(start):
         raise fail(f"{path}.end_day", end, f"must be > start_day ({start:g})")
     return DemandPeriod(start, end, read(period, f"{PERIOD}.factor", path))
-
-
-def _read_displacement(raw: Any, path: str) -> Displacement:
-    displacement = table(raw, path)
-    curve = read_curve(displacement, DISPLACEMENT, path)
-    return Displacement(
-        share=read(displacement, f"{DISPLACEMENT}.share", path),
-        curve=curve,
-        start_day=read(displacement, f"{DISPLACEMENT}.start_day", path),
-    )
-
-
-def read_recovery(
-    raw: Any, pattern: str, path: str, resources: list[str], what: str
-) -> dict[str, Recovery]:
-    """``[recovery.<resource>]`` tables (top level, or per facility under ``path``);
-    ``pattern`` is the schema's pattern of one table."""
-    recovery = {}
-    for resource, table_raw in table(raw, path).items():
-        key_name(resource, path, resources, what)
-        table_path = f"{path}.{resource}"
-        one = table(table_raw, table_path)
-        recovery[resource] = Recovery(
-            curve=read_curve(one, pattern, table_path),
-            recoverable_share=read(one, f"{pattern}.recoverable_share", table_path),
-        )
-    return recovery
-
-
-def read_curve(raw: Mapping[str, Any], pattern: str, path: str) -> Curve:
-    """The curve keys of a recovery or displacement table (``pattern``) at ``path``."""
-    table(raw, path, pattern)
-    family = read(raw, f"{pattern}.curve", path)
-    needed = CURVE_FAMILIES[family].parameters
-    for key in TIME_KEYS:
-        if key in raw and key not in needed:
-            raise ConfigError(
-                f"{path}.{key}: not used by curve {json.dumps(family)}; "
-                f"it takes {', '.join(needed) or 'no time parameter'}"
-            )
-    values = dict.fromkeys(TIME_KEYS, 0.0)
-    for key in needed:
-        if key not in raw:
-            raise ConfigError(f"{path}.{key}: missing; required by curve {json.dumps(family)}")
-        values[key] = number_of(KEYS[f"{pattern}.{key}"], raw[key], child(path, key))
-    # A continuous distribution truncated at 0 is > 0 almost surely.
-    time_days = values["time_days"]
-    if family == "exponential" and not isinstance(time_days, Uncertain) and low(time_days) == 0:
-        raise fail(f"{path}.time_days", 0, "must be > 0 for an exponential curve")
-    delay = read(raw, f"{pattern}.delay_days", path)
-    return Curve(family, delay_days=delay, **values)

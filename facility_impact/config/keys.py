@@ -12,8 +12,27 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from facility_impact.config.default_values import (
+    ATTACK_TYPES,
+    DECAY_SOURCE,
+    FACILITY_DAMAGE,
+    HOSPITAL_DECAY_KM,
+    OUTPATIENT_DECAY_KM,
+    RECRUITMENT_DEFAULTS,
+    RECRUITMENT_SOURCE,
+    STAFF_FATES,
+    STAFF_RETURN_DEFAULTS,
+    STAFF_RETURN_SOURCE,
+    curves_text,
+)
+from facility_impact.config.key_helpers import NOTHING_UNLESS_GIVEN as _NOTHING_UNLESS_GIVEN
+from facility_impact.config.key_helpers import curve_keys as _curve_keys
+from facility_impact.config.key_helpers import day as _day
+from facility_impact.config.key_helpers import fraction as _fraction
+from facility_impact.config.key_helpers import label as _label
+from facility_impact.config.key_helpers import number as _number
+from facility_impact.config.key_helpers import recovery_keys as _recovery_keys
 from facility_impact.config.spec import ABSENT, COMPUTED, REQUIRED, Key
-from facility_impact.curves import CURVE_FAMILIES
 
 DEFAULT_DRAWS = 200
 """Draws when a configuration has distributions but no ``run.draws``: see that key's source."""
@@ -27,83 +46,7 @@ PRECISIONS = ("auto", "float32", "float64")
 BASE_LABEL = "base case (as configured)"
 """The label of the configuration as written when ``run.base_label`` is left out."""
 
-_NOTHING_UNLESS_GIVEN = "ASSUMPTION: nothing of the kind happens unless the configuration says so"
-
-
-def _number(path: str, doc: str, unit: str, **options: Any) -> Key:
-    """A number that may also be a sweep or a distribution; not negative unless told."""
-    options.setdefault("minimum", 0)
-    return Key(path, "number", doc, unit, sweep=True, distribution=True, **options)
-
-
-def _fraction(path: str, doc: str, unit: str = "fraction", **options: Any) -> Key:
-    return _number(path, doc, unit, maximum=1, **options)
-
-
-def _day(path: str, doc: str, **options: Any) -> Key:
-    return _number(path, doc, "d", integer=True, **options)
-
-
-def _label(path: str, default_doc: str) -> Key:
-    return Key(
-        path, "string", "readable name for tables and figures", "text", COMPUTED, default_doc
-    )
-
-
-def _curve_keys(prefix: str, delay_doc: str) -> tuple[Key, ...]:
-    """The keys of a curve (recovery or displacement), in the order messages list them."""
-    by_family = "required by the families that take it, rejected by the others"
-    return (
-        Key(f"{prefix}.curve", "choice", "curve family", choices=tuple(CURVE_FAMILIES)),
-        _number(
-            f"{prefix}.time_days",
-            "time `T` of the step, linear and exponential families",
-            "d",
-            default=ABSENT,
-            default_doc=by_family,
-            rule="`exponential` needs `T` > 0; see [Curves](#curves)",
-        ),
-        _number(
-            f"{prefix}.mean_days",
-            "day `μ` by which the normal curve is half-way",
-            "d",
-            default=ABSENT,
-            default_doc=by_family,
-            rule="see [Curves](#curves)",
-        ),
-        _number(
-            f"{prefix}.sd_days",
-            "spread `σ` of the normal curve",
-            "d",
-            default=ABSENT,
-            default_doc=by_family,
-            rule="see [Curves](#curves)",
-        ),
-        _number(
-            f"{prefix}.delay_days",
-            delay_doc,
-            "d",
-            default=0.0,
-            source="ASSUMPTION: the curve starts at once unless a delay is configured",
-        ),
-    )
-
-
-def _recovery_keys(prefix: str) -> tuple[Key, ...]:
-    return (
-        *_curve_keys(
-            prefix,
-            "wait between the end of the closure and the start of recovery, "
-            "such as inspection or financing",
-        ),
-        _fraction(
-            f"{prefix}.recoverable_share",
-            "share `ρ_r` of the lost quantity that can come back, for example when staff "
-            "who were killed are not all replaced",
-            default=1.0,
-            source="ASSUMPTION: all of it",
-        ),
-    )
+_FATE_RULE = "with the other fates, ≤ the struck facility's `staff`, which it must have"
 
 
 # The rows below are laid out as a table, one key per call with its arguments in
@@ -120,6 +63,11 @@ _TOP = (
     Key("recovery", "map", "recovery of each resource, one `[recovery.<resource>]` table each",
         "table", ABSENT, "a resource without a table never comes back (curve `none`)",
         "ASSUMPTION: nothing is repaired that the configuration does not say is"),
+    Key("staff_return", "map", "how staff lost to a strike come back, one "
+        "`[staff_return.<fate>]` table per fate", "table", ABSENT,
+        "each fate's default, see [`[staff_return.<fate>]`](#staff_returnfate)"),
+    Key("recruitment", "table", "recruitment to the posts of staff lost to a strike, see "
+        "[`[recruitment]`](#recruitment)", "table", ABSENT, "its defaults"),
     Key("alternative", "list", "facilities outside the model that can take patients, one "
         "`[[alternative]]` table each", "list", ABSENT, "no diversion outside the model"),
     Key("network", "table", "distances between the modelled facilities, see "
@@ -138,13 +86,15 @@ _RUN = (
         "axis and strikes may be given by `date`", "date", ABSENT, "time is day numbers"),
     Key("run.seed", "number", "random seed of the Latin hypercube draws, recorded in the "
         "results' attributes", default=0, minimum=0, maximum=2**63 - 1, integer=True),
-    Key("run.draws", "number", "Monte Carlo draws of the distributions. Ignored when no key "
-        "is a distribution", default=ABSENT,
+    Key("run.draws", "number", "Monte Carlo draws of the distributions, and of the priors of "
+        "strikes given by `attack_type`. Ignored when neither exists; with 1 (or left out and "
+        "no key a distribution) each prior takes its central value", default=ABSENT,
         default_doc=f"{DEFAULT_DRAWS} when some key is a distribution",
         source="ASSUMPTION: a quick look, not a publication figure. On "
         f"`configs/maarat_al_numan_options.toml` {DEFAULT_DRAWS} Latin hypercube draws put the "
-        "5th, 50th and 95th percentiles of forgone care within 3.3 % of those of 2,000 draws "
-        "(docs/uncertainty.md)", minimum=1, maximum=MAX_DRAWS, integer=True),
+        "5th, 50th and 95th percentiles of forgone care within 3.5 % of those of 2,000 draws, "
+        "and within 7.3 % with other seeds (docs/uncertainty.md)", minimum=1, maximum=MAX_DRAWS,
+        integer=True),
     Key("run.base_label", "string", "label of the configuration as written on the `scenario` "
         "dim (an empty label also gives the default)", "text", BASE_LABEL),
     Key("run.precision", "choice", "floating-point type of the daily results: `auto` stores an "
@@ -199,15 +149,32 @@ _FACILITY = (
 _SERVICE = "facility.<name>.services.<service>"
 _SERVICES = (
     Key(_SERVICE, "table", "a service line of the facility", "table"),
-    _number(f"{_SERVICE}.volume_per_month", "baseline volume served, which is the baseline "
-            "capacity `C_s^0`", "patients/month"),
+    _number(f"{_SERVICE}.volume_per_month", "baseline capacity `C_s^0` as a monthly volume. "
+            "When given, it is the capacity, whatever the resources", "patients/month",
+            default=COMPUTED, default_doc="what the resources allow: `min_r Q_r × θ_{s,r}` "
+            "over the resources of `throughput_per_day`", rule="give `volume_per_month` or "
+            "`throughput_per_day`, or both (`check` warns when they differ by more than a "
+            "factor 1.5)"),
+    Key(f"{_SERVICE}.throughput_per_day", "map", "patients a day that one unit of each "
+        "resource supports, `θ_{s,r}`, as `{ beds = 0.2, staff = 0.9 }` (beds: occupancy / "
+        "mean length of stay). The resource then limits the service to `K_{s,r} = Q_r × "
+        "θ_{s,r}` times its available fraction; a resource left out sets no such limit",
+        "table", ABSENT, "capacity is `volume_per_month`",
+        rule="resources of this facility; at least one"),
+    _number(f"{_SERVICE}.throughput_per_day.<resource>", "patients a day per unit of the "
+            "resource", "patient d⁻¹ unit⁻¹"),
+    _number(f"{_SERVICE}.utilisation_per_person_year", "baseline demand per person of the "
+            "catchment per year, `u_s`, so `D_s^0 = P0 × u_s / 365.25` a day",
+            "patient person⁻¹ year⁻¹", default=ABSENT, default_doc="demand is `demand_ratio` "
+            "× capacity", rule="not with `demand_ratio`"),
     Key(f"{_SERVICE}.needs", "map", "dependency weight `w_{s,r}` on each resource: 1 = cannot "
         "run without it, 0 = does not need it. A resource left out has weight 0", "table",
         rule="resources of this facility", required_note=" (use {} if none)"),
     _fraction(f"{_SERVICE}.needs.<resource>", "dependency weight on the resource"),
-    _number(f"{_SERVICE}.demand_ratio", "baseline demand divided by baseline volume, so "
-            "`D_s^0 = ratio × volume`", "–", default=1.0,
-            source="ASSUMPTION: the facility met all of its demand before the strike"),
+    _number(f"{_SERVICE}.demand_ratio", "baseline demand divided by baseline capacity, so "
+            "`D_s^0 = ratio × C_s^0`; only without `utilisation_per_person_year`", "–",
+            default=1.0, source="ASSUMPTION: the facility met all of its demand before the "
+            "strike", rule="not with `utilisation_per_person_year`"),
     _fraction(f"{_SERVICE}.deferrable_share", "share `φ_s` of unserved new demand that waits "
               "in a backlog. The rest seeks care elsewhere", default=0.0,
               source="ASSUMPTION: nobody waits"),
@@ -222,15 +189,24 @@ _SERVICES = (
               "checked](#what-is-checked))", source="ASSUMPTION: nobody travels where "
               "nobody could receive them"),
     _number(f"{_SERVICE}.distance_decay_km", "distance-decay scale `λ_s`. The share reaching "
-            "a facility `d` km away falls as `exp(-d/λ)`", "km", default=float("inf"),
-            default_doc="no decay; used only where no other facility offers the service, "
-            "otherwise **required**", source="ASSUMPTION: irrelevant where nobody can divert",
+            "a facility `d` km away falls as `exp(-d/λ)`", "km", default=COMPUTED,
+            default_doc=f"{HOSPITAL_DECAY_KM:g} km for every service but `outpatient`, "
+            f"{OUTPATIENT_DECAY_KM:g} km for `outpatient`", source=DECAY_SOURCE,
             positive=True, inf=True),
     _number(f"{_SERVICE}.distance_decay_minutes", "distance-decay scale `λ_s` on travel time. "
             "The share reaching a facility `t` minutes away falls as `exp(-t/λ)`. Instead of "
             "`distance_decay_km` where `[network]` gives `travel_minutes`", "min",
-            default=float("inf"), default_doc="no decay; as `distance_decay_km`",
+            default=float("inf"), default_doc="no decay; used only where no other facility "
+            "offers the service, otherwise **required** (the cited defaults are distances)",
             source="ASSUMPTION: irrelevant where nobody can divert", positive=True, inf=True),
+    _number(f"{_SERVICE}.reach_km", "farthest distance a patient of this service goes to "
+            "another facility: one farther away is never chosen", "km", default=float("inf"),
+            default_doc="no limit but the distance decay", source="ASSUMPTION: the decay alone "
+            "says how few go far", positive=True, inf=True),
+    _number(f"{_SERVICE}.reach_minutes", "as `reach_km`, in minutes of travel, where "
+            "`[network]` gives `travel_minutes`", "min", default=float("inf"),
+            default_doc="no limit", source="ASSUMPTION: as `reach_km`", positive=True,
+            inf=True),
     Key(f"{_SERVICE}.demand_multipliers", "list", "periods with demand multiplied by a factor",
         "list", ABSENT, "factor 1 throughout"),
     _day(f"{_SERVICE}.demand_multipliers[].start_day", "first day of the period",
@@ -248,8 +224,52 @@ _DISPLACEMENTS = (
     _fraction(f"{_DISPLACEMENT}.share", "share of `P0` that is eventually displaced"),
     _day(f"{_DISPLACEMENT}.start_day", "day the displacement starts. It is not tied to any "
          "strike", default=0, source="ASSUMPTION: from the first day"),
+    _fraction(f"{_DISPLACEMENT}.return_share", "share `ρ_ret` of the displaced who eventually "
+              "come back, along the curve of [`return`](#facilitynamedisplacementreturn)",
+              default=0.0, source=_NOTHING_UNLESS_GIVEN, rule="> 0 needs the `return` table"),
+    Key(f"{_DISPLACEMENT}.return", "table", "when and how the displaced come back",
+        "table", ABSENT, "nobody comes back"),
+    Key(f"{_DISPLACEMENT}.destination", "name", "the modelled facility in whose catchment all "
+        "the displaced settle: their demand arrives there", "name", ABSENT,
+        "they leave the modelled area; their care is reported as `displaced`",
+        rule="another facility; not with `destinations`"),
+    Key(f"{_DISPLACEMENT}.destinations", "map", "share of the displaced who settle in each "
+        "modelled facility's catchment, as `{ north = 0.6 }`; the rest leave the modelled area",
+        "table", ABSENT, "as `destination`", rule="other facilities; shares ≤ 1 in total"),
+    _fraction(f"{_DISPLACEMENT}.destinations.<facility>", "share settling there"),
 )
 
+_RETURN = f"{_DISPLACEMENT}.return"
+_RETURNS = (
+    *_curve_keys(_RETURN, "extra wait before the return starts; it is added to `start_day`"),
+    _day(f"{_RETURN}.start_day", "day the return starts", default=COMPUTED,
+         default_doc="the day the displacement starts (its `start_day` + `delay_days`)"),
+)
+
+_RELOCATION = "facility.<name>.relocation"
+_RELOCATIONS = (
+    Key(_RELOCATION, "table", "a relocated site or field hospital that takes over the "
+        "facility's work from `opens_day`: its waiting patients and the staff it still has",
+        "table", ABSENT, "none"),
+    _day(f"{_RELOCATION}.opens_day", "first day the site works",
+         rule="on or after `horizon_days`: not within the run"),
+    _number(f"{_RELOCATION}.distance_km", "distance from the catchment to the site; only "
+            "`exp(-d/λ_s)` of the facility's new patients reach it", "km", default=ABSENT,
+            default_doc="exactly one of `distance_km`/`travel_minutes` is **required**"),
+    _number(f"{_RELOCATION}.travel_minutes", "travel time from the catchment to the site, as "
+            "`distance_km`, where `[network]` gives `travel_minutes`", "min", default=ABSENT,
+            default_doc="exactly one of `distance_km`/`travel_minutes` is **required**"),
+    Key(f"{_RELOCATION}.resources", "map", "the site's own quantity of each resource it has, "
+        "as `{ beds = 10, theatres = 1, building = 1 }`. A resource left out moves with the "
+        "facility at its current availability (staff)", "table", ABSENT,
+        "every resource moves with the facility", rule="resources of this facility"),
+    _number(f"{_RELOCATION}.resources.<resource>", "the site's quantity of the resource",
+            "count"),
+)
+
+_PRIORS = "the prior of `attack_type` × `facility_damage` (facility_impact/data/attack_priors.toml)"
+_RESPONSE = "the prior of the response to `attack_type` (facility_impact/data/attack_priors.toml)"
+_RECORDED = "only with `attack_type`"
 _STRIKES = (
     Key("strike[].facility", "name", "the facility struck", "name", COMPUTED,
         "the only facility; **required** when there are several",
@@ -259,18 +279,63 @@ _STRIKES = (
     Key("strike[].date", "date", "date of the strike, placed relative to `run.start_date`",
         "date", ABSENT, "exactly one of `day`/`date` is **required**",
         rule="not before `run.start_date`, before the end of the horizon"),
+    Key("strike[].attack_type", "choice", "the attack as recorded: its WHO SSA type (see "
+        "[Attacks as recorded](#attacks-as-recorded)). What the strike does not say itself "
+        "(damage, `closure_days`, the restoration of the facility's resources, the people's "
+        "response) then comes from the priors", default=ABSENT,
+        default_doc="none: the strike is what its own keys say", choices=ATTACK_TYPES),
+    Key("strike[].facility_damage", "choice", "what the record says of the facility",
+        default=COMPUTED, default_doc="`none`",
+        source="ASSUMPTION: a record that says nothing of damage reports none (as `facility-"
+        "impact import` reads an empty cell)", choices=FACILITY_DAMAGE, rule=_RECORDED),
     _number("strike[].closure_days", "days the facility is closed (capacity 0), starting on the "
-            "strike day. Recovery starts when the closure ends", "d", default=0.0,
-            source="ASSUMPTION: it keeps working at its damaged capacity"),
+            "strike day. Recovery starts when the closure ends", "d", default=COMPUTED,
+            default_doc=f"with `attack_type`, {_PRIORS}; without, 0",
+            source="ASSUMPTION without `attack_type`: it keeps working at its damaged capacity"),
     Key("strike[].damage", "map", "damage fraction `δ_{k,r}` of each resource. It applies to "
-        "what is still available on the day before the strike. A resource left out is not "
-        "damaged", "table", rule="resources of the struck facility; may be `{}`"),
+        "what is available just before the strike (for `staff`, after the staff fates below). "
+        "A resource left out is not damaged, unless the strike gives `attack_type`", "table",
+        COMPUTED, f"**required** without `attack_type`; with it, for each resource left out "
+        f"but `staff` (lost by its fates), {_PRIORS}",
+        rule="resources of the struck facility; may be `{}`"),
     _fraction("strike[].damage.<resource>", "damage fraction of the resource"),
+    _number("strike[].staff_killed", "staff killed; only recruitment replaces them",
+            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+    _number("strike[].staff_injured", "staff injured; most come back once healed", "persons",
+            default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+    _number("strike[].staff_abducted", "staff abducted or missing; a share comes back",
+            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+    _number("strike[].staff_fled", "staff who fled; a share comes back over months",
+            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
     _number("strike[].casualties", "patients added to the demand of `casualty_service` on the "
             "strike day", "patients", default=0.0, source=_NOTHING_UNLESS_GIVEN),
     Key("strike[].casualty_service", "string", "service that receives the casualties", "name",
         "emergency", rule="a service of the struck facility (checked whenever given, or when "
         "`casualties` > 0)"),
+    Key("strike[].avoidance", "map", "people's response: the share of each service's demand at "
+        "the struck facility that stays away right after the strike, as `{ outpatient = 0.5, "
+        "emergency = 0.1 }`. It fades along `avoidance_fade`; avoided care is forgone care "
+        "(`not_sought`)", "table", COMPUTED, f"with `attack_type`, for each service left out, "
+        f"{_RESPONSE}; without, 0: no response", rule="services of any facility"),
+    _fraction("strike[].avoidance.<service>", "share of the service's demand that stays away"),
+    _fraction("strike[].avoidance_nearby_share", "share of the struck facility's `avoidance` "
+              "that also stays away from every other modelled facility within "
+              "`avoidance_radius_km`", default=COMPUTED,
+              default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
+              source="ASSUMPTION without `attack_type`: no response elsewhere unless said"),
+    _number("strike[].avoidance_radius_km", "how far from the struck facility the nearby "
+            "response reaches: the straight-line distance between facilities that give "
+            "`latitude` and `longitude`, else the `[network]` `distance_km`", "km",
+            default=COMPUTED, default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
+            source="ASSUMPTION without `attack_type`: no response elsewhere unless said",
+            inf=True),
+    Key("strike[].avoidance_fade", "table", "how the response fades: the share that stays "
+        "away on day `t` is `avoidance × (1 − g(t − t_k))`, in calendar days from the strike "
+        "day. Without `curve`, the prior's family, with the time keys given replacing its "
+        "values", "table", COMPUTED, f"with `attack_type`, {_RESPONSE}; **required** without it "
+        "when some `avoidance` is above 0"),
+    *_curve_keys("strike[].avoidance_fade", None, curve_default=COMPUTED,
+                 curve_doc="with `attack_type`, the prior's family; **required** without it"),
     Key("strike[].label", "string", "short description for tables and figures", "text", ""),
     Key("strike[].enabled", "boolean", "`false` switches the strike off (it hits nobody): for a "
         "scenario \"had it not happened\"", default=True),
@@ -280,6 +345,27 @@ _RECOVERY = (
     Key("recovery.<resource>", "table", "how a lost resource comes back, in every facility "
         "without its own table", "table", rule="a resource of at least one facility"),
     *_recovery_keys("recovery.<resource>"),
+)
+
+_STAFF_RETURN = (
+    Key("staff_return.<fate>", "table", "how staff lost to this fate come back, counted in "
+        "calendar days from the strike day. Without `curve`, the fate's default curve applies "
+        "and the time keys given replace its values", "table", rule="`<fate>` is one of "
+        + ", ".join(f"`{fate}`" for fate in STAFF_FATES)),
+    *_curve_keys("staff_return.<fate>", None, curve_default=COMPUTED,
+                 curve_doc=curves_text(STAFF_RETURN_DEFAULTS), source=STAFF_RETURN_SOURCE),
+    _fraction("staff_return.<fate>.return_share", "share `ρ_φ` of the staff of this fate who "
+              "come back", default=COMPUTED, default_doc=", ".join(
+                  f"{fate} {STAFF_RETURN_DEFAULTS[fate]['return_share']:g}"
+                  for fate in STAFF_FATES), source=STAFF_RETURN_SOURCE),
+)
+
+_RECRUITMENT = (
+    *_curve_keys("recruitment", None, curve_default=RECRUITMENT_DEFAULTS["curve"],
+                 curve_doc="with `time_days` 90", source=RECRUITMENT_SOURCE),
+    _fraction("recruitment.share", "share `ρ_rec` of the posts that returning staff leave "
+              "empty which recruitment refills", default=RECRUITMENT_DEFAULTS["share"],
+              source=RECRUITMENT_SOURCE),
 )
 
 _ALTERNATIVES = (
@@ -299,9 +385,9 @@ _ALTERNATIVES = (
         "it can absorb. A service left out gets 0", "table", rule="services of any facility"),
     _number("alternative[].spare_capacity_per_month.<service>", "spare capacity",
             "patients/month"),
-    Key("alternative[].capacity_per_month", "map", "baseline capacity per service. Only used "
-        "as the attraction weight `A`", "table", COMPUTED, "equal to `spare_capacity_per_month`",
-        "ASSUMPTION: patients split between alternatives in proportion to spare capacity",
+    Key("alternative[].capacity_per_month", "map", "baseline capacity per service. The model's "
+        "destination choice uses the spare capacity only; the maps of `facility-impact plot` "
+        "draw this one", "table", COMPUTED, "equal to `spare_capacity_per_month`",
         rule="services of any facility"),
     _number("alternative[].capacity_per_month.<service>", "baseline capacity", "patients/month",
             rule="≥ the spare capacity of the service"),
@@ -362,8 +448,12 @@ KEYS: MappingProxyType[str, Key] = MappingProxyType(
             *_FACILITY,
             *_SERVICES,
             *_DISPLACEMENTS,
+            *_RETURNS,
+            *_RELOCATIONS,
             *_STRIKES,
             *_RECOVERY,
+            *_STAFF_RETURN,
+            *_RECRUITMENT,
             *_ALTERNATIVES,
             *_NETWORK,
             *_OUTCOMES,

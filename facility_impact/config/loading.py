@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from facility_impact.config.facilities import read_facility, read_recovery
+from facility_impact.config.curve_tables import read_recovery
+from facility_impact.config.facilities import read_facility
 from facility_impact.config.keys import BASE_LABEL
 from facility_impact.config.network import (
     check_network_covers_travel,
@@ -24,10 +25,14 @@ from facility_impact.config.network import (
     check_travel_unit,
     read_alternatives,
     read_network,
+    settle_decay_defaults,
+    travel_unit,
 )
 from facility_impact.config.reading import fail, read, require, show_value, table
+from facility_impact.config.recorded import prior_recovery
 from facility_impact.config.scenarios import read_scenarios
 from facility_impact.config.settings import apply_settings
+from facility_impact.config.staffing import read_recruitment, read_staff_return
 from facility_impact.config.strikes import read_outcomes, read_strikes
 from facility_impact.config.sweeps import sweep_dims
 from facility_impact.config.types import (
@@ -90,9 +95,10 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     """
     table(raw, "", "")
     table(raw.get("scenario", {}), "scenario")
+    draw_priors = draws_priors(raw)
 
     def parse(variant: Mapping[str, Any]) -> Config:
-        return _parse_one(variant, name, text, text_format)
+        return _parse_one(variant, name, text, text_format, draw_priors)
 
     base = parse({k: v for k, v in raw.items() if k != "scenario"})
     config = replace(base, scenarios=read_scenarios(raw, parse))
@@ -102,7 +108,29 @@ def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: s
     return config
 
 
-def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -> Config:
+def draws_priors(raw: Mapping[str, Any]) -> bool:
+    """Whether strikes as recorded take the priors' distributions: the run draws more
+    than once (``run.draws`` > 1, or left out while some key, in any scenario, is a
+    distribution). Otherwise each prior takes its central value."""
+    run = raw.get("run", {})
+    draws = run.get("draws") if isinstance(run, Mapping) else None
+    if isinstance(draws, int | float) and not isinstance(draws, bool):
+        return draws > 1
+    # Left out: DEFAULT_DRAWS (> 1) draws when some key is a distribution, else none.
+    return _has_distribution(raw)
+
+
+def _has_distribution(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return "dist" in node or any(_has_distribution(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_distribution(value) for value in node)
+    return False
+
+
+def _parse_one(
+    raw: Mapping[str, Any], name: str, text: str, text_format: str, draw_priors: bool
+) -> Config:
     run = table(raw.get("run", {}), "run", "run")
     horizon = read(run, "run.horizon_days", "run")
     start = read(run, "run.start_date", "run")
@@ -114,10 +142,10 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
     if not facilities_raw:
         raise fail("facility", {}, "must hold at least one [facility.<name>] table")
     facilities = {
-        facility: read_facility(facility, facility_raw, horizon)
+        facility: read_facility(facility, facility_raw, horizon, list(facilities_raw))
         for facility, facility_raw in facilities_raw.items()
     }
-    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon)
+    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon, draw_priors)
     services = union(f.services for f in facilities.values())
     recovery = read_recovery(
         raw.get("recovery", {}),
@@ -126,11 +154,13 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         union(f.resources for f in facilities.values()),
         "resource",
     )
+    facilities, recovery_priors = prior_recovery(facilities, strikes, recovery, draw_priors)
     alternatives = read_alternatives(raw.get("alternative", []), facilities, services, horizon)
     network = read_network(raw["network"], facilities) if "network" in raw else None
-    check_travel(facilities_raw, facilities, alternatives)
-    check_network_covers_travel(network, facilities)
+    facilities = settle_decay_defaults(facilities, network)
     check_travel_unit(network, facilities, raw.get("alternative", []))
+    check_travel(facilities_raw, facilities, alternatives, travel_unit(network))
+    check_network_covers_travel(network, facilities)
     return Config(
         name=name,
         title=title,
@@ -148,6 +178,9 @@ def _parse_one(raw: Mapping[str, Any], name: str, text: str, text_format: str) -
         precision=precision,
         outcomes=read_outcomes(raw.get("outcome", {}), services),
         network=network,
+        staff_return=read_staff_return(raw.get("staff_return", {})),
+        recruitment=read_recruitment(raw.get("recruitment", {})),
+        recovery_priors=recovery_priors,
     )
 
 

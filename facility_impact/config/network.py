@@ -4,7 +4,9 @@ has the travel parameters and distances it needs."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from facility_impact.config.keys import KEYS
@@ -21,7 +23,7 @@ from facility_impact.config.reading import (
     table,
     tables,
 )
-from facility_impact.config.types import Alternative, Facility, Network
+from facility_impact.config.types import Alternative, Facility, Network, Service
 from facility_impact.config.variation import high, low
 from facility_impact.errors import ConfigError
 
@@ -170,21 +172,54 @@ def _matrix(raw: Any, size: int, matrix: str) -> tuple[tuple[float, ...], ...]:
     return tuple(rows)
 
 
+def travel_unit(network: Network | None) -> str:
+    """``"minutes"`` if ``[network]`` gives ``travel_minutes``, else ``"km"``."""
+    return "km" if network is None else network.unit
+
+
+def settle_decay_defaults(
+    facilities: dict[str, Facility], network: Network | None
+) -> dict[str, Facility]:
+    """``facilities`` with the distance-decay scale of every service that gave none settled.
+
+    In km it is the cited default (``default_values.DECAY_SOURCE``); those are
+    distances, so a configuration in minutes has none (``inf``), and
+    :func:`check_travel` asks for ``distance_decay_minutes`` where it matters.
+    """
+    unit = travel_unit(network)
+
+    def settle(service: Service) -> Service:
+        if service.decay_unit != "default":
+            return service
+        if unit == "km":
+            return replace(service, decay_unit="km")
+        return replace(service, decay_unit=unit, distance_decay_km=math.inf)
+
+    return {
+        name: replace(facility, services={s: settle(v) for s, v in facility.services.items()})
+        for name, facility in facilities.items()
+    }
+
+
 def check_travel(
     facilities_raw: Mapping[str, Any],
     facilities: dict[str, Facility],
     alternatives: tuple[Alternative, ...],
+    unit: str,
 ) -> None:
-    """Diversion needs both travel parameters wherever another facility offers the service.
+    """Diversion needs a willingness to travel wherever another facility offers the service,
+    and in a configuration in minutes (``unit``) a distance-decay scale too.
 
-    The other facility is an alternative, or a modelled facility other than the
-    sender. Defaults exist only for services nobody can divert to: a silent
-    assumption about willingness to travel would drive the result.
+    The other facility is an alternative with spare capacity, or a modelled
+    facility other than the sender. The default willingness exists only for
+    services nobody can divert to: a silent assumption about it would drive the
+    result. The default decay scales are cited distances (``distance_decay_km``).
     """
-    # Patients head wherever the attraction weight (capacity) is positive,
-    # even to a facility with no spare capacity for them.
+    needed = ["willingness_to_travel"]
+    if unit == "minutes":
+        needed.append("distance_decay_minutes")
     destinations = [
-        (f"alternative {json.dumps(a.name)} offers", a.name, a.capacity_per_month)
+        (f"alternative {json.dumps(a.name)} offers", a.name, a.spare_capacity_per_month)
         for a in alternatives
     ] + [
         (
@@ -204,10 +239,8 @@ def check_travel(
                 ):
                     continue
                 given = facilities_raw[sender.name]["services"][service]
-                for key in ("willingness_to_travel", "distance_decay_km"):
-                    if key not in given and not (
-                        key == "distance_decay_km" and "distance_decay_minutes" in given
-                    ):
+                for key in needed:
+                    if key not in given:
                         raise ConfigError(
                             f"facility.{sender.name}.services.{service}.{key}: missing; "
                             f"required because {reason} {service}"
@@ -244,16 +277,27 @@ def check_travel_unit(
 ) -> None:
     """Distances and decay scales share one unit: minutes if ``[network]`` gives
     ``travel_minutes``, km otherwise."""
-    unit = "km" if network is None else network.unit
+    unit = travel_unit(network)
     why = "[network] gives travel_minutes" if unit == "minutes" else "[network] gives km"
     for facility in facilities.values():
         for service in facility.services.values():
-            if service.decay_unit != unit:
-                raise ConfigError(
-                    f"facility.{facility.name}.services.{service.name}.distance_decay_"
-                    f"{service.decay_unit}: travel is in {unit} in this configuration "
-                    f"({why}); give distance_decay_{unit}"
-                )
+            path = f"facility.{facility.name}.services.{service.name}"
+            for key, given in (
+                ("distance_decay", service.decay_unit),
+                ("reach", service.reach_unit),
+            ):
+                if given is not None and given != unit:
+                    raise ConfigError(
+                        f"{path}.{key}_{given}: travel is in {unit} in this configuration "
+                        f"({why}); give {key}_{unit}"
+                    )
+        relocation = facility.relocation
+        if relocation is not None and relocation.unit != unit:
+            wrong, right = ("distance_km", "travel_minutes")[:: 1 if unit == "minutes" else -1]
+            raise ConfigError(
+                f"facility.{facility.name}.relocation.{wrong}: travel is in {unit} in this "
+                f"configuration ({why}); give {right}"
+            )
     wrong, right = ("distance_km", "travel_minutes")[:: 1 if unit == "minutes" else -1]
     for index, alternative in enumerate(alternatives_raw):
         if wrong in alternative:

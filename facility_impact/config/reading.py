@@ -162,7 +162,13 @@ def number_of(key: Key, value: Any, where: str, horizon: int | None = None) -> f
     )
     if key.positive:
         # A distribution's bound may be 0: its draws are > 0 almost surely.
-        text = "must be > 0 (inf for no distance decay)" if key.inf else "must be > 0"
+        text = "must be > 0"
+        if key.inf:
+            text += (
+                " (inf for no limit)"
+                if key.name.startswith("reach")
+                else " (inf for no distance decay)"
+            )
         if isinstance(result, Sweep):
             raw = value["values"] if isinstance(value, Mapping) else value
             for index, one in enumerate(result.values):
@@ -262,6 +268,8 @@ TRAVEL_UNITS = {
     "distance_decay_km": "km",
     "travel_minutes": "minutes",
     "distance_decay_minutes": "minutes",
+    "reach_km": "km",
+    "reach_minutes": "minutes",
 }
 """The unit of each travel key. The kernel's decay ``exp(-d / λ)`` is the same in
 any unit, so minutes feed the same parameters as km; one configuration uses one unit."""

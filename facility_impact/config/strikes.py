@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from facility_impact.config.reading import fail, read, read_map, table, tables
-from facility_impact.config.types import Facility, Outcome, Strike
-from facility_impact.config.variation import high
+from facility_impact.config.default_values import STAFF_FATES
+from facility_impact.config.reading import fail, read, table, tables
+from facility_impact.config.recorded import read_recorded
+from facility_impact.config.types import Facility, Outcome, Strike, union
+from facility_impact.config.variation import high, low
 from facility_impact.errors import ConfigError
 
 STRIKE = "strike[]"
@@ -16,17 +18,28 @@ OUTCOME = "outcome.<name>"
 
 
 def read_strikes(
-    raw: Any, facilities: dict[str, Facility], start: dt.date | None, horizon: int
+    raw: Any,
+    facilities: dict[str, Facility],
+    start: dt.date | None,
+    horizon: int,
+    draw_priors: bool = False,
 ) -> tuple[Strike, ...]:
-    """Every ``[[strike]]`` table, in file order."""
+    """Every ``[[strike]]`` table, in file order. ``draw_priors``: whether a strike as
+    recorded takes the priors' distributions (a run with draws) or their central values."""
+    services = union(f.services for f in facilities.values())
     return tuple(
-        _read_strike(index, strike, facilities, start, horizon)
+        _read_strike(index, strike, facilities, (start, horizon), services, draw_priors)
         for index, strike in enumerate(tables(raw, "strike", "[[strike]]"))
     )
 
 
 def _read_strike(
-    index: int, raw: Any, facilities: dict[str, Facility], start: dt.date | None, horizon: int
+    index: int,
+    raw: Any,
+    facilities: dict[str, Facility],
+    when: tuple[dt.date | None, int],
+    services: list[str],
+    draw_priors: bool,
 ) -> Strike:
     path = f"strike[{index}]"
     strike = table(raw, path, STRIKE)
@@ -40,32 +53,59 @@ def _read_strike(
         known=list(facilities),
         what="facility",
     )
-    damage = read_map(
-        read(strike, f"{STRIKE}.damage", path),
-        f"{STRIKE}.damage",
-        f"{path}.damage",
-        list(facilities[facility].resources),
-        f"resource of {facility}",
-    )
+    recorded = read_recorded(strike, path, index, facilities[facility], services, draw_priors)
     casualties = read(strike, f"{STRIKE}.casualties", path)
     casualty_service = read(strike, f"{STRIKE}.casualty_service", path)
-    services = list(facilities[facility].services)
-    if (high(casualties) > 0 or "casualty_service" in strike) and casualty_service not in services:
+    own = list(facilities[facility].services)
+    if (high(casualties) > 0 or "casualty_service" in strike) and casualty_service not in own:
         raise fail(
             f"{path}.casualty_service",
             casualty_service,
-            f"unknown service of {facility}; known: {', '.join(services)}",
+            f"unknown service of {facility}; known: {', '.join(own)}",
         )
     return Strike(
         facility=facility,
-        day=_strike_day(strike, path, start, horizon),
-        closure_days=read(strike, f"{STRIKE}.closure_days", path),
-        damage=damage,
+        day=_strike_day(strike, path, *when),
+        closure_days=recorded.closure_days,
+        damage=recorded.damage,
         casualties=casualties,
         casualty_service=casualty_service,
         label=read(strike, f"{STRIKE}.label", path),
         enabled=read(strike, f"{STRIKE}.enabled", path),
+        staff_lost=_staff_lost(strike, path, facilities[facility]),
+        attack_type=recorded.attack_type,
+        facility_damage=recorded.facility_damage,
+        avoidance=recorded.avoidance,
+        avoidance_nearby_share=recorded.nearby_share,
+        avoidance_radius_km=recorded.radius_km,
+        avoidance_fade=recorded.fade,
+        priors=recorded.notes,
     )
+
+
+def _staff_lost(strike: Mapping[str, Any], path: str, facility: Facility) -> dict[str, float]:
+    """Staff killed, injured, abducted or missing, and fled [persons]: every fate, 0 if
+    not given; together at most the struck facility's ``staff`` (over their whole ranges)."""
+    lost = {fate: read(strike, f"{STRIKE}.staff_{fate}", path) for fate in STAFF_FATES}
+    given = [f"staff_{fate}" for fate in STAFF_FATES if f"staff_{fate}" in strike]
+    if not given:
+        return lost
+    if "staff" not in facility.resources:
+        raise fail(
+            f"{path}.{given[0]}",
+            strike[given[0]],
+            f"needs a staff count: facility {facility.name} has no resource named staff",
+        )
+    staff = facility.resources["staff"]
+    total = sum(high(count) for count in lost.values())
+    if total > low(staff):
+        raise fail(
+            f"{path}.{given[-1]}",
+            strike[given[-1]],
+            f"the staff fates add up to {total:g}; must be at most the "
+            f"{low(staff):g} staff of {facility.name}",
+        )
+    return lost
 
 
 def _strike_day(strike: Mapping[str, Any], path: str, start: dt.date | None, horizon: int) -> int:

@@ -17,7 +17,10 @@ from facility_impact.config.keys import DEFAULT_DRAWS, default_of
 from facility_impact.config.variation import Uncertain, Varying
 from facility_impact.curves import CURVE_CODES
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_YEAR = 365.25
+"""Mean days in a year [d year-1]: a yearly rate per person u is u / 365.25 a day."""
+
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 """Mean days in a month [d month-1]: a monthly volume V is a daily rate V / 30.4375
 (docs/model.md)."""
 
@@ -82,6 +85,9 @@ class Service:
     """
 
     name: str
+    # The given volume; when the service gives ``throughput_per_day`` instead, the
+    # monthly capacity its resources allow at their nominal values (for display:
+    # the parameter builder computes it from the resources draw by draw).
     volume_per_month: float
     needs: dict[str, float]
     demand_ratio: float
@@ -90,18 +96,63 @@ class Service:
     willingness_to_travel: float
     distance_decay_km: float
     demand_multipliers: tuple[DemandPeriod, ...]
-    # ``distance_decay_km`` holds the scale in the configuration's travel unit:
-    # "minutes" when the file gave ``distance_decay_minutes`` (docs/data_import.md).
+    # ``distance_decay_km`` and ``reach_km`` hold the scale in the configuration's
+    # travel unit: "minutes" when the file gave ``distance_decay_minutes``
+    # (docs/data_import.md); "default" when it gave neither and the cited default
+    # in km was taken (a configuration in minutes has none: see loading).
     decay_unit: str = "km"
+    volume_given: bool = True
+    # Patients a day one unit of each resource supports [patient d-1 unit-1].
+    throughput_per_day: dict[str, float] = field(default_factory=dict)
+    # Baseline demand per person per year [patient person-1 year-1]; None: the
+    # demand is demand_ratio x capacity.
+    utilisation_per_person_year: float | None = None
+    reach_km: float = math.inf
+    reach_unit: str | None = None  # None: not given
 
 
 @dataclass(frozen=True)
 class Displacement:
-    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``."""
+    """The catchment population falls by ``share`` of ``P0`` along ``curve`` from ``start_day``.
+
+    ``return_share`` of the displaced come back along ``return_curve`` from
+    ``return_start_day`` [d] (``None``: the day the displacement starts), the
+    curve's own delay added. ``destinations`` maps the
+    modelled facilities where displaced people settle to the share of them that
+    does (at most 1 in total); the rest leave the modelled area.
+    """
 
     share: float
     curve: Curve
     start_day: int
+    return_share: float = 0.0
+    return_curve: Curve | None = None
+    return_start_day: float | None = None
+    destinations: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Relocation:
+    """A relocated site or field hospital of a facility, working from ``opens_day`` [d].
+
+    ``distance_km`` [km, or minutes in a configuration in minutes] from the
+    catchment to the site. ``resources``: the site's own quantity of each
+    resource it lists; the others move with the facility.
+    """
+
+    opens_day: int
+    distance_km: float
+    resources: dict[str, float]
+    unit: str = "km"
+
+
+@dataclass(frozen=True)
+class StaffReturn:
+    """How staff lost to one fate come back (``share`` of them, along ``curve`` in
+    calendar days from the strike day); also recruitment to the posts left empty."""
+
+    share: float
+    curve: Curve
 
 
 @dataclass(frozen=True)
@@ -123,6 +174,7 @@ class Facility:
     opens_day: int
     closes_day: int | None
     recovery: dict[str, Recovery]
+    relocation: Relocation | None = None
     # Where it stands [degrees_north, degrees_east], for maps, and the id and
     # type of the table it was imported from (docs/data_import.md).
     latitude: float | None = None
@@ -131,8 +183,41 @@ class Facility:
     kind: str = ""
 
 
+NO_FADE = Curve("none", 0.0, 0.0, 0.0, 0.0)
+"""The fade of a strike without a response: ``g = 0`` (its shares are 0 anyway)."""
+
+
+@dataclass(frozen=True)
+class PriorNote:
+    """A value a configuration took from the priors of attacks as recorded.
+
+    ``key``: where it would be written (``strike.0.damage.building``,
+    ``facility.<name>.recovery.building.mean_days``); ``value``: what the run takes
+    (the central value, or the distribution it draws); ``prior``: the table's
+    distribution (times the attack type's factor); ``source`` and ``calibrated``:
+    the entry's; ``strike``: the strike it came with.
+    """
+
+    key: str
+    value: float | str
+    prior: str
+    source: str
+    calibrated: bool
+    strike: int
+
+
 @dataclass(frozen=True)
 class Strike:
+    """A strike on ``facility`` on ``day``. ``staff_lost`` [persons] holds the staff
+    killed, injured, abducted or missing, and fled (every fate, 0 if not given).
+
+    A strike as recorded gives ``attack_type`` (a WHO SSA type) and
+    ``facility_damage``; what it leaves out comes from the priors, noted in
+    ``priors``. The response: ``avoidance`` [1] per service (0 for a service left
+    out), the share of it at the other facilities within ``avoidance_radius_km``
+    [km], and how it fades, ``avoidance_fade`` (calendar days from the strike day).
+    """
+
     facility: str
     day: int
     closure_days: float
@@ -141,6 +226,14 @@ class Strike:
     casualty_service: str
     label: str
     enabled: bool
+    staff_lost: dict[str, float] = field(default_factory=dict)
+    attack_type: str | None = None
+    facility_damage: str | None = None
+    avoidance: dict[str, float] = field(default_factory=dict)
+    avoidance_nearby_share: float = 0.0
+    avoidance_radius_km: float = 0.0
+    avoidance_fade: Curve = NO_FADE
+    priors: tuple[PriorNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,7 +321,13 @@ class Config:
     base_label: str
     precision: str
     outcomes: tuple[Outcome, ...]
+    # Every fate's return (configured or default) and recruitment.
+    staff_return: dict[str, StaffReturn]
+    recruitment: StaffReturn
     scenarios: tuple[Scenario, ...] = ()
+    # The restorations that recorded strikes took from the priors (the facilities'
+    # recovery tables hold them).
+    recovery_priors: tuple[PriorNote, ...] = ()
 
     def variations(self) -> list[Varying]:
         """Every sweep and distribution of this configuration (not of its scenarios)."""
@@ -237,7 +336,10 @@ class Config:
         def walk(node: Any) -> None:
             if isinstance(node, Varying):
                 found.append(node)
-            elif isinstance(node, Config | Facility | Service | Strike | Recovery | Curve):
+            elif isinstance(
+                node,
+                Config | Facility | Service | Strike | Recovery | Curve | Relocation | StaffReturn,
+            ):
                 for name in node.__dataclass_fields__:
                     if name not in ("scenarios", "text"):
                         walk(getattr(node, name))

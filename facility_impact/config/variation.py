@@ -103,7 +103,9 @@ class Distribution:
         truncated = ""
         if unbounded:
             low, high = self.bounds
-            if math.isfinite(low) or math.isfinite(high):
+            # A lognormal is positive anyway: [0, inf] is no truncation.
+            natural = self.family == "lognormal" and low <= 0 and not math.isfinite(high)
+            if (math.isfinite(low) or math.isfinite(high)) and not natural:
                 truncated = f", truncated to [{low:g}, {high:g}]"
         return f"{self.family}({shown}{truncated})"
 

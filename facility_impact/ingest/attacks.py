@@ -1,21 +1,27 @@
-"""Attack records: one row per attack, matched to a facility and mapped to a strike.
+"""Attack records: one row per attack, matched to a facility and written as a strike
+as recorded.
 
-The mapping of ``attack_type`` × ``facility_damage`` to damage and closure is
-PROVISIONAL (``data/facility_types.toml``, ``[attack]``) until attacks as recorded
-are modelled; staff lost and casualties come from the record's own counts.
+The record's ``attack_type`` (a WHO SSA type, or one of the spellings the priors
+list as its aliases) and ``facility_damage`` become the strike's own keys; its
+damage, closure, restoration and the people's response then come from the priors
+of attacks as recorded (``data/attack_priors.toml``) when the configuration is
+loaded. Staff lost by fate and casualties come from the record's own counts.
 Several attacks on one facility are repeated strikes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
+from facility_impact.config.default_values import ATTACK_TYPES, FACILITY_DAMAGE
+from facility_impact.config.places import haversine_km
+from facility_impact.config.priors import load_priors
 from facility_impact.errors import ConfigError
-from facility_impact.ingest.defaults import FACILITY_DAMAGE, Defaults, Noted
+from facility_impact.ingest.defaults import Defaults, Noted
 from facility_impact.ingest.facilities import FacilityRecord
-from facility_impact.ingest.tables import Row, Table, bad_cell, choice, date, number
-from facility_impact.ingest.travel import haversine_km
+from facility_impact.ingest.tables import Row, Table, bad_cell, date, number
 
 ATTACK_COLUMNS = (
     "date",
@@ -40,6 +46,14 @@ recorded positions are those of the facility, to a few hundred metres."""
 
 _COUNTS = ("staff_killed", "staff_injured", "staff_abducted", "patients_killed", "patients_injured")
 
+DAMAGE_SPELLINGS = {
+    "none": ("no damage", "not damaged", "undamaged", "intact"),
+    "damaged": ("damage", "partially damaged", "partly damaged", "partially destroyed"),
+    "destroyed": ("totally destroyed", "completely destroyed", "fully destroyed"),
+}
+"""Other spellings of a ``facility_damage`` cell (case, spaces, ``_``, ``-`` and ``/``
+aside). ASSUMPTION: a facility partially destroyed is damaged, not destroyed."""
+
 
 @dataclass(frozen=True)
 class StrikeRecord:
@@ -50,9 +64,11 @@ class StrikeRecord:
     date: Noted
     label: str
     source: str
-    closure_days: Noted
-    damage: dict[str, Noted]
+    attack_type: Noted
+    facility_damage: Noted
     casualties: Noted
+    staff_lost: dict[str, Noted]
+    """``staff_killed``, ``staff_injured``, ``staff_abducted`` [persons], those given."""
 
 
 def _cell(row: Row, column: str) -> str:
@@ -111,59 +127,96 @@ def _read_row(
     when = date(table, row, "date")
     if when is None:
         raise bad_cell(table.path, row.number, "date", "", "empty; every attack needs its date")
-    attack_type = choice(table, row, "attack_type", defaults.attack_types, "")
-    if not attack_type:
-        raise bad_cell(table.path, row.number, "attack_type", "", "empty; give the attack type")
-    damage_class = choice(table, row, "facility_damage", FACILITY_DAMAGE, "none")
+    attack_type = _spelled(table, row, "attack_type", _attack_spellings())
+    damage_class = _spelled(table, row, "facility_damage", _damage_spellings())
     facility, matched = _match(table, row, facilities)
     counts = {
         column: number(table, row, column, minimum=0, integer=True) or 0 for column in _COUNTS
     }
-    mapping = defaults.attack
-    damage_basis = mapping["damage"][damage_class]["basis"]
-    damage_note = "damage" if row.get("facility_damage") else "damage (empty: none)"
-    damage = {
-        resource: Noted(
-            mapping["damage"][damage_class][resource],
-            f"PROVISIONAL: {_cell(row, 'facility_damage')} = {damage_class}: {damage_basis}",
-        )
-        for resource in ("building", "beds", "theatres")
-        if resource == "building" or facility.resources[resource].value > 0
-    }
     staff = facility.resources.get("staff")
-    lost = counts["staff_killed"] + counts["staff_abducted"]
-    if staff is not None and staff.value > 0 and lost:
-        damage["staff"] = Noted(
-            round(min(1.0, lost / staff.value), 4),
-            f"{_cell(row, 'staff_killed')} + staff_abducted = {lost} of {staff.value:g} staff: "
-            f"{mapping['staff_lost_basis']}",
-        )
     injured = counts["patients_injured"] + counts["staff_injured"]
     if "emergency" in facility.volumes:
         casualties = Noted(
             injured,
             f"{_cell(row, 'patients_injured')} + staff_injured = {injured}: "
-            f"{mapping['casualties_basis']}",
+            f"{defaults.casualties_basis}",
         )
     else:
         casualties = Noted(
             0, f"{injured} injured not counted: the facility has no emergency service"
         )
-    closure = mapping["type"][attack_type][damage_class]
+    damage_note = _cell(row, "facility_damage")
+    if not row.get("facility_damage"):
+        damage_note += " (empty: no damage recorded, ASSUMPTION)"
+    damage_class = damage_class or "none"
     return StrikeRecord(
         row=row.number,
         facility=Noted(facility.name, matched),
         date=Noted(when, _cell(row, "date")),
         label=f"{when.isoformat()}: {attack_type.replace('_', ' ')}, {damage_class}",
         source=row.get("source"),
-        closure_days=Noted(
-            closure,
-            f"PROVISIONAL: {_cell(row, 'attack_type')} = {attack_type}, {damage_note} = "
-            f"{damage_class} (data/facility_types.toml [attack.type])",
-        ),
-        damage=damage,
+        attack_type=Noted(attack_type, _cell(row, "attack_type")),
+        facility_damage=Noted(damage_class, damage_note),
         casualties=casualties,
+        staff_lost=_staff_lost(row, counts, 0.0 if staff is None else staff.value),
     )
+
+
+def _words(text: str) -> str:
+    """A cell or a name compared without case, ``_``, ``-``, ``/`` or spacing."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def _attack_spellings() -> dict[str, str]:
+    """Every accepted spelling of an attack type (its name and the priors' aliases)."""
+    priors = load_priors()
+    found = {}
+    for name in ATTACK_TYPES:
+        for spelling in (name, *priors.types[name].aliases):
+            found[_words(spelling)] = name
+    return found
+
+
+def _damage_spellings() -> dict[str, str]:
+    found = {_words(level): level for level in FACILITY_DAMAGE}
+    for level, spellings in DAMAGE_SPELLINGS.items():
+        found.update({_words(spelling): level for spelling in spellings})
+    return found
+
+
+def _spelled(table: Table, row: Row, column: str, spellings: dict[str, str]) -> str:
+    """The cell as the name it spells ("" when empty; ``attack_type`` must be given)."""
+    text = row.get(column)
+    if not text:
+        if column == "attack_type":
+            raise bad_cell(table.path, row.number, column, "", "empty; give the attack type")
+        return ""
+    if _words(text) not in spellings:
+        allowed = ATTACK_TYPES if column == "attack_type" else FACILITY_DAMAGE
+        raise bad_cell(
+            table.path,
+            row.number,
+            column,
+            text,
+            f"unknown; allowed: {', '.join(allowed)} (or a spelling of docs/data_import.md)",
+        )
+    return spellings[_words(text)]
+
+
+def _staff_lost(row: Row, counts: dict[str, float], staff: float) -> dict[str, Noted]:
+    """The record's staff killed, abducted and injured, as the strike's staff fates;
+    together at most the facility's ``staff`` (killed first, then abducted, then injured)."""
+    lost = {}
+    left = staff
+    for fate in ("staff_killed", "staff_abducted", "staff_injured"):
+        count = min(counts[fate], left)
+        left -= count
+        if count:
+            note = _cell(row, fate)
+            if count < counts[fate]:
+                note += f" ({counts[fate]}), cut to the {staff:g} staff of the facility"
+            lost[fate] = Noted(count, note)
+    return lost
 
 
 def first_date(strikes: list[StrikeRecord]) -> dt.date | None:

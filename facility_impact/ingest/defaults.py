@@ -1,5 +1,5 @@
-"""The defaults of ``data/facility_types.toml``: per facility type, per service line,
-recovery, and the provisional attack mapping; and the ``Noted`` value that carries
+"""The defaults of ``data/facility_types.toml``: per facility type and per service line,
+and what a recorded attack's injured become; and the ``Noted`` value that carries
 where each number of an imported configuration came from."""
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ RESOURCE_COLUMNS = ("beds", "staff", "theatres")
 FUNCTIONALITY = ("fully", "partially", "not_functioning")
 """HeRAMS functionality values of the ``functionality`` column."""
 
-FACILITY_DAMAGE = ("none", "damaged", "destroyed")
-"""Values of an attack record's ``facility_damage`` column."""
-
 
 @dataclass(frozen=True)
 class Noted:
@@ -42,11 +39,10 @@ class Defaults:
 
     types: dict[str, dict[str, Any]]
     services: dict[str, dict[str, Any]]
-    recovery: dict[str, dict[str, Any]]
     building: dict[str, Any]
     demand_ratio: dict[str, Any]
     functionality: dict[str, dict[str, Any]]
-    attack: dict[str, Any]
+    casualties_basis: str
 
     def type_value(self, kind: str, column: str) -> Noted:
         """The default of ``column`` for facility type ``kind``, noted as a default."""
@@ -58,11 +54,6 @@ class Defaults:
         entry = self.services[service][key]
         return Noted(entry["value"], f"DEFAULT for {service}: {entry['basis']}")
 
-    @property
-    def attack_types(self) -> tuple[str, ...]:
-        """The WHO SSA attack types the provisional mapping knows."""
-        return tuple(self.attack["type"])
-
 
 @functools.cache
 def load_defaults() -> Defaults:
@@ -72,9 +63,8 @@ def load_defaults() -> Defaults:
     return Defaults(
         types=raw["type"],
         services=raw["service"],
-        recovery=raw["recovery"],
         building=raw["building"],
         demand_ratio=raw["demand_ratio"],
         functionality=raw["functionality"],
-        attack=raw["attack"],
+        casualties_basis=raw["casualties"]["basis"],
     )

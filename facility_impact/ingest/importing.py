@@ -24,7 +24,6 @@ from facility_impact.ingest.writing import (
     facility_lines,
     header_lines,
     network_lines,
-    recovery_lines,
     run_lines,
     strike_lines,
 )
@@ -105,10 +104,6 @@ def import_text(
         lines += facility_lines(record, defaults, decay_key, horizon.value)
     for strike in strikes:
         lines += strike_lines(strike)
-    resources = {"building"} | {
-        r for record in records for r, q in record.resources.items() if q.value > 0
-    }
-    lines += recovery_lines(defaults, resources)
     return "\n".join(lines) + "\n"
 
 

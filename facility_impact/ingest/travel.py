@@ -3,14 +3,11 @@ travel-time matrix the user gives (minutes between facility ids)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+from facility_impact.config.places import haversine_km
 from facility_impact.errors import ConfigError
 from facility_impact.ingest.tables import bad_cell, number, read_table
-
-EARTH_RADIUS_KM = 6371.0088
-"""Mean radius of the Earth [km] (IUGG mean radius R1 of the WGS 84 ellipsoid)."""
 
 WINDING_FACTOR = 1.4
 """Road distance over great-circle distance [1]. ASSUMPTION with a source: Boscoe,
@@ -19,15 +16,6 @@ versus straight-line distance to hospitals") compare the two for US hospitals; t
 ratio of about 1.4 is recalled from that paper, not checked against its text. It
 matches configs/idlib_region.toml, where 110 km in a straight line are 150 km by
 road (1.36). Roads around front lines wind more: give a travel-time matrix then."""
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance [km] between two points given in degrees, on a sphere."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi = (phi2 - phi1) / 2
-    half_dlambda = math.radians(lon2 - lon1) / 2
-    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def road_km(points: Sequence[tuple[float, float]]) -> list[list[float]]:

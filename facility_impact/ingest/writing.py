@@ -1,8 +1,9 @@
 """Writing an imported network as an ordinary, commented TOML configuration.
 
 Every value is followed by a comment saying where it came from: a table cell
-("facilities row 3, column beds"), a default ("DEFAULT for hospital: …", with its
-source or ASSUMPTION), or the provisional attack mapping ("PROVISIONAL: …").
+("facilities row 3, column beds") or a default ("DEFAULT for hospital: …", with its
+source or ASSUMPTION). A recorded attack's damage, closure and restoration are not
+written: they come from the priors of attacks as recorded when the file is loaded.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def header_lines(sources: Sequence[str], unused: Sequence[str], version: str) ->
         "# Each value says where it came from: a table cell (rows count from 1, the CSV",
         "# header and GeoJSON geometry not counted; latitude/longitude of a GeoJSON point",
         "# are its geometry), or DEFAULT (facility_impact/data/facility_types.toml, with",
-        "# its source or ASSUMPTION), or PROVISIONAL (the provisional attack mapping).",
+        "# its source or ASSUMPTION). Each strike is an attack as recorded: its damage,",
+        "# closure, restoration and the people's response come from the priors of",
+        "# facility_impact/data/attack_priors.toml (docs/model.md, Attacks as recorded).",
     ]
     if unused:
         lines.append(f"# Columns not used: {', '.join(unused)}")
@@ -127,7 +130,7 @@ def facility_lines(
 
 
 def strike_lines(strike: StrikeRecord) -> list[str]:
-    """One ``[[strike]]`` table and its damage."""
+    """One ``[[strike]]`` table: the attack as recorded."""
     lines = [
         "",
         "[[strike]]",
@@ -137,18 +140,10 @@ def strike_lines(strike: StrikeRecord) -> list[str]:
     ]
     if strike.source:
         lines.append(f"# source of the record: {strike.source}")
-    lines += [_line("closure_days", strike.closure_days), _line("casualties", strike.casualties)]
-    lines.append("[strike.damage]")
-    lines += [_line(resource, fraction) for resource, fraction in strike.damage.items()]
-    return lines
-
-
-def recovery_lines(defaults: Defaults, resources: set[str]) -> list[str]:
-    """``[recovery.<resource>]`` for every resource some facility has."""
-    lines = []
-    for resource, entry in defaults.recovery.items():
-        if resource not in resources:
-            continue
-        lines += ["", f"# DEFAULT: {entry['basis']}", f"[recovery.{resource}]"]
-        lines += [f"{key} = {toml_value(value)}" for key, value in entry["value"].items()]
+    lines += [
+        _line("attack_type", strike.attack_type),
+        _line("facility_damage", strike.facility_damage),
+    ]
+    lines.append(_line("casualties", strike.casualties))
+    lines += [_line(fate, count) for fate, count in strike.staff_lost.items()]
     return lines

@@ -145,6 +145,13 @@ class Block:
             p.staff_return_mean_days,
             p.staff_return_sd_days,
         )
+        self.response_curve = _curve(
+            p.response_curve,
+            p.response_time_days,
+            p.response_mean_days,
+            p.response_sd_days,
+        )
+        self.responding = bool(np.any(p.response_share > 0))
         self.recruitment_curve = _curve(
             p.recruitment_curve,
             p.recruitment_time_days,
@@ -259,24 +266,36 @@ class Block:
         reach = np.where(site_capacity > capacity, self.site_reach, 1.0)
         return np.maximum(capacity, site_capacity), reach
 
-    def demand(self, i: int, hit_today: Array | None) -> tuple[Array, Array]:
-        """New patients [patient d-1] ``(F, S, ·)`` on day ``i`` without the strikes
-        (``D0 · m``, once the facility exists), and what the strikes add: their
-        casualties and the needs of displaced people who settled here."""
+    def demand(self, i: int, hit_today: Array | None) -> tuple[Array, Array, Array, Array]:
+        """New patients [patient d-1] ``(F, S, ·)`` on day ``i``: the facility's usual
+        demand without the strikes (``D0 · m``, once the facility exists); the demand
+        of the day (the people still there and those who settled here, less those who
+        stay away after an attack, plus the strikes' casualties); what the strikes
+        added (casualties and the settled); and the care not sought."""
         p, t = self.p, self.start_day + i
         opened = self.open.opened[i][:, None, :]
         usual = np.where(opened, p.baseline_demand * p.demand_multiplier[t], 0.0)
-        added = np.zeros(usual.shape)
-        if hit_today is not None:
-            added = added + np.where(opened, steps.casualties(hit_today, self.casualty_load), 0.0)
+        own = usual * self.present[i][:, None, :]
+        hosted = np.zeros(usual.shape)
         if self.hosting:
-            hosted = steps.hosted_demand(
-                1.0 - self.present[i][:, None, :],
-                p.displacement_destination,
-                p.baseline_demand * p.demand_multiplier[t],
+            hosted = np.where(
+                opened,
+                steps.hosted_demand(
+                    1.0 - self.present[i][:, None, :],
+                    p.displacement_destination,
+                    p.baseline_demand * p.demand_multiplier[t],
+                ),
+                0.0,
             )
-            added = added + np.where(opened, hosted, 0.0)
-        return usual, added
+        not_sought = np.zeros(usual.shape)
+        if self.responding:
+            away = steps.avoidance(p.response_share, t - p.strike_day, self.response_curve)
+            not_sought = (own + hosted) * away
+        casualties = np.zeros(usual.shape)
+        if hit_today is not None:
+            casualties = np.where(opened, steps.casualties(hit_today, self.casualty_load), 0.0)
+        demand = (own + hosted - not_sought) + casualties
+        return usual, demand, hosted + casualties, not_sought
 
     def day(self, i: int, state: DayState, out: dict[str, Array]) -> None:
         """Day ``i`` of the block in both worlds: writes today's slice of every output
@@ -288,7 +307,7 @@ class Block:
             self.availability(t, state) if struck else np.ones(state.resource_losses.shape[1:])
         )
         capacity, reach = self.capacity(i, available)
-        usual, added = self.demand(i, hit_today)
+        usual, demand, added, not_sought = self.demand(i, hit_today)
         present = self.present[i][:, None, :]  # (F, 1, ·)
         rules = (p.backlog_attrition, p.deferrable_share)
         if self.closing:
@@ -296,7 +315,6 @@ class Block:
         alternative_spare = np.where(
             self.alternative_open[i][:, None, :], p.alternative_spare_capacity, 0.0
         )
-        demand = usual * present + added
         actual = self.serve(capacity, demand, reach, state.backlog, rules, alternative_spare)
         counterfactual = self.serve(
             np.where(self.open_without_strikes[i][:, None, :], self.full_capacity, 0.0),
@@ -308,7 +326,7 @@ class Block:
         )
         care = steps.accounting(
             present,
-            actual.lost,
+            actual.lost + not_sought,
             counterfactual.lost,
             counterfactual.received,
             actual.local.backlog - state.backlog,
@@ -335,6 +353,7 @@ class Block:
             "displaced": care.displaced,
             "waiting_change": care.waiting_change,
             "added_demand": added,
+            "not_sought": not_sought,
         }
         for name, values in today.items():
             out[name][...] = values

@@ -227,6 +227,24 @@ def hosted_demand(left_share: Array, destination: Array, baseline_demand: Array)
     return np.asarray(np.sum(destination[:, :, None, :] * moved[:, None], axis=0))
 
 
+def avoidance(
+    share: Array, since_strike: Array, fade_curve: tuple[Array, Array, Array, Array]
+) -> Array:
+    """Share of each facility's own demand that stays away after the attacks,
+    ``(F, S, ·)`` [1].
+
+    Each strike ``k`` drives away ``share_kfs`` [1] ``(K, F, S, ·)`` of the demand,
+    fading along its curve ``g_k`` (code, T, μ, σ: ``(K, ·)``) of the calendar days
+    ``since_strike`` [d] ``(K, ·)`` (negative before it: no effect). Strikes combine as
+    independent reasons to stay away, ``1 - Π_k (1 - r_k)``: a repeated attack
+    deepens the response, and its own fade lengthens it.
+    """
+    started = since_strike >= 0
+    fading = 1.0 - recovery_fraction(since_strike, *fade_curve)
+    staying_away = np.where(started, fading, 0.0)[:, None, None, :] * share
+    return np.asarray(1.0 - np.prod(1.0 - staying_away, axis=0))
+
+
 class LocalService(NamedTuple):
     """What a facility does with its own patients on one day, each ``(F, S, ·)``."""
 

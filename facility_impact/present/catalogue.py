@@ -36,6 +36,7 @@ from facility_impact.present.figures import capacity_figure, has_load, load_figu
 from facility_impact.present.headline import SHOWN_PERIODS_DAYS, longest_period
 from facility_impact.present.maps import NO_PLACES, has_places, map_figure
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
+from facility_impact.results.accounting import require_counterfactual
 from facility_impact.results.summary import summarize
 from facility_impact.run.sensitivity import rank_correlation
 from facility_impact.variables import DRAW_DIM, SCENARIO_DIM, sweep_dims
@@ -114,9 +115,10 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     ),
     FigureEntry(
         "forgone",
-        "Forgone care and care received elsewhere, by service",
+        "Forgone care, care of displaced people and care received elsewhere, by service",
         f"Cumulative patients at {', '.join(map(str, SHOWN_PERIODS_DAYS))} days after the "
-        "first strike (the headline table's numbers).",
+        "first strike (the headline table's numbers); the care of people who left the area "
+        "is shown where anyone left.",
         forgone_figure,
         ("summary", "results"),
         _always,
@@ -124,7 +126,8 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "scenarios",
         "Scenario comparison",
-        "Forgone care per scenario over the longest window that fits the run, sorted.",
+        "Forgone care per scenario over the longest window that fits the run, sorted: first "
+        "as patient contacts of all kinds (every service and facility), then per service.",
         scenario_figure,
         ("per_run", "results"),
         _unless_scenarios,
@@ -148,7 +151,7 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "standards",
         "Humanitarian minimum standards",
-        "Beds and health workers per 10,000 people and consultations per person per year, "
+        "Inpatient beds per 10,000 people and consultations per person per year, "
         "before the strike, on the worst day and at the horizon, against their thresholds.",
         standards_figure,
         ("summary", "results"),
@@ -165,9 +168,9 @@ CATALOGUE: tuple[FigureEntry, ...] = (
     FigureEntry(
         "map",
         "Map of the network",
-        "Facilities at their places (marker area: baseline volume; colour: share of days at "
-        "full capacity), strikes outlined with their dates, diverted patients as arrows whose "
-        "width is the patients moved.",
+        "Facilities at their places (marker area: baseline volume as patient contacts of all "
+        "kinds; colour: share of days at full capacity), strikes outlined with their dates, "
+        "diverted patients as arrows whose width is the patient contacts of all kinds moved.",
         map_figure,
         ("results",),
         _unless_places,
@@ -225,13 +228,15 @@ class FigureData:
 
 
 def check_results(results: xr.Dataset, where: str = "results") -> None:
-    """Raise ConfigError unless ``results`` looks like a facility_impact results file."""
+    """Raise ConfigError unless ``results`` looks like a facility_impact results file
+    of this version (one with the no-strike world and the care accounts)."""
     missing = [name for name in REQUIRED_VARIABLES if name not in results]
     if missing or "time" not in results.dims:
         raise ConfigError(
             f"{where}: not a facility_impact results file "
             f"(missing {', '.join(missing) or 'the time dim'}); write one with facility-impact run"
         )
+    require_counterfactual(results, where)
 
 
 def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figures:

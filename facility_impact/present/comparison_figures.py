@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.present.canvas import draw_legend, facility_label, label_from_attrs
-from facility_impact.present.headline import longest_period
+from facility_impact.present.headline import ALL_SERVICES_LABEL, longest_period
 from facility_impact.present.style import (
     BAR_EDGE,
     GREY,
@@ -38,6 +38,7 @@ from facility_impact.present.summary_axes import (
     select_first,
     thousands,
 )
+from facility_impact.results.accounting import all_facilities
 from facility_impact.variables import sweep_dims
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ TOP_DRIVERS = 6
 
 def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     """Forgone care per scenario [patient] over the longest window that fits the run:
-    all services together, then each service, summed over facilities.
+    first as patient contacts of all kinds (every service and facility), then each
+    service, summed over facilities.
 
     ``per_run`` is ``summarize(results, quantiles=None)``: totals are summed per
     draw before their percentiles are taken. Scenarios are sorted by the median
@@ -65,14 +67,19 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     forgone = data["forgone_care"].sel(period=period)
     forgone = forgone.where(offered_mask(data))
     by_service = over_draws(forgone.sum("facility", min_count=1))
-    total = over_draws(forgone.sum(["facility", "service"], min_count=1))
+    # The total of the headline sentence: an outpatient visit and an operation are one
+    # patient contact each.
+    total = over_draws(data[all_facilities("forgone_care")].sel(period=period))
     services = [
         s for s in data["service"].values if bool(by_service.sel(service=s).notnull().any())
     ]
     order = np.argsort(median_range(total)[0].values, kind="stable")
     scenarios = data["scenario"].values[order]
     labels = data["scenario_label"].values[order] if "scenario_label" in data.coords else scenarios
-    panels = [("all services", total), *((str(s), by_service.sel(service=s)) for s in services)]
+    panels = [
+        (ALL_SERVICES_LABEL, total),
+        *((str(s), by_service.sel(service=s)) for s in services),
+    ]
     # Imported here: matplotlib is optional for the package.
     from matplotlib.ticker import MaxNLocator
 

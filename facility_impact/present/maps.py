@@ -206,7 +206,7 @@ def map_figure(results: xr.Dataset) -> Figure:
     """The network on a map; ValueError when the results carry no coordinates.
 
     Facilities at their longitude and latitude, the marker area in proportion to
-    the baseline volume (all services, [patient d-1]) and its colour the share of
+    the baseline volume (patient contacts of all kinds [patient d-1]) and its colour the share of
     days at full capacity with arrivals [1]; struck facilities outlined in
     vermillion with the dates of their strikes; diverted patients as arrows from
     sender to receiver, width in proportion to the patients served over the run
@@ -393,6 +393,7 @@ def _draw_flows(
         else "one run"
     )
     return (
-        f"Arrows: patients served by another modelled facility over the run, width in "
-        f"proportion (largest {largest:,.0f}); {how}. Marker area: baseline volume."
+        f"Arrows: patients served by another modelled facility over the run, patient contacts "
+        f"of all kinds, width in proportion (largest {largest:,.0f}); {how}. Marker area: "
+        "baseline volume, patient contacts of all kinds."
     )

@@ -13,23 +13,28 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from pathlib import Path
 
 import xarray as xr
 
-from facility_impact.config.assumptions import ASSUMPTION, Parameter, parameters
+from facility_impact.config.assumptions import ASSUMPTION, PRIOR, Parameter, parameters
 from facility_impact.errors import ConfigError
 from facility_impact.present.canvas import figure_stem, render_figure
 from facility_impact.present.catalogue import Figures, check_results, draw_figures
 from facility_impact.present.headline import (
+    ACCOUNT_COLUMNS,
+    ALL_SERVICES_LABEL,
+    IDENTITY_TEXT,
+    MEDIANS_TEXT,
     FacilityTable,
     Headline,
     HeadlineGroup,
     ServiceRow,
     count,
     headline,
+    tagged,
 )
+from facility_impact.results.accounting import all_services
 from facility_impact.results.summary import QUANTILES, RECOVERY_THRESHOLDS, summarize
 from facility_impact.run.io import atomic_paths
 
@@ -98,6 +103,9 @@ figcaption { font-size: 0.9rem; color: #333; }
 pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.6rem; font-size: 0.78rem;
       overflow-x: auto; white-space: pre-wrap; }
 .note { color: #505050; font-size: 0.9rem; }
+p.sentence { font-size: 1.05rem; font-weight: bold; }
+p.identity { color: #505050; font-size: 0.85rem; margin-top: -0.6rem; }
+tr.all-services th, tr.all-services td { border-top: 2px solid #808080; font-weight: bold; }
 """
 
 
@@ -172,18 +180,20 @@ def report_html(
 
 
 def _headline_tables(summary: xr.Dataset) -> list[str]:
-    """One table per scenario and sweep point and facility: per service, baseline,
-    forgone care at 30/90/365 days, served elsewhere and person-days without access
-    over the run, and days to 50 % and 90 % of baseline capacity."""
+    """Per scenario and sweep point: the sentence of patient contacts lost; per
+    facility, where the care went in the window of the accounts (per service and as
+    patient contacts of all kinds, with the identity under it), then baseline,
+    forgone care at 30/90/365 days, person-days without access over the run and days
+    to 50 % and 90 % of baseline capacity."""
     numbers = headline(summary)
     ranges = (
         f"Each cell: median ({QUANTILES[0] * 100:.0f}th–{QUANTILES[-1] * 100:.0f}th "
-        f"percentile) over {numbers.draws} draws. "
+        f"percentile) over {numbers.draws} draws. {MEDIANS_TEXT} "
     )
     lines = [
         '<p class="note">'
         + _escape(
-            "Patients, counted from the first strike; forgone care = unmet + abandoned. "
+            "Patients, counted from the first strike. "
             + (ranges if numbers.with_ranges else "")
             + "'-': window longer than the run; '>N': capacity not back within the horizon "
             "(N days after the first strike)."
@@ -191,40 +201,99 @@ def _headline_tables(summary: xr.Dataset) -> list[str]:
         + "</p>"
     ]
     for group in numbers.groups:
-        tag = _selection_label(group)
+        tag = group.label()
+        if group.sentence:
+            lines.append(f'<p class="sentence">{_escape(tagged(tag, group.sentence))}</p>')
         for table in group.facilities:
             if table.rows:
+                lines += _accounts_table(numbers, group, table, tag)
                 lines += _facility_table(numbers, group, table, tag)
+    lines.append(f'<p class="note">{_escape(IDENTITY_TEXT)}</p>')
+    return lines
+
+
+def _table_start(group: HeadlineGroup, table: FacilityTable, kind: str) -> str:
+    attributes = " ".join(
+        f'data-{_escape(dim)}="{_escape(value)}"' for dim, value in group.selection.items()
+    )
+    return (
+        f'<div class="wide"><table class="{kind}" data-facility="{_escape(table.facility)}" '
+        f"{attributes}>"
+    )
+
+
+def _number_row(label: str, cells: list[tuple[str, str]], kind: str = "") -> str:
+    """One row of numbers: its label, then (data-variable, text) per cell; an empty
+    data-variable is an empty cell."""
+    numbers = "".join(
+        f'<td class="number" data-variable="{_escape(key)}">{_two_lines(text)}</td>'
+        if key
+        else "<td></td>"
+        for key, text in cells
+    )
+    css = f' class="{kind}"' if kind else ""
+    return f"<tr{css}><th>{_escape(label)}</th>{numbers}</tr>"
+
+
+def _accounts_table(
+    numbers: Headline, group: HeadlineGroup, table: FacilityTable, tag: str
+) -> list[str]:
+    """Where the care went in the window of the accounts, with the identity under it."""
+    if numbers.window is None:
+        return []
+    heading = table.label or str(table.facility)
+    window = f"{numbers.window:g}"
+    lines = [
+        f"<h3>{_escape(heading + (f' — {tag}' if tag else ''))}</h3>",
+        f"<p>Where the care went in {_escape(numbers.window_text())} [patients]</p>",
+        _table_start(group, table, "accounts"),
+        "<tr><th>service</th>"
+        + "".join(f"<th>{_escape(column.heading)}</th>" for column in ACCOUNT_COLUMNS)
+        + "</tr>",
+    ]
+    for row in table.rows:
+        cells = [
+            (f"{column.name}@{window}", row.accounts[column.name].text(count))
+            for column in ACCOUNT_COLUMNS
+        ]
+        lines.append(_number_row(str(row.service), cells))
+    cells = [
+        (f"{all_services(column.name)}@{window}", table.contacts[column.name].text(count))
+        for column in ACCOUNT_COLUMNS
+    ]
+    lines.append(_number_row(ALL_SERVICES_LABEL, cells, "all-services"))
+    lines += [
+        "</table></div>",
+        '<p class="identity">care without the strikes + added by the strikes = served here '
+        "+ served elsewhere + forgone + displaced + extra still waiting</p>",
+    ]
     return lines
 
 
 def _facility_table(
     numbers: Headline, group: HeadlineGroup, table: FacilityTable, tag: str
 ) -> list[str]:
-    heading = table.label or str(table.facility)
-    attributes = " ".join(
-        f'data-{_escape(dim)}="{_escape(value)}"' for dim, value in group.selection.items()
-    )
     head = ["service", "baseline per month"]
     head += [f"forgone care, first {p} d" for p in numbers.periods]
     if numbers.longest is not None:
-        head += [
-            f"served elsewhere, first {numbers.longest:g} d",
-            "person-days without access, first strike to horizon",
-        ]
+        head.append("person-days without access, first strike to horizon")
     head += [f"days to {t:.0%} of capacity" for t in RECOVERY_THRESHOLDS]
-    lines = [
-        f"<h3>{_escape(heading + (f' — {tag}' if tag else ''))}</h3>",
-        f'<div class="wide"><table class="headline" data-facility="{_escape(table.facility)}" '
-        f"{attributes}>",
+    lines = []
+    if numbers.window is None:
+        heading = table.label or str(table.facility)
+        lines.append(f"<h3>{_escape(heading + (f' — {tag}' if tag else ''))}</h3>")
+    lines += [
+        _table_start(group, table, "headline"),
         "<tr>" + "".join(f"<th>{_escape(h)}</th>" for h in head) + "</tr>",
     ]
-    for row in table.rows:
-        cells = "".join(
-            f'<td class="number" data-variable="{_escape(key)}">{_two_lines(text)}</td>'
-            for key, text in _row_cells(numbers, row)
-        )
-        lines.append(f"<tr><th>{_escape(row.service)}</th>{cells}</tr>")
+    lines += [_number_row(str(row.service), _row_cells(numbers, row)) for row in table.rows]
+    once = table.person_days_once
+    if numbers.longest is not None and once is not None:
+        # Only the person-days go over services: each person once, never a sum.
+        blank = [("", "")] * (1 + len(numbers.periods))
+        cells = [*blank, ("person_days_without_access_all_services", once.text(count))]
+        cells += [("", "")] * len(RECOVERY_THRESHOLDS)
+        lines.append(_number_row("any service (each person once)", cells, "all-services"))
     lines.append("</table></div>")
     return lines
 
@@ -233,13 +302,11 @@ def _row_cells(numbers: Headline, row: ServiceRow) -> list[tuple[str, str]]:
     """(data-variable, text) of each number of a service's row."""
     cells = [("baseline_volume_per_month", count(row.baseline_per_month))]
     cells += [(f"forgone_care@{p}", row.forgone_care[p].text(count)) for p in numbers.periods]
-    longest = numbers.longest
-    if longest is not None:
+    if numbers.longest is not None:
         without_access = row.person_days_without_access
-        cells += [
-            (f"served_elsewhere_total@{longest:g}", row.served_elsewhere[longest].text(count)),
-            ("person_days_without_access", without_access.text(count) if without_access else ""),
-        ]
+        cells.append(
+            ("person_days_without_access", without_access.text(count) if without_access else "")
+        )
     cells += [
         (f"days_to_capacity@{t:g}", row.days_to_capacity[t].text(numbers.days))
         for t in RECOVERY_THRESHOLDS
@@ -254,19 +321,6 @@ def _two_lines(text: str) -> str:
     if not bracket:
         return _escape(text)
     return f'{_escape(median)}<br><span class="range">({_escape(spread)}</span>'
-
-
-def _selection_label(group: HeadlineGroup) -> str:
-    """A scenario by its label, a sweep point as "dim = value"."""
-    parts = []
-    for dim, value in group.selection.items():
-        if dim == "scenario" and group.scenario_label is not None:
-            parts.append(group.scenario_label)
-        elif isinstance(value, float) and math.isfinite(value):
-            parts.append(f"{dim} = {value:g}")
-        else:
-            parts.append(f"{dim} = {value}")
-    return ", ".join(parts)
 
 
 def _assumptions_section(results: xr.Dataset) -> list[str]:
@@ -285,12 +339,20 @@ def _assumptions_section(results: xr.Dataset) -> list[str]:
     except ConfigError as error:
         return [*lines, f'<p class="note">{_escape(error)}</p>', "</section>"]
     counted = sum(row.basis == ASSUMPTION for row in rows)
+    priors = sum(row.basis == PRIOR for row in rows)
+    from_priors = (
+        f" {priors} more were taken from the priors of attacks as recorded ('prior', with the "
+        "source of the prior), for strikes given by their attack type."
+        if priors
+        else ""
+    )
     lines.append(
         '<p class="note">'
         + _escape(
-            f"Every key of the configuration ({len(rows)}), its value or distribution and the "
-            f"source its comment gives; {counted} are assumptions (their comment says so, or "
-            "there is none). 'setting': a name, label or run setting rather than a quantity."
+            f"Every key of the configuration ({len(rows) - priors}), its value or distribution "
+            f"and the source its comment gives; {counted} are assumptions (their comment says "
+            "so, or there is none). 'setting': a name, label or run setting rather than a "
+            f"quantity.{from_priors}"
         )
         + "</p>"
     )

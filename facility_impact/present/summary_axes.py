@@ -92,8 +92,7 @@ def struck_facilities(summary: xr.Dataset) -> list[Hashable]:
     if period is None:
         return facilities
     middle, _, _ = median_range(summary["forgone_care"].sel(period=period))
-    lost = middle.sum("service") > 0
-    lost = lost.any([d for d in lost.dims if d != "facility"])
+    lost = (middle > 0).any([d for d in middle.dims if d != "facility"])
     return [f for f in facilities if bool(lost.sel(facility=f))] or facilities
 
 

@@ -1,5 +1,5 @@
-"""Figures of the headline numbers per facility: forgone care and care received
-elsewhere by service, and the humanitarian minimum standards.
+"""Figures of the headline numbers per facility: forgone care, the care of displaced
+people and care received elsewhere by service, and the humanitarian minimum standards.
 
 Each bar is a number of the summary tables (:mod:`facility_impact.present.headline`);
 the caption names the configuration, the seed and what was selected from dims the
@@ -39,19 +39,27 @@ if TYPE_CHECKING:
 
 
 def forgone_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
-    """Forgone care and care served elsewhere per service [patient], cumulative at
-    30, 90 and 365 days after the first strike (those that fit the run).
+    """Forgone care, the care of displaced people (where anyone left) and care served
+    elsewhere per service [patient], cumulative at 30, 90 and 365 days after the
+    first strike (those that fit the run).
 
-    One row of two panels per facility that lost care; bars are the median over
-    draws and whiskers the 5th–95th percentile (the numbers of the summary table).
-    Raises ValueError when no shown window fits the run.
+    One row of panels per facility that lost care; bars are the median over draws
+    and whiskers the 5th–95th percentile (the numbers of the summary table). No bar
+    adds services together. Raises ValueError when no shown window fits the run.
     """
     periods = [p for p in SHOWN_PERIODS_DAYS if _period_has_values(summary, p)]
     if not periods:
         raise ValueError("no window of 30, 90 or 365 days fits the run: nothing to draw")
     data, notes = select_first(summary)
     facilities = struck_facilities(data)
-    variables = ("forgone_care", "served_elsewhere_total")
+    displaced = bool((data["displaced_total"].sel(facility=facilities) > 0).any())
+    variables = (
+        ("forgone_care", "displaced_total", "served_elsewhere_total")
+        if displaced
+        else ("forgone_care", "served_elsewhere_total")
+    )
+    if not displaced:
+        notes.append("nobody left the area: no care of displaced people")
     caption = caption_text(results, [*notes, draws_note(summary)])
     with apply_style():
         figure, legend, body, _ = framed(2.6 * len(facilities), caption, legend_rows=1)
@@ -64,16 +72,20 @@ def forgone_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
                 for s in at_facility["service"].values
                 if bool(offered_mask(at_facility).sel(service=s))
             ]
-            axes = row.subplots(1, 2, squeeze=False)[0]
+            axes = row.subplots(1, len(variables), squeeze=False)[0]
             for axis, name in zip(axes, variables, strict=True):
                 _period_bars(axis, at_facility[name], services, periods, handles)
+                if len(variables) > 2:
+                    # Three panels to a page width: steeper, smaller service names.
+                    axis.tick_params(axis="x", labelrotation=40, labelsize="small")
                 # Units on their own line: the long names do not fit the panel height.
                 axis.set_ylabel(label_from_attrs(at_facility[name]).replace(" [", "\n[", 1))
-                axis.set_title(str(at_facility[name].attrs.get("long_name", name)), loc="left")
-            if len(facilities) > 1:
+                title = str(at_facility[name].attrs.get("long_name", name))
+                axis.set_title(textwrap.fill(title, 26), loc="left")
+            if len(facilities) > 1 or displaced:
                 row.suptitle(facility_label(data, facility), fontsize="medium")
-        subject = "Care forgone and received elsewhere"
-        if len(facilities) == 1:
+        subject = "Care forgone" + (", displaced" if displaced else "") + " and received elsewhere"
+        if len(facilities) == 1 and not displaced:
             subject += f" — {facility_label(data, facilities[0])}"
         figure.suptitle(subject)
         # The whisker entry last, after the windows it belongs to.
@@ -121,10 +133,11 @@ def _period_bars(
 
 
 def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
-    """Each facility that lost care against humanitarian minimum standards: inpatient
-    beds and health workers per 10,000 people, consultations per person per year
-    (units per indicator), before the strike, at the worst day and at the horizon,
-    with the threshold as a dashed line.
+    """Each facility that lost care against humanitarian minimum standards (one panel
+    per indicator of ``data/standards.toml``: inpatient beds per 10,000 people,
+    consultations per person per year; units per indicator), before the strike, at
+    the worst day and at the horizon, with the threshold as a dashed line labelled
+    with its source.
 
     Raises ValueError when the summary has no standards indicators with values.
     """
@@ -223,10 +236,14 @@ def _threshold_line(
     threshold = float(data["standard_threshold"].sel(indicator=indicator))
     verified = bool(data["threshold_verified"].sel(indicator=indicator))
     comparison = str(data["standard_comparison"].sel(indicator=indicator).item())
+    label = ""
+    if "standard_source_label" in data.coords:
+        label = str(data["standard_source_label"].sel(indicator=indicator).item())
+    notes = [note for note in (label, "" if verified else "unverified") if note]
     line = axis.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1)
     handles.setdefault("minimum standard (threshold)", line)
     axis.annotate(
-        f"{comparison} {threshold:g}" + ("" if verified else " (unverified)"),
+        f"{comparison} {threshold:g}" + (f" ({'; '.join(notes)})" if notes else ""),
         xy=(1.0, threshold),
         xycoords=("axes fraction", "data"),
         xytext=(0, 2),

@@ -1,23 +1,30 @@
-"""Summary Dataset → a readable text table (terminal); a configuration described."""
+"""Summary Dataset → a readable text table (terminal); sensitivity indices ranked.
+
+A configuration is described by :mod:`facility_impact.present.describe`.
+"""
 
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import Alternative, Config, Facility, Network, show_value
-from facility_impact.config.variation import Uncertain
 from facility_impact.present.headline import (
+    ACCOUNT_COLUMNS,
+    ALL_SERVICES_LABEL,
+    IDENTITY_TEXT,
+    MEDIANS_TEXT,
     SHOWN_PERIODS_DAYS,
     FacilityTable,
     Headline,
     cell,
     count,
     headline,
+    tagged,
 )
 from facility_impact.results.summary import RECOVERY_THRESHOLDS
 from facility_impact.variables import SCENARIO_DIM, ensemble_dims
@@ -36,13 +43,16 @@ def selection_heading(selection: dict[Hashable, Any], scenario_label: str | None
 
 
 def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = SHOWN_PERIODS_DAYS) -> str:
-    """A plain-text table per facility (and scenario or sweep point): baseline,
-    forgone care and served elsewhere [patients] at ``periods`` days after the
-    first strike, and days to 50 % and 90 % of baseline capacity. With draws, each
-    cell is the median and, in brackets, the 5th–95th percentile range. A facility
-    that does not open within the run gets one line. With diversion among modelled
-    facilities, a last table lists each receiving facility's arrivals, received,
-    overflow [patients] and days at full capacity."""
+    """The headline numbers as plain text: per scenario or sweep point, one sentence
+    of the patient contacts lost, then per facility where the care went in the first
+    year after the first strike (or the longest window of the run: demand, care
+    without the strikes, added, served here and elsewhere, forgone, displaced, extra
+    still waiting [patients]) per service and as patient contacts of all kinds, then
+    baseline, forgone care at ``periods`` days and days to 50 % and 90 % of baseline
+    capacity. With draws, each cell is the median and, in brackets, the 5th–95th
+    percentile range. A facility that does not open within the run gets one line.
+    With diversion among modelled facilities, a last table lists each receiving
+    facility's arrivals, received, overflow [patients] and days at full capacity."""
     numbers = headline(summary, periods)
     lines = [numbers.title]
     if numbers.with_ranges:
@@ -50,24 +60,56 @@ def format_summary(summary: xr.Dataset, periods: tuple[int, ...] = SHOWN_PERIODS
     for group in numbers.groups:
         subset = summary.sel(group.selection)
         tag = selection_heading(group.selection, group.scenario_label)
+        if group.sentence:
+            lines += ["", *textwrap.wrap(tagged(group.label(), group.sentence), _WRAP)]
         for table in group.facilities:
             title = f"{table.facility}" + (f" ({tag})" if tag else "")
             if not table.opens_within_run:
                 lines += ["", f"{title}: does not open within the run"]
                 continue
-            lines += ["", title, *_service_lines(numbers, table)]
+            lines += ["", title, *_account_lines(numbers, table), ""]
+            lines += _service_lines(numbers, table)
             one = subset.sel(facility=table.facility)
             lines += _standards_lines(one)
             lines += _outcome_lines(one, numbers.periods)
         if "arrivals_total" in subset:
             lines += _overload_lines(subset, numbers.horizon_left)
     lines.append("")
-    lines.append(
-        "Days are counted from the first strike; forgone care = unmet + abandoned; "
-        "'-' = window longer than the run; '>N' = not back within the horizon "
-        "(N days after the first strike)."
+    notes = [IDENTITY_TEXT, *([MEDIANS_TEXT] if numbers.with_ranges else [])]
+    notes.append(
+        "Days are counted from the first strike; '-' = window longer than the run; "
+        "'>N' = not back within the horizon (N days after the first strike)."
     )
+    lines += textwrap.wrap(" ".join(notes), _WRAP)
     return "\n".join(lines)
+
+
+_WRAP = 100
+"""Characters per line of the sentences and notes."""
+
+
+def _account_lines(numbers: Headline, table: FacilityTable) -> list[str]:
+    """Where the care went, per offered service and as patient contacts of all kinds."""
+    if numbers.window is None:
+        return []
+    width = 22 if numbers.with_ranges else 11
+    label = max(14, len(ALL_SERVICES_LABEL) + 1)
+    heads = "".join(f"{column.short:>{width}}" for column in ACCOUNT_COLUMNS)
+    lines = [
+        f"where the care went in {numbers.window_text()} "
+        "(patients; no strike: care without the strikes)",
+        f"{'service':<{label}}{heads}",
+    ]
+    for row in table.rows:
+        cells = "".join(
+            f"{row.accounts[column.name].text(count):>{width}}" for column in ACCOUNT_COLUMNS
+        )
+        lines.append(f"{row.service!s:<{label}}{cells}")
+    cells = "".join(
+        f"{table.contacts[column.name].text(count):>{width}}" for column in ACCOUNT_COLUMNS
+    )
+    lines.append(f"{ALL_SERVICES_LABEL:<{label}}{cells}")
+    return lines
 
 
 def _service_lines(numbers: Headline, table: FacilityTable) -> list[str]:
@@ -79,15 +121,12 @@ def _service_lines(numbers: Headline, table: FacilityTable) -> list[str]:
     lines = [
         f"{'service':<14}{'baseline':>10}  "
         f"{'forgone care (patients)':^{width * len(shown)}}  "
-        f"{'served elsewhere (patients)':^{width * len(shown)}}  "
         f"{'days to capacity':^{len(RECOVERY_THRESHOLDS) * width}}",
-        f"{'':<14}{'/month':>10}  {period_heads}  {period_heads}  {threshold_heads}",
+        f"{'':<14}{'/month':>10}  {period_heads}  {threshold_heads}",
     ]
     for row in table.rows:
-        cells = [f"{row.service:<14}", f"{count(row.baseline_per_month):>10}  "]
+        cells = [f"{row.service!s:<14}", f"{count(row.baseline_per_month):>10}  "]
         cells += [f"{row.forgone_care[p].text(count):>{width}}" for p in shown]
-        cells.append("  ")
-        cells += [f"{row.served_elsewhere[p].text(count):>{width}}" for p in shown]
         cells.append("  ")
         cells += [
             f"{row.days_to_capacity[t].text(numbers.days):>{width}}" for t in RECOVERY_THRESHOLDS
@@ -115,13 +154,22 @@ def _standards_lines(one: xr.Dataset) -> list[str]:
     for indicator, cells in rows:
         comparison = str(one["standard_comparison"].sel(indicator=indicator).item())
         threshold = float(one["standard_threshold"].sel(indicator=indicator))
-        verified = bool(one["threshold_verified"].sel(indicator=indicator))
         name = str(one["indicator_long_name"].sel(indicator=indicator).item())
         lines.append(
             f"  {name:<34}{''.join(f'{cell:>{width}}' for cell in cells)}   "
-            f"{comparison} {threshold:g}" + ("" if verified else " (threshold unverified)")
+            f"{comparison} {threshold:g}{_standard_note(one, indicator)}"
         )
     return lines
+
+
+def _standard_note(one: xr.Dataset, indicator: object) -> str:
+    """Whose standard the threshold is, and whether it was checked: " (UNHCR …)"."""
+    label = ""
+    if "standard_source_label" in one.coords:
+        label = str(one["standard_source_label"].sel(indicator=indicator).item())
+    verified = bool(one["threshold_verified"].sel(indicator=indicator))
+    notes = [note for note in (label, "" if verified else "threshold unverified") if note]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _outcome_lines(one: xr.Dataset, periods: Sequence[float]) -> list[str]:
@@ -207,106 +255,4 @@ def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
     return "\n".join(lines)
 
 
-def describe_config(config: Config) -> str:
-    """What a configuration describes, in a few lines (``facility-impact check``)."""
-    lines = [f"{config.title} ({config.name})"]
-    start = f", from {config.start_date}" if config.start_date else ""
-    draws = f", {config.draws} Latin hypercube draws" if config.draws else ""
-    lines.append(f"horizon {config.horizon_days} d{start}, seed {config.seed}{draws}")
-    for value in config.variations():
-        stream = ""
-        if isinstance(value, Uncertain) and value.stream != value.path:
-            stream = f" [random stream {value.stream}]"
-        lines.append(f"varies: {value.path} = {value.describe()}{stream}")
-    for facility in config.facilities.values():
-        lines += _facility_lines(facility, config.horizon_days)
-    for index, strike in enumerate(config.strikes):
-        damage = ", ".join(f"{r} {d:.0%}" for r, d in strike.damage.items()) or "none"
-        label = f" ({strike.label})" if strike.label else ""
-        lines.append(
-            f"strike {index}{label}: {strike.facility} on day {strike.day}, closed "
-            f"{strike.closure_days:g} d, damage {damage}, casualties {strike.casualties:g}"
-        )
-    for resource in config.resource_names:
-        recovery = config.recovery_for(resource)
-        lines.append(
-            f"recovery of {resource}: {recovery.curve.describe()}, "
-            f"recoverable {recovery.recoverable_share:.0%}"
-            + ("" if resource in config.recovery else " (default: none configured)")
-        )
-    for outcome in config.outcomes:
-        lines.append(
-            f"indicative outcome {outcome.name} ({outcome.label}): {outcome.per_forgone_patient:g} "
-            f"per forgone {outcome.service} patient; source: {outcome.source}"
-        )
-    if config.network is not None:
-        lines += _network_lines(config.network)
-    lines += [_alternative_line(alternative) for alternative in config.alternatives]
-    for scenario in config.scenarios:
-        lines.append(f"scenario {scenario.name} ({scenario.label}):")
-        for key, value in scenario.settings:
-            lines.append(f"  set {key} = {show_value(value)}")
-    return "\n".join(lines)
-
-
-def _facility_lines(facility: Facility, horizon_days: int) -> list[str]:
-    """A facility: population, resources, when it is open, services, displacement and
-    its own recovery curves."""
-    resources = ", ".join(f"{name} {amount:g}" for name, amount in facility.resources.items())
-    life = ""
-    if facility.opens_day >= horizon_days:
-        life = "; does not open within the run"
-    elif facility.opens_day:
-        life = f"; opens day {facility.opens_day}"
-    if facility.closes_day is not None:
-        life += f"; closed for good from day {facility.closes_day}"
-    lines = [
-        f"facility {facility.name} ({facility.label}): population {facility.population:,.0f}; "
-        f"resources: {resources}{life}"
-    ]
-    for service in facility.services.values():
-        needs = ", ".join(f"{r} {w:g}" for r, w in service.needs.items()) or "nothing"
-        lines.append(
-            f"  service {service.name}: {service.volume_per_month:,.0f}/month, "
-            f"needs {needs}; deferrable {service.deferrable_share:.0%}"
-        )
-    if facility.displacement:
-        move = facility.displacement
-        lines.append(
-            f"  displacement: {move.share:.0%} of the population from day {move.start_day}, "
-            f"{move.curve.describe()}"
-        )
-    for resource, recovery in facility.recovery.items():
-        lines.append(
-            f"  recovery of {resource} here: {recovery.curve.describe()}, "
-            f"recoverable {recovery.recoverable_share:.0%}"
-        )
-    return lines
-
-
-def _network_lines(network: Network) -> list[str]:
-    """The distance from each facility of the network to every other [km]."""
-    kind = "symmetric" if network.symmetric else "from row to column"
-    lines = [f"network distances [km] ({kind}):"]
-    for origin in network.facilities:
-        distances = ", ".join(
-            f"{destination} {network.distance(origin, destination):g}"
-            for destination in network.facilities
-            if destination != origin
-        )
-        lines.append(f"  {origin}: {distances or 'no other facility'}")
-    return lines
-
-
-def _alternative_line(alternative: Alternative) -> str:
-    """An alternative provider: its distances [km], spare capacity and opening day."""
-    spare = ", ".join(f"{s} {v:g}" for s, v in alternative.spare_capacity_per_month.items())
-    km = "/".join(f"{d:g}" for d in sorted(set(alternative.distance_km.values())))
-    opens = f", opens day {alternative.opens_day}" if alternative.opens_day else ""
-    return (
-        f"alternative {alternative.name} ({alternative.label}): {km} km, "
-        f"spare per month: {spare}{opens}"
-    )
-
-
-__all__ = ["describe_config", "format_summary"]
+__all__ = ["format_sensitivity", "format_summary", "selection_heading"]

@@ -15,7 +15,7 @@ Each is reported at three moments (dim ``moment``):
   with ``P`` the population on the day before the first strike (day 0 when the
   first strike is on day 0);
 * ``worst``: the least favourable daily value from the first strike on (the
-  minimum for a "``>=``" standard);
+  minimum for an "at least" or "more than" standard, ``>=`` or ``>``);
 * ``at_horizon``: the value on the last simulated day.
 """
 
@@ -42,7 +42,12 @@ MOMENTS = ("before", "worst", "at_horizon")
 _where = cast(Callable[..., xr.DataArray], xr.where)
 """``xarray.where``, typed: xarray leaves it unannotated."""
 
-_COMPARISONS = (">=", "<=")
+_COMPARISONS = (">=", ">", "<=", "<")
+"""How a value is compared with its threshold; ``>`` and ``<`` for a standard worded
+"more than" or "fewer than", which a value equal to the threshold does not meet."""
+
+_FLOORS = (">=", ">")
+"""The comparisons of a minimum: the standard guards against low values."""
 _REQUIRED_TEXT = ("long_name", "units", "source", "edition", "note")
 
 
@@ -100,7 +105,7 @@ def _moment_values(
     after_first_strike = results["day"] >= t0
     from_strike_on = daily.where(after_first_strike)
     # "Worst" is the side of the threshold the standard guards against.
-    worst = from_strike_on.min("time") if comparison == ">=" else from_strike_on.max("time")
+    worst = from_strike_on.min("time") if comparison in _FLOORS else from_strike_on.max("time")
     at_horizon = daily.isel(time=-1, drop=True)
     values = xr.concat([baseline, worst, at_horizon], dim="moment", coords="minimal")
     return values.drop_vars([n for n in ("time", "day") if n in values.coords])
@@ -162,7 +167,7 @@ def standards_indicators(
 
     * ``standard_value`` (indicator, facility, moment, …): the indicator's value;
       its units differ by indicator and are in the coordinate ``indicator_units``
-      (beds and health workers [per 10,000 person], consultations [person-1 yr-1]).
+      (beds [bed per 10000 person], consultations [person-1 yr-1]).
       NaN when nothing the indicator counts is in the results, or when the
       catchment population is 0.
     * ``standard_threshold`` (indicator): the published minimum, with its
@@ -171,8 +176,9 @@ def standards_indicators(
       with the threshold as the standard says; False where the value is NaN.
 
     Coordinates on ``indicator``: ``indicator_long_name``, ``indicator_units``,
-    ``standard_comparison``, ``standard_source``, ``standard_edition``,
-    ``threshold_verified``.
+    ``standard_comparison``, ``standard_source``, ``standard_source_label`` (a
+    short name of the source, such as "UNHCR Emergency Handbook"; empty when the
+    table gives none), ``standard_edition``, ``threshold_verified``.
     """
     if standards is None:
         standards = load_standards()
@@ -185,13 +191,12 @@ def standards_indicators(
         dims="indicator",
         coords={"indicator": names},
     )
-    at_least = xr.DataArray(
-        [standards[name]["comparison"] == ">=" for name in names],
+    comparison = xr.DataArray(
+        [standards[name]["comparison"] for name in names],
         dims="indicator",
         coords={"indicator": names},
     )
-    # NaN compares False either way, so a value that could not be computed never "meets".
-    meets = _where(at_least, values >= threshold, values <= threshold)
+    meets = _meets(values, threshold, comparison)
 
     def per_indicator(key: str, default: object = "") -> list[Any]:
         return [standards[name].get(key, default) for name in names]
@@ -232,6 +237,22 @@ def standards_indicators(
     return indicators
 
 
+def _meets(values: xr.DataArray, threshold: xr.DataArray, comparison: xr.DataArray) -> xr.DataArray:
+    """``values <comparison> threshold``, each indicator with its own comparison.
+
+    NaN compares False either way, so a value that could not be computed never "meets".
+    """
+    return _where(
+        comparison == ">=",
+        values >= threshold,
+        _where(
+            comparison == ">",
+            values > threshold,
+            _where(comparison == "<=", values <= threshold, values < threshold),
+        ),
+    )
+
+
 def _indicator_values(
     results: xr.Dataset, standards: Mapping[str, Mapping[str, Any]], names: list[str]
 ) -> xr.DataArray:
@@ -260,6 +281,7 @@ def _describe_indicators(
         indicator_units=("indicator", per_indicator("units", "")),
         standard_comparison=("indicator", per_indicator("comparison", "")),
         standard_source=("indicator", per_indicator("source", "")),
+        standard_source_label=("indicator", per_indicator("source_label", "")),
         standard_edition=("indicator", per_indicator("edition", "")),
         threshold_verified=(
             "indicator",
@@ -278,6 +300,7 @@ def _describe_indicators(
         "long_name": "the standard is met when value <comparison> threshold"
     }
     indicators["standard_source"].attrs = {"long_name": "published source of the threshold"}
+    indicators["standard_source_label"].attrs = {"long_name": "short name of the source"}
     indicators["standard_edition"].attrs = {"long_name": "edition of the source"}
     indicators["threshold_verified"].attrs = {
         "long_name": "threshold checked against the published text"

@@ -15,8 +15,10 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.config import DAYS_PER_MONTH
+from facility_impact.results.accounting import ACCOUNTS, accounts, require_counterfactual
 from facility_impact.results.standards import standards_indicators
 from facility_impact.results.timeline import first_strike_day
+from facility_impact.variables import VARIABLES
 
 PERIODS_DAYS = (30, 90, 180, 365)
 """Cumulative windows after the first strike [d] (docs/model.md, "Summaries"); the
@@ -165,13 +167,21 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     Variables (windows counted from the first strike, see module docstring):
 
     * ``baseline_volume_per_month`` [patient month-1]
-    * ``demand_total``, ``forgone_care`` (unmet + abandoned), ``served_elsewhere_total``
-      [patient] per ``period`` (30, 90, 180, 365 d and the horizon; NaN for a
-      window longer than what was simulated)
-    * ``forgone_share`` [1]: forgone care over demand, per period
+    * the care accounts of :mod:`facility_impact.results.accounting` [patient] per
+      ``period`` (30, 90, 180, 365 d and the horizon; NaN for a window longer than
+      what was simulated): ``demand_total``, ``counterfactual_total`` (care without
+      the strikes), ``added_demand_total``, ``served_total``, ``served_elsewhere_total``,
+      ``forgone_care`` (care forgone because of the strikes), ``displaced_total`` and
+      ``waiting_change_total`` (extra patients still waiting at the window's end), so
+      that counterfactual + added = served + elsewhere + forgone + displaced + waiting;
+      each also as ``<name>_all_services`` per facility (patient contacts of all
+      kinds), and forgone and displaced care as ``<name>_all_facilities``
+    * ``forgone_share`` [1]: forgone care over the care without the strikes, per period
     * ``capacity_loss_days`` [d]: Σ (1 - C/C0), days of baseline capacity lost, per period
     * ``coverage`` [1]: (served + served elsewhere) / demand from the first strike to the horizon
-    * ``person_days_without_access`` [person d]: Σ P(t) · (1 - coverage(t)) over the same days
+    * ``person_days_without_access`` [person d]: Σ P(t) · (1 - coverage(t)) over the same
+      days, per service; ``person_days_without_access_all_services`` counts each person
+      once (day by day the most people lacking any one service, never a sum)
     * ``days_to_capacity`` [d] per ``threshold`` (0.5, 0.9); inf: not back within the horizon
     * ``backlog_at_horizon`` [patient]: still waiting on the last day
     * ``indicative_outcome`` [1] per ``outcome`` and period, where the configuration
@@ -190,7 +200,8 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
       unmet care of the senders
 
     Days before a facility opens are not a loss of capacity; a facility that does
-    not open within the run has NaN capacity indicators.
+    not open within the run has NaN capacity indicators. Results written by an older
+    version, without the no-strike world, raise ConfigError (re-run them).
     """
     summary = per_run(results)
     if is_lazy(summary):
@@ -294,6 +305,7 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
     latest first-strike day over all of them (see :func:`first_strike_day`), so
     that every part is summarised over the same windows.
     """
+    require_counterfactual(results)
     t0 = first_strike_day(results)
     inside, complete = _windows(results, t0, latest_t0)
     summary = xr.Dataset(
@@ -333,6 +345,7 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
         "title": results.attrs.get("title", ""),
         "first_strike_day": float(t0.min()),
         "horizon_days": results.sizes["time"],
+        "strikes": results.sizes.get("strike", 0),
         "source": results.attrs.get("source", ""),
     }
     return summary
@@ -341,41 +354,29 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
 def _care_indicators(
     results: xr.Dataset, t0: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray
 ) -> dict[str, xr.DataArray]:
-    """Baseline, demand, forgone care, care elsewhere, capacity lost and access after
-    the first strike (see :func:`summarize`), in the summary's order."""
+    """Baseline, the care accounts of each window, capacity lost and access after the
+    first strike (see :func:`summarize`), in the summary's order."""
     after_strike = results["day"] >= t0
     baseline = results["baseline_capacity"]
     offered = baseline > 0
-    forgone_daily = results["unmet"] + results["abandoned"]
-    care_received = results["served"] + results["served_elsewhere"]
-
-    demand_total = _total(results["demand"], inside, complete)
-    forgone = _total(forgone_daily, inside, complete)
+    care = accounts(results, lambda flow: _total(flow, inside, complete))
+    forgone, counterfactual = care["forgone_care"], care["counterfactual_total"]
     opened, ever_opens = _opened(results)
     capacity_loss = _total(
         (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
     ).where(ever_opens)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        daily_coverage = (care_received / results["demand"]).where(results["demand"] > 0, 1.0)
-    daily_coverage = daily_coverage.clip(0.0, 1.0)
     demand_after = _masked_sum(results["demand"], after_strike)
-    received_after = _masked_sum(care_received, after_strike)
-
+    received_after = _masked_sum(results["served"] + results["served_elsewhere"], after_strike)
+    per_service = {name: care[name] for name in ACCOUNTS}
+    totals = {name: values for name, values in care.items() if name not in ACCOUNTS}
+    without_access, once = _without_access(results, after_strike, offered)
     return {
         "baseline_volume_per_month": (baseline * DAYS_PER_MONTH).assign_attrs(
             units="patient month-1", long_name="baseline volume"
         ),
-        "demand_total": demand_total.assign_attrs(
-            units="patient", long_name="demand after the first strike"
-        ),
-        "forgone_care": forgone.assign_attrs(
-            units="patient", long_name="forgone care (unmet + abandoned)"
-        ),
-        "served_elsewhere_total": _total(
-            results["served_elsewhere"], inside, complete
-        ).assign_attrs(units="patient", long_name="served elsewhere"),
-        "forgone_share": (forgone / demand_total.where(demand_total > 0)).assign_attrs(
-            units="1", long_name="share of demand forgone"
+        **per_service,
+        "forgone_share": (forgone / counterfactual.where(counterfactual > 0)).assign_attrs(
+            units="1", long_name="share of the care without the strikes that was forgone"
         ),
         "capacity_loss_days": capacity_loss.where(offered).assign_attrs(
             units="d", long_name="days of baseline capacity lost"
@@ -383,12 +384,36 @@ def _care_indicators(
         "coverage": (received_after / demand_after.where(demand_after > 0)).assign_attrs(
             units="1", long_name="coverage after the first strike"
         ),
-        "person_days_without_access": _masked_sum(
-            results["population"] * (1.0 - daily_coverage), after_strike
-        )
-        .where(offered)
-        .assign_attrs(units="person d", long_name="person-days without access"),
+        "person_days_without_access": without_access,
+        **totals,
+        "person_days_without_access_all_services": once,
     }
+
+
+def _without_access(
+    results: xr.Dataset, after_strike: xr.DataArray, offered: xr.DataArray
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Person-days without access after the first strike: per service, and over all
+    services with each person counted once.
+
+    On a day, the people without a service are the population times the share of its
+    demand not served here or elsewhere. A person who lacks several services is one
+    person: the all-services count takes, day by day, the most people lacking any one
+    service (the fewest who lack at least one, were the same people to lack every
+    service), never the sum over services.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        received = results["served"] + results["served_elsewhere"]
+        coverage = (received / results["demand"]).where(results["demand"] > 0, 1.0)
+    lacking = results["population"] * (1.0 - coverage.clip(0.0, 1.0))
+    per_service = _masked_sum(lacking, after_strike).where(offered)
+    once = _masked_sum(lacking.where(offered, 0.0).max("service"), after_strike)
+    return (
+        per_service.assign_attrs(units="person d", long_name="person-days without access"),
+        once.where(offered.any("service")).assign_attrs(
+            VARIABLES["person_days_without_access_all_services"].attrs
+        ),
+    )
 
 
 def _indicative_outcomes(results: xr.Dataset, forgone: xr.DataArray) -> xr.DataArray:

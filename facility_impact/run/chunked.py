@@ -231,7 +231,10 @@ def _run_and_consume(
     consume: Consumer,
     where: dict[str, slice],
 ) -> ModelState:
-    outputs, state = run_days(params, start_day, stop_day, state)
+    # Overflow is an error, in a worker process as in the run's own
+    # (facility_impact.commands.no_overflow): never an inf in a store.
+    with np.errstate(over="raise"):
+        outputs, state = run_days(params, start_day, stop_day, state)
     consume(outputs, {**where, "time": slice(start_day, stop_day)})
     return state
 

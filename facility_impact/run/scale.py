@@ -292,7 +292,7 @@ quantiles over draws): what ``summarize(results, quantiles=None)`` gives."""
 
 def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Dataset:
     """Per-run indicators of some draws of the store at ``path``, in memory."""
-    with xr.open_zarr(path, chunks=None) as stored:
+    with xr.open_zarr(path, chunks=None) as stored, np.errstate(over="raise"):
         part = stored if draws is None else stored.isel(draw=draws)
         return per_run(part.load(), latest_t0=latest_t0)
 
@@ -408,14 +408,17 @@ def write_chunked(
     neither does: a failure raises (:class:`RunFailed` for lost workers) and
     leaves the targets untouched.
     """
-    with io.atomic_directory(target) as part, io.atomic_path(table) as table_part:
-        with local_pool() if client is None else contextlib.nullcontext() as pool:
+    with io.staged() as staging:
+        part, table_part = staging.folder(target), staging.file(table)
+        pool_or_none = local_pool() if client is None else contextlib.nullcontext()
+        with io.naming(str(target)), pool_or_none as pool:
             fill_zarr_store(config, part, chunks, client, progress_stream, pool)
             summary = write_per_run(part, client, pool)
         # The worker processes are gone by now: their memory is not added to
         # the reduction's.
         if summary is None:
             summary = reduce_per_run(part)
+        io.check_finite(summary)
         header, rows = summary_table(summary)
         io.save_csv(header, rows, table_part)
     return summary

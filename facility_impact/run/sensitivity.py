@@ -90,6 +90,17 @@ def rank_correlation(results: xr.Dataset, period_days: float | None = None) -> x
     )
 
 
+def _sobol_base(config: Config) -> int:
+    """The base sample of :func:`sobol`: ``config.draws`` rounded up to a power of two."""
+    return 1 << max(int(np.ceil(np.log2(max(config.draws, 2)))), 1)
+
+
+def sobol_draws(config: Config) -> int:
+    """The most draws one simulation of :func:`sobol` runs: the base sample for each
+    input and two more (the model is evaluated on all of them, maybe at once)."""
+    return _sobol_base(config) * (len(uncertain_streams(config)) + 2)
+
+
 def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
     """First-order and total Sobol indices of forgone care for every uncertain input.
 
@@ -100,7 +111,7 @@ def sobol(config: Config, period_days: float | None = None) -> xr.Dataset:
     streams = uncertain_streams(config)
     if not streams:
         raise ConfigError(f"{config.name}: no distribution in the configuration; nothing to rank")
-    base = 1 << max(int(np.ceil(np.log2(max(config.draws, 2)))), 1)
+    base = _sobol_base(config)
     # The labels of the flattened outputs and the parameters' input coordinates,
     # kept from the first evaluation.
     template: list[xr.DataArray] = []
