@@ -7,7 +7,7 @@ are what the test asserts, on the kernel (``run_model``) and on the plain loop
 waiting is unmet. Per day, with the world without strikes marked ``cf`` and
 ``π`` the share of the catchment's people still there:
 
-* forgone = (unmet + abandoned) - π (unmet_cf + abandoned_cf);
+* forgone = (unmet + abandoned + not_sought) - π (unmet_cf + abandoned_cf);
 * displaced = (1 - π) (served_cf + served_elsewhere_cf);
 * waiting_change = (B_t - B_t-1) - π (B_cf,t - B_cf,t-1);
 * counterfactual_served + added_demand
@@ -32,7 +32,14 @@ from helpers import (
     strike,
 )
 from implementations import IMPLEMENTATIONS
-from parameter_edits import curve, set_cell, set_parameter, set_relocation, set_staff_fates
+from parameter_edits import (
+    curve,
+    set_cell,
+    set_parameter,
+    set_relocation,
+    set_response,
+    set_staff_fates,
+)
 
 from facility_impact import load_config
 from facility_impact.model.parameters import build_parameters
@@ -144,6 +151,24 @@ def test_casualties_are_added_demand(model):
     np.testing.assert_allclose(days(outputs, "demand"), [6, 14, 6], **EXACT)
     np.testing.assert_allclose(days(outputs, "added_demand"), [0, 8, 0], **EXACT)
     np.testing.assert_allclose(days(outputs, "forgone"), [0, 4, 0], **EXACT)
+    assert_identity(outputs)
+
+
+def test_people_who_stay_away_after_an_attack(model):
+    """Capacity 10, demand 10. After the strike of day 1 half the people stay away, a share
+    fading linearly to nothing over 4 days: 0.5, 0.375, 0.25, 0.125, 0 on days 1-5.
+    After a second strike on day 3, 40 % stay away for good; the two combine as
+    independent chances: 1 - (1 - 0.25)(1 - 0.4) = 0.55 on day 3, 1 - 0.875 x 0.6 =
+    0.475 on day 4, 0.4 from day 5. Not sought: 0, 5, 3.75, 5.5, 4.75, 4, 4; it is
+    all forgone care, and the demand left (10 minus it) is all served."""
+    params = clinic(10.0, 10.0, 7, strikes=[strike(1, {}), strike(3, {})])
+    set_response(params, [([[0.5]], curve("linear", time_days=4)), ([[0.4]], curve("none"))])
+    outputs = model(params)
+    expected = np.array([0, 5, 3.75, 5.5, 4.75, 4, 4])
+    np.testing.assert_allclose(days(outputs, "not_sought"), expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "demand"), 10 - expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "unmet"), 0.0, **EXACT)
     assert_identity(outputs)
 
 

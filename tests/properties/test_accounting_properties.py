@@ -6,8 +6,8 @@ strikes and 60 to 120 days, with random values of every newer term
 
 * the identity counterfactual_served + added_demand = served + served_elsewhere
   + forgone + displaced + waiting_change holds per facility, service and day;
-* a strike with no damage, no staff taken, no closure and no casualties
-  changes no result;
+* a strike with no damage, no staff taken, no closure, no casualties and
+  nobody staying away changes no result;
 * a destination with no spare capacity, or beyond reach, changes total forgone
   care by less than 0.1 %;
 * adding capacity never raises total forgone care, and more damage never
@@ -93,7 +93,8 @@ def test_identity_over_the_horizon(model):
 
 @st.composite
 def idle_strikes(draw):
-    """A model and one of its strikes, stripped of damage, staff fates, closure and casualties."""
+    """A model and one of its strikes, stripped of damage, staff fates, closure, casualties
+    and the people's response."""
     config, terms = draw(models())
     k = draw(st.integers(0, len(config["strike"]) - 1))
     strike = config["strike"][k]
@@ -101,6 +102,7 @@ def idle_strikes(draw):
     strike["closure_days"] = 0
     strike.pop("casualties", None)
     terms["shares"][k] = [0.0] * 4
+    terms["response"][k] = None
     return (config, terms), k
 
 
