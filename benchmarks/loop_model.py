@@ -5,7 +5,8 @@
 A yardstick for the vectorised kernel (``facility_impact.model.kernel.run_model``)
 and a second, independent statement of the model's equations (docs/model.md):
 capacity from resources and from a relocated site, demand from people (with
-hosted displaced people and their return), strikes that remember (each strike's
+hosted displaced people and their return, less those who stay away after an
+attack: the people's response), strikes that remember (each strike's
 damage recovers on its own clock of open days; staff lost by fate come back,
 or are replaced, on calendar days), destination choice of the Huff type with a
 reach and one retry for the overflow, and the no-strike counterfactual world
@@ -56,6 +57,7 @@ WORLD_OUTPUTS = (
     "backlog",
     "arrivals",
     "received",
+    "not_sought",
 )
 """Flows of one world shaped ``[time][facility][service]`` (patients per day; backlog: patients)."""
 
@@ -66,7 +68,6 @@ ACCOUNTS = (
     "displaced",
     "waiting_change",
     "added_demand",
-    "not_sought",
 )
 """The world with the strikes against the world without, ``[time][facility][service]``."""
 
@@ -276,8 +277,8 @@ def run_one(parameters: dict[str, Any]) -> dict[str, list]:
 
 
 def _without_strikes(p: dict[str, Any]) -> dict[str, Any]:
-    """The same draw in the world without the strikes: no target, no displacement,
-    no relocated site; every other parameter unchanged."""
+    """The same draw in the world without the strikes: no target, nobody staying away,
+    no displacement, no relocated site; every other parameter unchanged."""
     facilities = range(len(p["population_baseline"]))
     counterfactual = dict(p)
     counterfactual["strike_target"] = [[0.0 for _ in facilities] for _ in p["strike_target"]]
@@ -313,15 +314,20 @@ def _world(p: dict[str, Any]) -> dict[str, list]:
     struck: list[list[_Struck]] = [[] for _ in facilities]
     backlog = zeros(facilities, range(len(p["baseline_capacity"][0])))
     kept = (*WORLD_OUTPUTS, "available", "population", "is_open", "received_by_alternative")
-    out: dict[str, list] = {name: [] for name in (*kept, "share", "added_demand", "not_sought")}
+    out: dict[str, list] = {name: [] for name in (*kept, "share", "added_demand")}
     for t in range(len(p["demand_multiplier"][0][0])):
         share = [_population_share(p, f, t) for f in facilities]
         today = [_facility_day(p, f, t, hits[f], clocks[f], struck[f], share) for f in facilities]
         local = _serve_locally(p, t, today, backlog)
         diverted = _divert(p, t, local)
         for name in (
-            *("capacity", "demand", "available", "population", "is_open"),
-            *("added_demand", "not_sought"),
+            "capacity",
+            "demand",
+            "not_sought",
+            "available",
+            "population",
+            "is_open",
+            "added_demand",
         ):
             out[name].append([day[name] for day in today])
         out["share"].append(share)
@@ -427,22 +433,15 @@ def _facility_day(
         # keeps some of the catchment from reaching it.
         decay = travel_decay(p["relocation_distance_km"][f], p["distance_decay_km"][f][s])
         reach.append(decay if there > here else 1.0)
-        extra = sum(
+        casualties = sum(
             p["strike_casualties"][k] * p["strike_casualty_service"][k][s] for k in strikes_today
         )
         hosted = _hosted(p, f, s, t, share)
-        own = p["baseline_demand"][f][s] * share[f] * p["demand_multiplier"][f][s][t]
-        # People who stay away after the attacks: each strike's share fades along
-        # its own curve; the strikes act as independent reasons.
-        staying = 1.0
-        for k in range(len(strike_day)):
-            if t >= strike_day[k]:
-                fading = 1.0 - _curve(p, "response", t - strike_day[k], k)
-                staying *= 1.0 - p["response_share"][k][f][s] * fading
-        away = (own + hosted) * (1.0 - staying)
-        demand.append(own + hosted - away + extra if opened else 0.0)
-        added.append(hosted + extra if opened else 0.0)
-        not_sought.append(away if opened else 0.0)
+        people = p["baseline_demand"][f][s] * share[f] * p["demand_multiplier"][f][s][t] + hosted
+        away = _avoidance(p, f, s, t)
+        demand.append(people * (1.0 - away) + casualties if opened else 0.0)
+        not_sought.append(people * away if opened else 0.0)
+        added.append(casualties + hosted if opened else 0.0)
     return {
         "available": available,
         "is_open": 1.0 if is_open else 0.0,
@@ -450,8 +449,8 @@ def _facility_day(
         "capacity": capacity,
         "reach": reach,
         "demand": demand,
-        "added_demand": added,
         "not_sought": not_sought,
+        "added_demand": added,
     }
 
 
@@ -466,6 +465,17 @@ def _capacity(p: dict[str, Any], f: int, s: int, available: list[float]) -> floa
         if not math.isinf(limit):
             capacity = min(capacity, limit * level)
     return capacity
+
+
+def _avoidance(p: dict[str, Any], f: int, s: int, t: int) -> float:
+    """avoid_fs(t) = 1 - Π_k (1 - r⁰_kfs (1 - g_k(t - t_k))) over the strikes of day t_k <= t:
+    the share of the people's demand that stays away after attacks."""
+    staying = 1.0
+    for k, day in enumerate(p["strike_day"]):
+        if day <= t:  # never for a strike without a day (NaN)
+            faded = _curve(p, "response", t - day, k)
+            staying *= 1.0 - p["response_share"][k][f][s] * (1.0 - faded)
+    return 1.0 - staying
 
 
 def _hosted(p: dict[str, Any], d: int, s: int, t: int, share: list[float]) -> float:
@@ -622,7 +632,7 @@ def _absorb(
 def _accounts(actual: dict[str, list], counterfactual: dict[str, list]) -> dict[str, list]:
     """The world with the strikes against the world without, each day:
 
-    forgone = (unmet + abandoned) - π (unmet_cf + abandoned_cf);
+    forgone = (unmet + abandoned + not_sought) - π (unmet_cf + abandoned_cf);
     displaced = (1 - π) (served_cf + served_elsewhere_cf);
     waiting_change = ΔB - π ΔB_cf, with the backlog B before day 0 at 0.
     """
@@ -644,13 +654,12 @@ def _accounts(actual: dict[str, list], counterfactual: dict[str, list]) -> dict[
                     "counterfactual_served": served_cf,
                     "forgone": now["unmet"]
                     + now["abandoned"]
-                    + actual["not_sought"][t][f][s]
+                    + now["not_sought"]
                     - share * (cf["unmet"] + cf["abandoned"]),
                     "displaced": (1.0 - share) * served_cf,
                     "waiting_change": (now["backlog"] - before)
                     - share * (cf["backlog"] - before_cf),
                     "added_demand": actual["added_demand"][t][f][s],
-                    "not_sought": actual["not_sought"][t][f][s],
                 }
                 for name in ACCOUNTS:
                     rows[name][f].append(values[name])

@@ -1,7 +1,7 @@
 """Set the parameters of the model's newer terms on a parameter Dataset directly.
 
 Staff fates, returns of displaced people, relocated sites, resource limits,
-baseline demand and reach are set here on the Dataset that
+baseline demand, reach and the people's response are set here on the Dataset that
 ``build_parameters`` made, by their registry names, so that the tests of the
 model's equations do not depend on how a configuration spells them. Every edit
 replaces the variable with a fresh array: the builder may let several
@@ -80,6 +80,23 @@ def set_staff_fates(
     set_curves(params, "recruitment", table)
 
 
+def set_response(
+    params: xr.Dataset, responses: list[tuple[list[list[float]], dict[str, float]] | None]
+) -> None:
+    """The people's response to each strike: ``responses[k]`` is ``None`` (nobody stays
+    away) or the shares staying away ``[facility][service]`` and the curve they fade along."""
+    sizes = params.sizes
+    shares = np.zeros((sizes["strike"], sizes["facility"], sizes["service"]))
+    tables = []
+    for k in range(sizes["strike"]):
+        response = responses[k] if k < len(responses) else None
+        if response is not None:
+            shares[k] = response[0]
+        tables.append(curve("none") if response is None else response[1])
+    set_parameter(params, "response_share", shares)
+    set_curves(params, "response", tables)
+
+
 def set_return(
     params: xr.Dataset, facility: str, share: float, start_day: float, table: dict[str, float]
 ) -> None:
@@ -128,8 +145,7 @@ def curve_tables(draw, subnormal: bool = True) -> dict[str, float]:
     family = draw(st.sampled_from(sorted(CURVE_CODES)))
 
     def days(low: float, high: float) -> float:
-        # Subnormal floats exist only in a range that reaches down to 0.
-        return draw(st.floats(low, high, allow_subnormal=subnormal and low <= 0.0))
+        return draw(st.floats(low, high, allow_subnormal=None if subnormal else False))
 
     if family in ("step", "linear"):
         return curve(family, time_days=days(0.0, 60.0))
@@ -143,14 +159,15 @@ def curve_tables(draw, subnormal: bool = True) -> dict[str, float]:
 @st.composite
 def new_terms(draw, params: xr.Dataset, subnormal: bool = True) -> dict[str, Any]:
     """Random staff fates, returns and recruitment, resource limits, reach, returns of
-    displaced people, their destinations and relocated sites for the entries of
+    displaced people, their destinations, relocated sites and the people's response
+    to each strike for the entries of
     ``params``, as plain data (so that hypothesis prints a failing example whole);
     :func:`apply_new_terms` sets them. ``subnormal``: whether floats may be subnormal."""
     sizes = params.sizes
     horizon = sizes["time"]
 
     def number(low: float, high: float) -> float:
-        return draw(st.floats(low, high, allow_subnormal=subnormal and low <= 0.0))
+        return draw(st.floats(low, high, allow_subnormal=None if subnormal else False))
 
     def curve_table() -> dict[str, float]:
         return draw(curve_tables(subnormal))
@@ -184,6 +201,18 @@ def new_terms(draw, params: xr.Dataset, subnormal: bool = True) -> dict[str, Any
             listed = {r: number(0.0, 1.0) for r in resources if draw(st.booleans())}
             opens_day = draw(st.integers(0, horizon))
             terms["relocation"][name] = (opens_day, number(0.0, 30.0), listed)
+    terms["response"] = [
+        (
+            [
+                [number(0.0, 1.0) if draw(st.booleans()) else 0.0 for _ in range(sizes["service"])]
+                for _ in names
+            ],
+            curve_table(),
+        )
+        if draw(st.booleans())
+        else None
+        for _ in range(sizes["strike"])
+    ]
     if len(names) > 1:
         moves = np.zeros((len(names), len(names)))
         for i, j in np.ndindex(moves.shape):
@@ -204,6 +233,8 @@ def apply_new_terms(params: xr.Dataset, terms: dict[str, Any]) -> xr.Dataset:
         set_return(params, name, share, start_day, table)
     for name, (opens_day, distance_km, listed) in terms["relocation"].items():
         set_relocation(params, name, opens_day, distance_km, listed)
+    if "response" in terms:
+        set_response(params, terms["response"])
     if "displacement_destination" in terms:
         set_parameter(params, "displacement_destination", terms["displacement_destination"])
     return params

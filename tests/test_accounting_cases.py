@@ -7,7 +7,7 @@ are what the test asserts, on the kernel (``run_model``) and on the plain loop
 waiting is unmet. Per day, with the world without strikes marked ``cf`` and
 ``π`` the share of the catchment's people still there:
 
-* forgone = (unmet + abandoned) - π (unmet_cf + abandoned_cf);
+* forgone = (unmet + abandoned + not_sought) - π (unmet_cf + abandoned_cf);
 * displaced = (1 - π) (served_cf + served_elsewhere_cf);
 * waiting_change = (B_t - B_t-1) - π (B_cf,t - B_cf,t-1);
 * counterfactual_served + added_demand
@@ -22,9 +22,24 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
-from helpers import DAYS_PER_MONTH, minimal_config, service, strike
+from helpers import (
+    DAYS_PER_MONTH,
+    alternative,
+    facility,
+    minimal_config,
+    network_config,
+    service,
+    strike,
+)
 from implementations import IMPLEMENTATIONS
-from parameter_edits import curve, set_cell, set_parameter, set_relocation, set_staff_fates
+from parameter_edits import (
+    curve,
+    set_cell,
+    set_parameter,
+    set_relocation,
+    set_response,
+    set_staff_fates,
+)
 
 from facility_impact import load_config
 from facility_impact.model.parameters import build_parameters
@@ -136,6 +151,24 @@ def test_casualties_are_added_demand(model):
     np.testing.assert_allclose(days(outputs, "demand"), [6, 14, 6], **EXACT)
     np.testing.assert_allclose(days(outputs, "added_demand"), [0, 8, 0], **EXACT)
     np.testing.assert_allclose(days(outputs, "forgone"), [0, 4, 0], **EXACT)
+    assert_identity(outputs)
+
+
+def test_people_who_stay_away_after_an_attack(model):
+    """Capacity 10, demand 10. After the strike of day 1 half the people stay away, a share
+    fading linearly to nothing over 4 days: 0.5, 0.375, 0.25, 0.125, 0 on days 1-5.
+    After a second strike on day 3, 40 % stay away for good; the two combine as
+    independent chances: 1 - (1 - 0.25)(1 - 0.4) = 0.55 on day 3, 1 - 0.875 x 0.6 =
+    0.475 on day 4, 0.4 from day 5. Not sought: 0, 5, 3.75, 5.5, 4.75, 4, 4; it is
+    all forgone care, and the demand left (10 minus it) is all served."""
+    params = clinic(10.0, 10.0, 7, strikes=[strike(1, {}), strike(3, {})])
+    set_response(params, [([[0.5]], curve("linear", time_days=4)), ([[0.4]], curve("none"))])
+    outputs = model(params)
+    expected = np.array([0, 5, 3.75, 5.5, 4.75, 4, 4])
+    np.testing.assert_allclose(days(outputs, "not_sought"), expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "forgone"), expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "demand"), 10 - expected, **EXACT)
+    np.testing.assert_allclose(days(outputs, "unmet"), 0.0, **EXACT)
     assert_identity(outputs)
 
 
@@ -315,3 +348,69 @@ def test_relocated_site_far_away_is_reached_by_fewer(model):
     assert days(outputs, "forgone")[3] == pytest.approx(2.5, rel=1e-12)
     assert days(outputs, "forgone")[:3] == pytest.approx([0, 0, 0], abs=1e-12)
     assert_identity(outputs)
+
+
+# ------------------------------------------------------------------ destination choice
+
+
+def closed_clinic_next_to_a_hospital(b_demand: float = 6.0) -> xr.Dataset:
+    """Clinic a (demand 10, everybody willing to travel, decay 10 km) is closed all the
+    time; hospital b, 0 km away, has capacity 10 and demand ``b_demand``; alternative x,
+    10 ln 2 km from a (so exp(-d/λ) = 0.5), has room for 5 a day."""
+    travel = {"willingness_to_travel": 1.0, "distance_decay_km": 10.0}
+    config = network_config(
+        {
+            "a": facility({"outpatient": service(10.0 * DAYS_PER_MONTH, **travel)}),
+            "b": facility({"outpatient": service(10.0 * DAYS_PER_MONTH, **travel)}),
+        },
+        [[0, 0], [0, 0]],
+        strikes=[strike(0, {}, facility="a", closure_days=10)],
+        alternatives=[
+            alternative(
+                "x", {"a": 10.0 * math.log(2.0), "b": math.inf}, {"outpatient": 5 * DAYS_PER_MONTH}
+            )
+        ],
+        horizon_days=3,
+    )
+    params = build_parameters(load_config(config))
+    set_parameter(params, "baseline_capacity", [[10.0], [10.0]])
+    set_parameter(params, "baseline_demand", [[10.0], [b_demand]])
+    return params
+
+
+def test_seekers_split_by_room_and_distance_and_overflow_tries_once_more(model):
+    """Round 1: a's 10 seekers split in proportion to room x e: b 4 x 1, x 5 x 0.5, so
+    10 x 4/6.5 = 6.154 head for b and 3.846 for x. b takes 4; x takes all 3.846.
+    Round 2: b's overflow of 2.154 tries again where there is room left: only x
+    (1.154 left), which takes 1.154. Served elsewhere 9, unmet 1, forgone 1 (without
+    the strike a serves its own 10)."""
+    outputs = model(closed_clinic_next_to_a_hospital())
+    a, b = 0, 1
+    first_to_b = 10 * 4 / 6.5
+    np.testing.assert_allclose(outputs["arrivals"][:, b, 0], first_to_b, rtol=1e-12)
+    np.testing.assert_allclose(outputs["received"][:, b, 0], 4.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["received_by_alternative"][:, 0, 0], 5.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["served_elsewhere"][:, a, 0], 9.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["unmet"][:, a, 0], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["forgone"][:, a, 0], 1.0, rtol=1e-12)
+    assert_identity(outputs)
+
+
+def test_a_destination_beyond_reach_is_not_chosen(model):
+    """With a's reach 5 km, x (6.93 km) is out: all 10 head for b, which takes 4; the 6
+    turned away find no room left anywhere: unmet 6."""
+    params = closed_clinic_next_to_a_hospital()
+    set_parameter(params, "reach_km", [[5.0], [math.inf]])
+    outputs = model(params)
+    np.testing.assert_allclose(outputs["arrivals"][:, 1, 0], 10.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["received_by_alternative"][:, 0, 0], 0.0, atol=1e-12)
+    np.testing.assert_allclose(outputs["unmet"][:, 0, 0], 6.0, rtol=1e-12)
+
+
+def test_fewer_travel_when_the_nearest_room_is_far(model):
+    """b is full (demand 10): the only destination with room is x, at e = 0.5, so only
+    α max e = 0.5 of a's seekers travel: 5, all taken by x; unmet 5."""
+    outputs = model(closed_clinic_next_to_a_hospital(b_demand=10.0))
+    np.testing.assert_allclose(outputs["arrivals"][:, 1, 0], 0.0, atol=1e-12)
+    np.testing.assert_allclose(outputs["received_by_alternative"][:, 0, 0], 5.0, rtol=1e-12)
+    np.testing.assert_allclose(outputs["unmet"][:, 0, 0], 5.0, rtol=1e-12)

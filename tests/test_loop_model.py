@@ -44,6 +44,7 @@ from parameter_edits import (
     set_cell,
     set_parameter,
     set_relocation,
+    set_response,
     set_return,
     set_staff_fates,
 )
@@ -808,6 +809,28 @@ def strikes_before_opening_and_after_closing_for_good() -> xr.Dataset:
         returns={"injured": (1.0, curve("exponential", time_days=7))},
     )
     return params
+
+
+def test_people_staying_away_near_attacks():
+    """The diverting pair, with people staying away after each strike: at a after the
+    first (0.51 of outpatients, 0.38 of emergencies, fading linearly over 37 days)
+    and less at b nearby (0.23 of that); at b after the second (a normal fade) and
+    at a nearby. Demand falls where people stay away, and so do the seekers who
+    crowd the other facility."""
+    params = parameters_of(two_facilities_diverting_to_each_other_with_overflow())
+    assert list(params["service"].values) == ["outpatient", "emergency", "surgery"]
+    at_a = [0.51, 0.38, 0.0]
+    nearby = [0.23 * share for share in at_a]
+    set_response(
+        params,
+        [
+            ([at_a, nearby], curve("linear", time_days=37)),
+            ([nearby, [0.6, 0.3, 0.2]], curve("normal", mean_days=5, sd_days=2)),
+        ],
+    )
+    outputs = run_model(params, dtype=np.float64)
+    assert outputs["not_sought"][:, 0].sum() > 0 and outputs["not_sought"][:, 1].sum() > 0
+    assert_implementations_agree(params)
 
 
 def test_a_vanishing_share_of_staff_taken():

@@ -6,8 +6,8 @@ strikes and 60 to 120 days, with random values of every newer term
 
 * the identity counterfactual_served + added_demand = served + served_elsewhere
   + forgone + displaced + waiting_change holds per facility, service and day;
-* a strike with no damage, no staff taken, no closure and no casualties
-  changes no result;
+* a strike with no damage, no staff taken, no closure, no casualties and
+  nobody staying away changes no result;
 * a destination with no spare capacity, or beyond reach, changes total forgone
   care by less than 0.1 %;
 * adding capacity never raises total forgone care, and more damage never
@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from model_strategies import built, models, number, parameters, run
 from parameter_edits import apply_new_terms, set_cell
 
+# Every test drawn by hypothesis runs the kernel 40 to 80 times (5 to 15 s): marked slow.
 SETTINGS = settings(
     max_examples=12,
     deadline=None,
@@ -53,6 +54,7 @@ def patients(outputs: dict[str, np.ndarray]) -> float:
 # ------------------------------------------------------------------ the identity
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(models())
 def test_identity_per_facility_service_and_day(model):
@@ -74,6 +76,7 @@ def test_identity_per_facility_service_and_day(model):
     )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(models())
 def test_identity_over_the_horizon(model):
@@ -90,7 +93,8 @@ def test_identity_over_the_horizon(model):
 
 @st.composite
 def idle_strikes(draw):
-    """A model and one of its strikes, stripped of damage, staff fates, closure and casualties."""
+    """A model and one of its strikes, stripped of damage, staff fates, closure, casualties
+    and the people's response."""
     config, terms = draw(models())
     k = draw(st.integers(0, len(config["strike"]) - 1))
     strike = config["strike"][k]
@@ -98,9 +102,11 @@ def idle_strikes(draw):
     strike["closure_days"] = 0
     strike.pop("casualties", None)
     terms["shares"][k] = [0.0] * 4
+    terms["response"][k] = None
     return (config, terms), k
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(idle_strikes())
 def test_a_strike_that_does_nothing_changes_nothing(model_and_strike):
@@ -156,6 +162,7 @@ def total_forgone(params) -> float:
     return float(run(params)["forgone"].sum())
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(unreachable_destinations())
 def test_a_destination_nobody_can_use_changes_forgone_care_by_less_than_a_thousandth(case):
@@ -307,6 +314,7 @@ def more_capacity(draw, where: str = "either"):
 
 
 @pytest.mark.xfail(strict=True, reason="a struck facility's capacity is what the strike takes")
+@pytest.mark.slow
 @SETTINGS
 @example(CAPACITY_AT_A_STRUCK_FACILITY)
 @given(more_capacity("facility"))
@@ -319,6 +327,7 @@ def test_more_baseline_capacity_never_raises_forgone_care(case):
 @pytest.mark.xfail(
     strict=True, reason="people who left a crowded catchment lack less than the world without"
 )
+@pytest.mark.slow
 @SETTINGS
 @example(ROOM_FOR_A_CROWDED_CATCHMENT_THAT_LEFT)
 @given(more_capacity("alternative"))
@@ -328,6 +337,7 @@ def test_more_room_at_an_alternative_never_raises_forgone_care(case):
     assert_not_raised(params, with_more(params, name, cell, extra), "forgone")
 
 
+@pytest.mark.slow
 @SETTINGS
 @example(CAPACITY_AT_A_STRUCK_FACILITY)
 @example(ROOM_FOR_A_CROWDED_CATCHMENT_THAT_LEFT)
@@ -379,6 +389,7 @@ def assert_damage_monotone(pair) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="a later strike takes its share of what is standing")
+@pytest.mark.slow
 @SETTINGS
 @example(DAMAGE_BEFORE_A_HEAVIER_STRIKE)
 @given(more_damage())
@@ -386,6 +397,7 @@ def test_more_damage_never_raises_served_care_nor_lowers_forgone_care(pair):
     assert_damage_monotone(pair)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(more_damage(strikes=(1, 1)))
 def test_more_damage_on_a_facility_struck_once_never_raises_served_nor_lowers_forgone(pair):

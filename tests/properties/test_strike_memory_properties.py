@@ -11,8 +11,10 @@ order). Compared with the same parameters without it (its target set to 0):
   facility's clock of open days does not move: the recovery under way pauses
   (staff who return, and recruits, come on calendar days and are left out when
   the facility has lost staff by fate);
-* on its day it takes its damage fraction of what is available then:
-  a(t_k) = (1 - d) x a(t_k) without it.
+* on its day it takes its damage fraction of what is available then,
+  L = d x a(t_k) without it; of that loss the share ρ g(-δ) that its recovery
+  curve restores on day 0 of its clock is back at once (curves with g(0) > 0:
+  the normal family, or a time of 0), so a(t_k) = a⁻ - L (1 - ρ g(-δ)).
 """
 
 from __future__ import annotations
@@ -20,10 +22,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from model_strategies import fraction, models, parameters, run
 from parameter_edits import set_cell
+
+from facility_impact.curves import recovery_fraction
+
+CURVE_KEYS = ("curve", "time_days", "mean_days", "sd_days")
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=12,
@@ -102,6 +111,12 @@ def test_damage_acts_on_what_is_available_at_the_time(case):
     f = list(params["facility"].values).index(strike["facility"])
     day = strike["day"]
     damage = np.array([strike["damage"].get(str(r), 0.0) for r in params["resource"].values])
+    at = {"facility": strike["facility"]}
+    recovery = [params[f"recovery_{key}"].sel(at).values for key in CURVE_KEYS]
+    back_at_once = params["recoverable_share"].sel(at).values * recovery_fraction(
+        -params["recovery_delay_days"].sel(at).values, *recovery
+    )
+    loss = damage * without[day, f]
     np.testing.assert_allclose(
-        with_it[day, f], (1.0 - damage) * without[day, f], rtol=1e-12, atol=1e-12
+        with_it[day, f], without[day, f] - loss * (1.0 - back_at_once), rtol=1e-12, atol=1e-12
     )
