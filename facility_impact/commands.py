@@ -346,6 +346,10 @@ def _plan_and_priors(
     return plan, read_priors(priors), text
 
 
+def _where(priors: str | Path | None) -> str:
+    return "the package's" if priors is None else str(priors)
+
+
 @dataclass(frozen=True)
 class ValidationOutcome:
     """What :func:`validate_to_files` compared and wrote."""
@@ -370,8 +374,7 @@ def validate_to_files(
     plan, table_of_priors, _ = _plan_and_priors(observed, priors)
     with no_overflow():
         table = validate(plan.comparisons, draws=draws, seed=seed, priors=table_of_priors)
-    where = "the package's" if priors is None else str(priors)
-    table.attrs["priors"] = f"{where}, status {table_of_priors.status}"
+    table.attrs["priors"] = f"{_where(priors)}, status {table_of_priors.status}"
     files = {"validation.csv": shown.validation_csv(table)}
     files |= {f"validation.{k}": v for k, v in _figure_files(table).items()}
     return ValidationOutcome(table, plan, write_files(files, out))
@@ -421,6 +424,8 @@ def calibrate_to_files(
         fitted = fitted_priors(calibration, fitted_source(calibration, plan, draws))
         before = validate(plan.comparisons, priors=table_of_priors, draws=draws, seed=seed)
         after = validate(plan.comparisons, priors=fitted, draws=draws, seed=seed)
+    before.attrs["priors"] = f"{_where(priors)}, status {table_of_priors.status}"
+    after.attrs["priors"] = "fitted: attack_priors-calibrated.toml, status calibrated"
     identified = {one.name for one in calibration.parameters if one.identified}
     entries = {n: e for n, e in calibrated_entries(fitted).items() if n in identified}
     new_text, _ = rewrite_priors(text, entries, "calibrated")

@@ -40,6 +40,11 @@ def _number(value: float) -> str:
     return text if any(c in text for c in ".en") else f"{text}.0"
 
 
+def _string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; other characters stay as they are)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def rewrite_priors(text: str, entries: Mapping[str, Entry], status: str) -> tuple[str, Priors]:
     """``text`` (a priors table) with the value and source of every entry in ``entries``
     (by name) replaced and ``status`` set; returns the new text and its checked table."""
@@ -65,7 +70,7 @@ def _rewrite_section(lines: list[str], name: str, entry: Entry) -> bool:
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
     done = set()
     for index in range(start + 1, end):
-        for key, new in (("value", toml_value(entry.value)), ("source", json.dumps(entry.source))):
+        for key, new in (("value", toml_value(entry.value)), ("source", _string(entry.source))):
             if lines[index].startswith(f"{key} = "):
                 lines[index] = f"{key} = {new}"
                 done.add(key)
@@ -88,7 +93,7 @@ def _rewrite_inline(lines: list[str], name: str, entry: Entry) -> bool:
             calibrated = ", calibrated = true" if entry.calibrated else ""
             lines[index] = (
                 f"{key} = {{ value = {toml_value(entry.value)}, "
-                f"source = {json.dumps(entry.source)}{calibrated} }}"
+                f"source = {_string(entry.source)}{calibrated} }}"
             )
             return True
     return False

@@ -70,11 +70,21 @@ class Fitted:
     value: float
     se: float
     identified: bool
+    lognormal: bool = False
+    """Whether the entry is written as a lognormal (else a normal or a number)."""
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+    """The entry's range."""
 
     @property
     def interval(self) -> tuple[float, float]:
-        """Approximate 95 % interval: value ± 1.96 se."""
-        return self.value - 1.959964 * self.se, self.value + 1.959964 * self.se
+        """Approximate 95 % interval of the distribution written for the entry: value ·
+        exp(± 1.96 se / value) for a lognormal, value ± 1.96 se inside the entry's range
+        otherwise."""
+        if self.lognormal:
+            factor = math.exp(1.959964 * self.se / self.value)
+            return self.value / factor, self.value * factor
+        low, high = self.bounds
+        return max(low, self.value - 1.959964 * self.se), min(high, self.value + 1.959964 * self.se)
 
 
 @dataclass(frozen=True)
@@ -159,11 +169,19 @@ def replace_entries(priors: Priors, entries: Mapping[str, Entry], status: str) -
     )
 
 
+def _family(entry: Entry) -> str:
+    return "fixed" if isinstance(entry.value, float) else entry.value.family
+
+
+def _range(entry: Entry) -> tuple[float, float]:
+    return (0.0, math.inf) if isinstance(entry.value, float) else entry.value.bounds
+
+
 def _bounds(entry: Entry) -> tuple[float, float]:
     """Where a fit may move the centre: a hundredth to ten times the prior's, inside the
     entry's range."""
     value = centre(entry)
-    low, high = (0.0, math.inf) if isinstance(entry.value, float) else entry.value.bounds
+    low, high = _range(entry)
     return max(low, value / 100), min(high, value * 10)
 
 
@@ -226,7 +244,15 @@ def calibrate(
     )
     spread = dict(zip(free, se, strict=True))
     parameters = tuple(
-        Fitted(name, float(p), float(values[name]), float(spread.get(name, math.nan)), name in free)
+        Fitted(
+            name,
+            float(p),
+            float(values[name]),
+            float(spread.get(name, math.nan)),
+            name in free,
+            _family(entries[name]) == "lognormal",
+            _range(entries[name]),
+        )
         for name, p in zip(names, prior_values, strict=True)
     )
     after = residuals(comparisons, values)
