@@ -232,7 +232,9 @@ def calibrate(
         terms = [term.residual(values[name]) for name, term in prior_terms.items()]
         return np.array([*(found[c.id] for c in fitted), *terms])
 
-    result = optimize.least_squares(objective, x0, bounds=(lows, highs), diff_step=1e-3)
+    result = optimize.least_squares(
+        objective, x0, bounds=(lows, highs), diff_step=1e-3, xtol=1e-6, ftol=1e-6
+    )
     chi2 = float(np.sum(result.fun**2))
     dof = len(fitted) + len(prior_terms) - len(free)
     scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
