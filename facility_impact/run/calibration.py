@@ -77,13 +77,13 @@ class Fitted:
 
     @property
     def interval(self) -> tuple[float, float]:
-        """Approximate 95 % interval of the distribution written for the entry: value ·
-        exp(± 1.96 se / value) for a lognormal, value ± 1.96 se inside the entry's range
+        """Approximate 95 % interval of the distribution written for the entry, inside the
+        entry's range: value · exp(± 1.96 se / value) for a lognormal, value ± 1.96 se
         otherwise."""
+        low, high = self.bounds
         if self.lognormal:
             factor = math.exp(1.959964 * self.se / self.value)
-            return self.value / factor, self.value * factor
-        low, high = self.bounds
+            return max(low, self.value / factor), min(high, self.value * factor)
         return max(low, self.value - 1.959964 * self.se), min(high, self.value + 1.959964 * self.se)
 
 
