@@ -34,6 +34,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -237,27 +238,8 @@ def calibrate(
     )
     chi2 = float(np.sum(result.fun**2))
     dof = len(fitted) + len(prior_terms) - len(free)
-    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
-    # The fit runs on log values: se(θ) = θ se(ln θ), the delta method.
-    fitted_values = np.exp(result.x)
-    se = fitted_values * _standard_errors(result.jac) * math.sqrt(scale)
-    values = dict(zip(names, prior_values, strict=True)) | dict(
-        zip(free, fitted_values, strict=True)
-    )
-    spread = dict(zip(free, se, strict=True))
-    parameters = tuple(
-        Fitted(
-            name,
-            float(p),
-            float(values[name]),
-            float(spread.get(name, math.nan)),
-            name in free,
-            _family(entries[name]) == "lognormal",
-            _range(entries[name]),
-        )
-        for name, p in zip(names, prior_values, strict=True)
-    )
-    after = residuals(comparisons, values)
+    parameters = _fitted(entries, free, result, dof)
+    after = residuals(comparisons, {one.name: one.value for one in parameters})
     return Calibration(
         parameters=parameters,
         priors=priors,
@@ -271,6 +253,32 @@ def calibrate(
         evaluations=counter[0],
         seconds=time.perf_counter() - started,
         message=str(result.message),
+    )
+
+
+def _fitted(
+    entries: Mapping[str, Entry], free: Sequence[str], result: Any, dof: int
+) -> tuple[Fitted, ...]:
+    """Every calibrated entry at its fitted value (the prior's where not ``free``), with
+    its standard error: from the Jacobian at the fit, scaled by the reduced χ² when
+    that is above 1."""
+    chi2 = float(np.sum(result.fun**2))
+    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
+    # The fit runs on log values: se(θ) = θ se(ln θ), the delta method.
+    values = dict(zip(free, np.exp(result.x), strict=True))
+    errors = np.exp(result.x) * _standard_errors(result.jac) * math.sqrt(scale)
+    spread = dict(zip(free, errors, strict=True))
+    return tuple(
+        Fitted(
+            name,
+            centre(entry),
+            float(values.get(name, centre(entry))),
+            float(spread.get(name, math.nan)),
+            name in free,
+            _family(entry) == "lognormal",
+            _range(entry),
+        )
+        for name, entry in entries.items()
     )
 
 
