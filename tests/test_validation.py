@@ -27,6 +27,7 @@ from facility_impact.config.observed import (
     read_observed,
 )
 from facility_impact.config.places import response_distance_km
+from facility_impact.config.priors import load_priors
 from facility_impact.config.study_sites import NEIGHBOUR, sites_config
 from facility_impact.errors import ConfigError
 from facility_impact.present.validation import format_validation
@@ -193,16 +194,19 @@ def test_the_attacked_facility_takes_the_recorded_attack_and_the_studied_one_onl
 ):
     values = model_draws(plan.comparisons, draws=1, seed=7)
     by_id = {c.id: c for c in plan.comparisons}
+    priors = load_priors()
+    routine, maternity = (priors.shares[k].central() for k in ("routine", "maternity"))
+    nearby, fade = priors.nearby_share.central(), priors.fade.times["time_days"].central()
     # One run takes the priors' central values: heavy weapons, no damage, closed for the
-    # attack day only; the response share 0.51 fades linearly over 37 days.
-    assert values["burbach2024_nw_syria_outpatient_day1"][0] == pytest.approx(1 - 0.51 * 36 / 37)
-    assert values["burbach2024_nw_syria_births_day2"][0] == pytest.approx(1 - 0.23 * 35 / 37)
-    # Nearby, 0.23 of the share; the cumulative RR multiplies 31 daily ratios.
-    nearby = 0.23 * 0.51
-    cumulative = math.prod(1 - nearby * (1 - lag / 37) for lag in range(31))
-    assert values["ekzayez2021_nw_syria_outpatient_cum30d"][0] == pytest.approx(cumulative)
+    # attack day only; the response share fades linearly (time `fade`).
+    day1 = values["burbach2024_nw_syria_outpatient_day1"][0]
+    assert day1 == pytest.approx(1 - routine * (1 - 1 / fade))
+    day2 = values["burbach2024_nw_syria_births_day2"][0]
+    assert day2 == pytest.approx(1 - maternity * (1 - 2 / fade))
+    # Nearby, the share `nearby` of it; the cumulative RR multiplies 31 daily ratios.
+    daily = [1 - nearby * routine * max(0.0, 1 - lag / fade) for lag in range(31)]
+    assert values["ekzayez2021_nw_syria_outpatient_cum30d"][0] == pytest.approx(math.prod(daily))
     # The month of the attack, pooled over its 30 days: (u + sum of 30 - u ratios) / 30.
-    daily = [1 - nearby * (1 - lag / 37) for lag in range(30)]
     month = sum(u + sum(daily[: 30 - u]) for u in range(30)) / 900
     assert values["ekzayez2021_nw_syria_outpatient_month"][0] == pytest.approx(month)
     assert by_id["ekzayez2021_nw_syria_outpatient_month"].site.scope == "nearby"
