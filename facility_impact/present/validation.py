@@ -285,8 +285,9 @@ def format_calibration(calibration: Calibration, before: xr.Dataset, after: xr.D
         )
     lines += [
         "",
-        f"Fit: {len(calibration.fitted)} effects, chi-square {calibration.chi2_before:.1f} at "
-        f"the prior, {calibration.chi2:.1f} fitted, {calibration.dof} degrees of freedom; "
+        f"Fit: {len(calibration.fitted)} effects; chi-square {calibration.chi2_before:.1f} at "
+        f"the prior, {calibration.chi2:.1f} fitted (prior terms {calibration.chi2_terms:.1f}), "
+        f"{calibration.dof} degrees of freedom; "
         f"{calibration.evaluations} runs, {calibration.seconds:.0f} s ({calibration.message}).",
     ]
     if calibration.held_out:

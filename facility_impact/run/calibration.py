@@ -102,7 +102,12 @@ class Calibration:
     """Weighted log residual of every compared effect, fitted or not, at the prior and
     at the fit."""
     chi2_before: float
+    """The objective, Σ residual² over the fitted effects and the prior terms, at the
+    prior's centres."""
     chi2: float
+    """The same at the fit."""
+    chi2_terms: float
+    """Of ``chi2``, the prior terms' part."""
     dof: int
     evaluations: int
     seconds: float
@@ -247,8 +252,10 @@ def calibrate(
         held_out=tuple(c.id for c in comparisons if c.id in holdout),
         residuals_before=before,
         residuals_after=after,
-        chi2_before=float(sum(before[c.id] ** 2 for c in fitted)),
+        chi2_before=float(sum(before[c.id] ** 2 for c in fitted))
+        + sum(term.residual(centre(entries[n])) ** 2 for n, term in prior_terms.items()),
         chi2=chi2,
+        chi2_terms=float(np.sum(result.fun[len(fitted) :] ** 2)),
         dof=dof,
         evaluations=counter[0],
         seconds=time.perf_counter() - started,
