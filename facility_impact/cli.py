@@ -11,21 +11,23 @@ created or overwritten (docs/reliability.md).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from facility_impact import commands
 from facility_impact.config import Config, load_config, parse_setting
 from facility_impact.config.baseline import baseline_lines, baseline_warnings
+from facility_impact.config.observed import OBSERVED_TABLE
 from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
 from facility_impact.present.describe import describe_config
 from facility_impact.present.tables import format_sensitivity, format_summary
-from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed, run_chunks
+from facility_impact.present.validation import format_calibration, format_validation
+from facility_impact.run import calibration, validation
+from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed
 from facility_impact.run.sizes import parse_bytes
 from facility_impact.version import __version__
 
@@ -86,7 +88,9 @@ def _notes(args: argparse.Namespace) -> commands.Notes:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    chunks = _chunked_options(args)
+    chunks = commands.chunked_options(
+        args.format, args.chunk_draws, args.chunk_days, args.workers, args.scheduler
+    )
     config = _load(args)
     _note_unused_draws(args, config)
     try:
@@ -105,40 +109,6 @@ def _command_run(args: argparse.Namespace) -> int:
         return EXIT_RUN_FAILED
     _print_table(format_summary(outcome.table), outcome)
     return 0
-
-
-def _chunked_options(args: argparse.Namespace) -> dict[str, int] | None:
-    """The chunks of a chunked run, or ``None`` for the in-memory path.
-
-    --format zarr asks for the chunked path; --chunk-draws, --chunk-days,
-    --workers and --scheduler tune it and need it. Bad combinations are bad input.
-    """
-    if args.workers is not None and args.scheduler is not None:
-        raise ConfigError(
-            f"--workers = {args.workers} and --scheduler = {json.dumps(args.scheduler)}: "
-            "give one (--workers starts a local cluster, --scheduler uses an existing one)"
-        )
-    asked = [
-        option
-        for option, given in (
-            ("--chunk-draws", args.chunk_draws is not None),
-            ("--chunk-days", args.chunk_days is not None),
-            ("--workers", args.workers is not None),
-            ("--scheduler", args.scheduler is not None),
-        )
-        if given
-    ]
-    if asked and args.format != "zarr":
-        raise ConfigError(
-            f"{asked[0]} needs --format zarr: chunked runs stream their blocks into a "
-            f"Zarr store; --format = {json.dumps(args.format)} is written in memory"
-        )
-    if args.format != "zarr":
-        return None
-    commands.require_chunked()
-    if args.chunk_draws is None and args.chunk_days is None:
-        return None  # the default chunks, or fewer draws per chunk to fit the memory
-    return run_chunks(args.chunk_draws, args.chunk_days)
 
 
 def _command_check(args: argparse.Namespace) -> int:
@@ -178,8 +148,8 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_figures(outcome: commands.FiguresOutcome) -> None:
-    for note in outcome.notes:
+def _print_figures(outcome: Any) -> None:
+    for note in getattr(outcome, "notes", ()):
         print(f"facility-impact: note: {note}", file=sys.stderr)
     for path in outcome.paths:
         print(f"wrote {path}")
@@ -204,6 +174,20 @@ def _command_import(args: argparse.Namespace) -> int:
         travel_minutes=args.travel_minutes,
     )
     print(f"wrote {out}")
+    return 0
+
+
+def _command_evidence(args: argparse.Namespace) -> int:
+    """``validate`` or ``calibrate``: reports, not gates (0 whether the model matches or not)."""
+    options = {k: getattr(args, k) for k in ("draws", "seed", "observed", "priors")}
+    outcome: Any
+    if args.command == "validate":
+        outcome = commands.validate_to_files(args.out, **options)
+        print(format_validation(outcome.table, outcome.plan.decisions) + "\n")
+    else:
+        outcome = commands.calibrate_to_files(args.out, holdout=args.holdout, **options)
+        print(format_calibration(outcome.calibration, outcome.before, outcome.after) + "\n")
+    _print_figures(outcome)
     return 0
 
 
@@ -254,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot_parser(subcommands)
     _add_report_parser(subcommands)
     _add_import_parser(subcommands)
+    _add_evidence_parsers(subcommands)
     return parser
 
 
@@ -438,6 +423,42 @@ def _add_import_parser(subcommands: Subcommands[_Parser]) -> None:
     )
     command.add_argument("--out", required=True, metavar="CONFIG.toml", help="file to write")
     command.set_defaults(handler=_command_import)
+
+
+def _add_evidence_parsers(subcommands: Subcommands[_Parser]) -> None:
+    """``validate`` and ``calibrate``: the model against the observed effects."""
+    validate = subcommands.add_parser(
+        "validate",
+        help="compare the model with the observed effects of attacks on service use",
+        description="Run the typical attack of each usable observed effect at a facility "
+        "like the studied ones; print observed and modelled relative risks side by side; "
+        "write DIR/validation.csv and .png. A report, not a gate: exits 0 either way.",
+    )
+    calibrate = subcommands.add_parser(
+        "calibrate",
+        help="fit the priors' calibrated hyperparameters to the observed effects",
+        description="Fit the priors' calibrated entries to the observed effects, some held out; "
+        "write DIR/attack_priors-calibrated.toml and diagnostics (docs/validation.md).",
+    )
+    calibrate.add_argument(
+        "--holdout",
+        nargs="+",
+        metavar="ID",
+        help="effect ids or studies kept out of the fit [those of data/validation.toml]",
+    )
+    defaults = (validation.DEFAULT_DRAWS, calibration.DEFAULT_DRAWS)
+    for command, draws in zip((validate, calibrate), defaults, strict=True):
+        for flag, metavar, kind, text in (
+            ("--out", "DIR", str, "output folder [results]"),
+            ("--draws", "N", _whole_number(1), f"draws of the priors [{draws}]"),
+            ("--seed", "N", _whole_number(0), f"random seed [{validation.DEFAULT_SEED}]"),
+            ("--observed", "FILE", str, f"observed effects [{OBSERVED_TABLE}]"),
+            ("--priors", "FILE", str, "priors table [the package's attack_priors.toml]"),
+        ):
+            command.add_argument(flag, metavar=metavar, type=kind, help=text)
+        command.set_defaults(
+            out="results", draws=draws, seed=validation.DEFAULT_SEED, handler=_command_evidence
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from facility_impact.config.network import (
     settle_decay_defaults,
     travel_unit,
 )
+from facility_impact.config.priors import Priors, load_priors
 from facility_impact.config.reading import fail, read, require, show_value, table
 from facility_impact.config.recorded import prior_recovery
 from facility_impact.config.scenarios import read_scenarios
@@ -51,13 +52,17 @@ def load_config(
     seed: int | None = None,
     draws: int | None = None,
     settings: Sequence[tuple[str, Any]] = (),
+    priors: Priors | None = None,
 ) -> Config:
     """Read and check a configuration from a TOML file path or an already-parsed mapping.
 
     ``horizon_days`` [d], ``seed`` and ``draws`` override ``[run]`` (as the command
     line's ``--horizon``, ``--seed`` and ``--draws`` do); ``settings`` are
     ``(key path, value)`` overrides (``--set``). All are checked like the file.
-    Raises :class:`ConfigError` with a one-line message for any bad input.
+    ``priors``: the table strikes as recorded take their values from, instead of
+    the package's (a fitted table, for validation and calibration; the configuration
+    text kept with the results does not name it). Raises :class:`ConfigError` with a
+    one-line message for any bad input.
     """
     if isinstance(source, Mapping):
         raw, name, text, text_format = dict(source), "configuration", "", "json"
@@ -75,7 +80,7 @@ def load_config(
         text += "".join(f"\n# overridden: {key} = {show_value(value)}" for key, value in overrides)
     if text_format == "json":
         text = json.dumps(raw, default=str, indent=1)
-    return parse_config(raw, name=name, text=text, text_format=text_format)
+    return parse_config(raw, name=name, text=text, text_format=text_format, priors=priors)
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
@@ -87,18 +92,27 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 
-def parse_config(raw: Mapping[str, Any], *, name: str, text: str, text_format: str) -> Config:
+def parse_config(
+    raw: Mapping[str, Any],
+    *,
+    name: str,
+    text: str,
+    text_format: str,
+    priors: Priors | None = None,
+) -> Config:
     """Check a parsed TOML mapping and build a :class:`Config`; raise ``ConfigError``.
 
     Each ``[scenario.<name>]`` is the whole configuration with its ``set``
-    overrides applied, checked like the file itself.
+    overrides applied, checked like the file itself. ``priors``: as for
+    :func:`load_config` (default: the package's table).
     """
+    table_of_priors = load_priors() if priors is None else priors
     table(raw, "", "")
     table(raw.get("scenario", {}), "scenario")
     draw_priors = draws_priors(raw)
 
     def parse(variant: Mapping[str, Any]) -> Config:
-        return _parse_one(variant, name, text, text_format, draw_priors)
+        return _parse_one(variant, name, text, text_format, draw_priors, table_of_priors)
 
     base = parse({k: v for k, v in raw.items() if k != "scenario"})
     config = replace(base, scenarios=read_scenarios(raw, parse))
@@ -129,7 +143,12 @@ def _has_distribution(node: Any) -> bool:
 
 
 def _parse_one(
-    raw: Mapping[str, Any], name: str, text: str, text_format: str, draw_priors: bool
+    raw: Mapping[str, Any],
+    name: str,
+    text: str,
+    text_format: str,
+    draw_priors: bool,
+    priors: Priors,
 ) -> Config:
     run = table(raw.get("run", {}), "run", "run")
     horizon = read(run, "run.horizon_days", "run")
@@ -145,7 +164,7 @@ def _parse_one(
         facility: read_facility(facility, facility_raw, horizon, list(facilities_raw))
         for facility, facility_raw in facilities_raw.items()
     }
-    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon, draw_priors)
+    strikes = read_strikes(raw.get("strike", []), facilities, start, horizon, draw_priors, priors)
     services = union(f.services for f in facilities.values())
     recovery = read_recovery(
         raw.get("recovery", {}),
@@ -154,7 +173,7 @@ def _parse_one(
         union(f.resources for f in facilities.values()),
         "resource",
     )
-    facilities, recovery_priors = prior_recovery(facilities, strikes, recovery, draw_priors)
+    facilities, recovery_priors = prior_recovery(facilities, strikes, recovery, draw_priors, priors)
     alternatives = read_alternatives(raw.get("alternative", []), facilities, services, horizon)
     network = read_network(raw["network"], facilities) if "network" in raw else None
     facilities = settle_decay_defaults(facilities, network)

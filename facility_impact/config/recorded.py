@@ -68,14 +68,16 @@ def read_recorded(
     facility: Facility,
     services: list[str],
     draw: bool,
+    priors: Priors | None = None,
 ) -> Recorded:
     """The damage, closure and response keys of strike ``index`` (at ``path``) on
-    ``facility``, filled in from the priors where it gives ``attack_type``."""
+    ``facility``, filled in from the priors (``priors``, default the package's table)
+    where it gives ``attack_type``."""
     attack_type = read(raw, f"{STRIKE}.attack_type", path)
     if attack_type is None:
         return _as_written(raw, path, facility, services)
     level = read(raw, f"{STRIKE}.facility_damage", path, fallback="none")
-    priors = load_priors()
+    priors = load_priors() if priors is None else priors
     notes: list[PriorNote] = []
 
     def take(key: str, entry: Entry, stream: str, factor: float = 1.0, also: str = "") -> float:
@@ -239,10 +241,12 @@ def prior_recovery(
     strikes: tuple[Strike, ...],
     configured: Mapping[str, Recovery],
     draw: bool,
+    priors: Priors | None = None,
 ) -> tuple[dict[str, Facility], tuple[PriorNote, ...]]:
     """The facilities, each struck by recorded strikes given the restoration of its worst
-    recorded damage for every resource (but staff) that no recovery table covers."""
-    priors = load_priors()
+    recorded damage for every resource (but staff) that no recovery table covers
+    (``priors``: the table, default the package's)."""
+    priors = load_priors() if priors is None else priors
     result = dict(facilities)
     notes: list[PriorNote] = []
     for name, facility in facilities.items():

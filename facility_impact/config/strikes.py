@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from facility_impact.config.default_values import STAFF_FATES
+from facility_impact.config.priors import Priors
 from facility_impact.config.reading import fail, read, table, tables
 from facility_impact.config.recorded import read_recorded
 from facility_impact.config.types import Facility, Outcome, Strike, union
@@ -23,12 +24,14 @@ def read_strikes(
     start: dt.date | None,
     horizon: int,
     draw_priors: bool = False,
+    priors: Priors | None = None,
 ) -> tuple[Strike, ...]:
     """Every ``[[strike]]`` table, in file order. ``draw_priors``: whether a strike as
-    recorded takes the priors' distributions (a run with draws) or their central values."""
+    recorded takes the priors' distributions (a run with draws) or their central values;
+    ``priors``: their table (default: the package's)."""
     services = union(f.services for f in facilities.values())
     return tuple(
-        _read_strike(index, strike, facilities, (start, horizon), services, draw_priors)
+        _read_strike(index, strike, facilities, (start, horizon), services, draw_priors, priors)
         for index, strike in enumerate(tables(raw, "strike", "[[strike]]"))
     )
 
@@ -40,6 +43,7 @@ def _read_strike(
     when: tuple[dt.date | None, int],
     services: list[str],
     draw_priors: bool,
+    priors: Priors | None,
 ) -> Strike:
     path = f"strike[{index}]"
     strike = table(raw, path, STRIKE)
@@ -53,7 +57,9 @@ def _read_strike(
         known=list(facilities),
         what="facility",
     )
-    recorded = read_recorded(strike, path, index, facilities[facility], services, draw_priors)
+    recorded = read_recorded(
+        strike, path, index, facilities[facility], services, draw_priors, priors
+    )
     casualties = read(strike, f"{STRIKE}.casualties", path)
     casualty_service = read(strike, f"{STRIKE}.casualty_service", path)
     own = list(facilities[facility].services)
