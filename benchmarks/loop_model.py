@@ -432,7 +432,10 @@ def _facility_day(
         # The relocated site serves when it can do more: then its distance
         # keeps some of the catchment from reaching it.
         decay = travel_decay(p["relocation_distance_km"][f], p["distance_decay_km"][f][s])
-        reach.append(decay if there > here else 1.0)
+        # Only a site that is there serves: availability rounded a hair below 0 (a
+        # strike that took everything) would otherwise make a capacity of -1e-16
+        # "smaller" than the 0 of a site not yet open.
+        reach.append(decay if on_site and there > here else 1.0)
         casualties = sum(
             p["strike_casualties"][k] * p["strike_casualty_service"][k][s] for k in strikes_today
         )

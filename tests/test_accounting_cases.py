@@ -414,3 +414,33 @@ def test_fewer_travel_when_the_nearest_room_is_far(model):
     np.testing.assert_allclose(outputs["arrivals"][:, 1, 0], 0.0, atol=1e-12)
     np.testing.assert_allclose(outputs["received_by_alternative"][:, 0, 0], 5.0, rtol=1e-12)
     np.testing.assert_allclose(outputs["unmet"][:, 0, 0], 5.0, rtol=1e-12)
+
+
+def test_a_site_not_yet_open_changes_nothing_when_everything_is_lost(model):
+    """Capacity 10, demand 10, staff needed with weight 0.5 and a limit of 20 a staff-day;
+    half of what nobody serves waits. The strike of day 0 damages 10 % of the staff;
+    the strike of day 1 kills 20 % and drives 80 % away: more than the 90 % left, so
+    all of it goes (0.9 x 0.2 and 0.9 x 0.8, which sum to 0.9 up to rounding).
+    Capacity min(10 x 0.5, 20 x 0) = 0. A relocated site 1 km away opens on day 3
+    only: until then nobody is kept away by its distance. Day 0: capacity
+    min(10 (1 - 0.5 x 0.1), 20 x 0.9) = 9.5, 0.25 wait. Day 1: unmet 5, and 5 more
+    wait: backlog 5.25.
+    """
+    params = clinic(
+        10.0,
+        10.0,
+        4,
+        needs={"staff": 0.5},
+        deferrable=0.5,
+        strikes=[strike(0, {"staff": 0.1}), strike(1, {})],
+    )
+    set_parameter(params, "distance_decay_km", [[1.0]])
+    set_cell(params, "resource_capacity", 20.0, resource="staff")
+    set_staff_fates(params, [[0, 0, 0, 0], [0.2, 0, 0, 0.8]])
+    set_relocation(params, "clinic", 3.0, 1.0, {"building": 1.0, "staff": 0.5})
+    outputs = model(params)
+    staff = list(params["resource"].values).index("staff")
+    assert abs(outputs["available"][1, 0, staff]) < 1e-15
+    assert abs(days(outputs, "capacity")[1]) < 1e-12
+    assert days(outputs, "unmet")[1] == pytest.approx(5.0, rel=1e-12)
+    assert days(outputs, "backlog")[1] == pytest.approx(5.25, rel=1e-12)
