@@ -444,3 +444,26 @@ def test_a_site_not_yet_open_changes_nothing_when_everything_is_lost(model):
     assert abs(days(outputs, "capacity")[1]) < 1e-12
     assert days(outputs, "unmet")[1] == pytest.approx(5.0, rel=1e-12)
     assert days(outputs, "backlog")[1] == pytest.approx(5.25, rel=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the travel share α max_j e_fj [spare_j > 0] jumps when a near destination "
+    "gains any room at all, however little",
+)
+def test_a_vanishing_room_nearby_changes_forgone_care_by_little(model):
+    """The closed clinic, its full neighbour b (0 km) and x (e = 0.5) with room for 8.
+
+    b full: only 0.5 of a's 10 seekers travel, x takes 5: forgone 5 a day, 15 in
+    all. b with 1e-9 a day of room: all 10 travel (b is the nearest destination
+    with room), almost all go to x, which takes 8: forgone 2 a day, 6 in all. A
+    billionth of a patient of room cuts forgone care by 60 %; the rule that decides
+    how many travel is not continuous in the room of the destinations.
+    """
+    totals = []
+    for b_demand in (10.0, 10.0 - 1e-9):
+        params = closed_clinic_next_to_a_hospital(b_demand)
+        set_parameter(params, "alternative_spare_capacity", [[8.0]])
+        totals.append(float(model(params)["forgone"].sum()))
+    assert totals[0] == pytest.approx(15.0, rel=1e-12)
+    assert abs(totals[1] - totals[0]) <= 1e-3 * totals[0], totals
