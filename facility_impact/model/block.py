@@ -263,7 +263,10 @@ class Block:
             p.dependency_weight,
             p.resource_capacity,
         )
-        reach = np.where(site_capacity > capacity, self.site_reach, 1.0)
+        # The site serves only once it works, and where it can do more; rounding can
+        # leave a wholly lost facility a hair below 0, which must not count as less.
+        serving = self.on_site[i][:, None, :] & (site_capacity > capacity)
+        reach = np.where(serving, self.site_reach, 1.0)
         return np.maximum(capacity, site_capacity), reach
 
     def demand(self, i: int, hit_today: Array | None) -> tuple[Array, Array, Array, Array]:
