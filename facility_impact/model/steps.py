@@ -119,7 +119,10 @@ def strike_loss(
     one already took.
     """
     target = is_target[:, None, :]  # (F, 1, ·)
-    staff_before = np.sum(np.where(target, available_before, 0.0) * staff_resource, axis=(0, 1))
+    # Rounding can leave wholly lost staff a hair below 0: nobody is there then.
+    staff_before = np.maximum(
+        np.sum(np.where(target, available_before, 0.0) * staff_resource, axis=(0, 1)), 0.0
+    )
     wanted = staff_share.sum(axis=0)  # (·)
     # Divide only where more is asked than is there: a vanishing share asked of
     # plenty must not overflow.
