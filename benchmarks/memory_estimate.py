@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
+from out_of_core import tree_rss
 
 from facility_impact import load_config
 from facility_impact.run import budget
@@ -41,16 +42,6 @@ CASES = [
 ]
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.Error:  # a worker that just ended
-            pass
-    return total
-
-
 def peak_rss(command: list[str]) -> tuple[float, int]:
     """Run ``command``; its wall time [s] and the peak RSS of its process tree [B]."""
     started = time.perf_counter()
@@ -59,7 +50,7 @@ def peak_rss(command: list[str]) -> tuple[float, int]:
     peak = 0
     while child.poll() is None:
         try:
-            peak = max(peak, _tree_rss(process))
+            peak = max(peak, tree_rss(process))
         except psutil.Error:
             pass
         time.sleep(0.1)

@@ -35,7 +35,7 @@ CONFIG = REPO / "configs" / "maarat_al_numan_uncertain.toml"
 HORIZON_DAYS = 365
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def tree_rss(process: psutil.Process) -> int:
     """Resident memory of ``process`` and all its descendants [B]."""
     total = 0
     for member in [process, *process.children(recursive=True)]:
@@ -64,7 +64,7 @@ def measure(command: list[str]) -> dict[str, float]:
     peak, cpu = 0, {}
     while child.poll() is None:
         try:
-            peak = max(peak, _tree_rss(process))
+            peak = max(peak, tree_rss(process))
             _tree_cpu(process, cpu)
         except psutil.Error:
             pass
