@@ -23,7 +23,7 @@ import facility_impact
 from facility_impact.cli import main
 from facility_impact.results.accounting import ACCOUNTS, all_facilities, all_services
 from facility_impact.results.summary_table import ALL_SERVICES
-from facility_impact.run.io import atomic_path
+from facility_impact.run.io import atomic_path, read_netcdf
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "configs" / "maarat_al_numan.toml"
@@ -55,8 +55,7 @@ def _files(folder: Path) -> list[str]:
 
 
 def _open(path: Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as dataset:
-        return dataset.load()
+    return read_netcdf(path)
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -37,7 +37,7 @@ from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import over_draws, per_run
 from facility_impact.results.summary_table import summary_table
 from facility_impact.results.timeline import first_strike_day
-from facility_impact.run import io, progress
+from facility_impact.run import cf, io, progress
 from facility_impact.run.chunked import consumed_blocks
 from facility_impact.run.workflow import simulate_parameters, with_configuration
 from facility_impact.variables import ensemble_dims
@@ -361,7 +361,14 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     layout.attrs["first_strike_day"] = float(t0.min())
     # A store lists its arrays by name; the summary table keeps this order.
     layout.attrs[_ORDER_ATTR] = list(first.data_vars)
-    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io.ZARR_FORMAT)
+    layout.to_zarr(
+        path,
+        group=PER_RUN_GROUP,
+        mode="w",
+        compute=False,
+        zarr_format=io.ZARR_FORMAT,
+        encoding=cf.to_zarr_layout(layout),
+    )
     write = _dask().delayed(_write_per_run_part)
     tasks = [write(str(path), part, latest_t0) for part in parts]
     if client is None:
