@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.errors import ConfigError
-from facility_impact.results.summary_table import summary_table
+from facility_impact.results.summary_table import tidy_table
 from facility_impact.run import cf
 from facility_impact.run.sizes import show_bytes
 from facility_impact.run.staging import staged
@@ -194,11 +194,11 @@ def write_with_table(
     dataset: xr.Dataset, netcdf: str | Path, tabulated: xr.Dataset, table: str | Path
 ) -> None:
     """``dataset`` as NetCDF at ``netcdf`` and ``tabulated`` as a CSV table at
-    ``table`` (:func:`~facility_impact.results.summary_table.summary_table`):
+    ``table`` (:func:`~facility_impact.results.summary_table.tidy_table`):
     both files appear, or neither does and any earlier ones stay as they were.
     A table with an infinite number is refused (:func:`check_finite`)."""
     check_finite(tabulated)
-    header, rows = summary_table(tabulated)
+    header, rows = tidy_table(tabulated)
     image = netcdf_image(dataset)
     with atomic_paths(netcdf, table) as (netcdf_part, table_part):
         write_image(image, netcdf_part, netcdf)

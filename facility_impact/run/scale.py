@@ -35,7 +35,7 @@ from facility_impact.errors import ConfigError
 from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import over_draws, per_run
-from facility_impact.results.summary_table import summary_table
+from facility_impact.results.summary_table import tidy_table
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.run import cf, io, progress
 from facility_impact.run.chunked import consumed_blocks
@@ -426,7 +426,7 @@ def write_chunked(
         if summary is None:
             summary = reduce_per_run(part)
         io.check_finite(summary)
-        header, rows = summary_table(summary)
+        header, rows = tidy_table(summary)
         io.save_csv(header, rows, table_part)
     return summary
 
