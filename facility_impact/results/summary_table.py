@@ -219,7 +219,7 @@ def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
         labels = [variable[d].values for d in variable.dims]
         values = variable.values.astype(float)
         for index in np.ndindex(variable.shape):
-            where = {
+            where: dict[str, Any] = {
                 str(d): _cell(labels[i][j])
                 for i, (d, j) in enumerate(zip(variable.dims, index, strict=True))
             }
