@@ -16,7 +16,8 @@ read back by :func:`from_netcdf_layout`):
   fixed-length character array, UTF-8 (``_Encoding``);
 * ``time`` carries ``standard_name``, ``axis``, ``calendar`` and a reference
   date: ``days since <run.start_date>``; without a start date, ``days since
-  0001-01-01`` by convention (a date no run can mean), said in its ``comment``;
+  1970-01-01`` by convention (the Unix epoch: every CF reader decodes it, where
+  a year-1 epoch fails in xarray without cftime), said in its ``comment``;
 * integers are 32-bit where they fit, and every attribute is text or a number,
   so that ``nccopy -k classic`` can copy the file;
 * the global attributes of CF (:func:`global_attributes`).
@@ -42,7 +43,7 @@ CONVENTIONS: Final = "CF-1.10"
 LABEL_SUFFIX: Final = "_name"
 """A string-valued dim ``d`` is stored as an integer index ``d`` and labels ``d_name``."""
 
-UNDATED_EPOCH: Final = "0001-01-01"
+UNDATED_EPOCH: Final = "1970-01-01"
 """The reference date of ``time`` for a configuration without ``run.start_date``."""
 
 CALENDAR: Final = "proleptic_gregorian"
@@ -50,7 +51,7 @@ CALENDAR: Final = "proleptic_gregorian"
 UNDATED_COMMENT: Final = (
     "The configuration gives no run.start_date: the value is the number of the "
     f"simulated day from day 0, and the reference date {UNDATED_EPOCH} is a "
-    "convention that stands for no real date."
+    "convention that stands for no real date (read the values as day numbers)."
 )
 
 _INT32 = np.iinfo(np.int32)
@@ -98,19 +99,20 @@ def _is_text(variable: xr.Variable) -> bool:
     return all(isinstance(value, str) for value in variable.values.ravel())
 
 
-def _label_attributes(dim: Hashable, attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The label variable's attributes: the dim's own, with a ``long_name`` (the
-    registry's, else the dim's name) where it has none."""
-    if "long_name" in attrs:
+def _described(key: Hashable, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """``attrs`` with a ``long_name`` (the registry's for ``key``, else ``key``) where
+    it has neither that nor a ``standard_name``: CF asks one of them of every variable."""
+    if "long_name" in attrs or "standard_name" in attrs:
         return dict(attrs)
-    entry = VARIABLES.get(str(dim))
-    return {**attrs, "long_name": entry.long_name if entry else str(dim)}
+    entry = VARIABLES.get(str(key))
+    return {**attrs, "long_name": entry.long_name if entry else str(key)}
 
 
-def _plain_attributes(dim: Hashable, attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """Inverse of :func:`_label_attributes` for the dims the registry knows."""
-    entry = VARIABLES.get(str(dim))
-    added = entry.long_name if entry else str(dim)
+def _plain(key: Hashable, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`_described`: without the ``long_name`` it added where the
+    registry gives ``key`` none in memory."""
+    entry = VARIABLES.get(str(key))
+    added = entry.long_name if entry else str(key)
     keeps = entry is not None and "long_name" in entry.attributes
     if not keeps and attrs.get("long_name") == added:
         return {k: v for k, v in attrs.items() if k != "long_name"}
@@ -129,7 +131,7 @@ def _indexed(dataset: xr.Dataset) -> xr.Dataset:
         dataset = dataset.assign_coords(
             {
                 dim: (dim, np.arange(names.size), {"long_name": f"index of {dim}"}),
-                label: (dim, names.values.astype(str), _label_attributes(dim, names.attrs)),
+                label: (dim, names.values.astype(str), _described(dim, names.attrs)),
             }
         )
     return dataset
@@ -196,7 +198,8 @@ def to_netcdf_layout(dataset: xr.Dataset) -> tuple[xr.Dataset, dict[Hashable, di
     laid = laid.reset_coords(_detached(laid))
     encoding: dict[Hashable, dict[str, Any]] = {}
     for name, variable in laid.variables.items():
-        variable.attrs = {k: _classic_attribute(v) for k, v in variable.attrs.items()}
+        described = _described(name, variable.attrs)
+        variable.attrs = {k: _classic_attribute(v) for k, v in described.items()}
         if _is_text(variable):
             encoding[name] = {"dtype": "S1", "char_dim_name": f"{name}_strlen"}
         elif variable.dtype.kind == "i" and _fits_int32(variable.values):
@@ -246,10 +249,12 @@ def from_netcdf_layout(dataset: xr.Dataset) -> xr.Dataset:
         if dim in dataset.coords and label in dataset.variables:
             names = dataset[label]
             if names.dims == (dim,) and dataset[dim].dtype.kind == "i":
-                plain = _plain_attributes(dim, names.attrs)
+                plain = _plain(dim, names.attrs)
                 dataset = dataset.drop_vars(label).assign_coords(
                     {dim: (dim, names.values.astype(object), plain)}
                 )
+    for name, variable in dataset.variables.items():
+        variable.attrs = _plain(name, variable.attrs)
     if "time" in dataset.coords:
         dataset = _dated(dataset)
     narrow = [name for name, v in dataset.variables.items() if v.dtype == np.int32]
