@@ -177,13 +177,20 @@ def _shown_as(summary: xr.Dataset) -> dict[Hashable, tuple[str, dict[str, str]]]
     return shown
 
 
+def _left_out(summary: xr.Dataset) -> set[Hashable]:
+    """Totals over facilities with one facility: its own rows of all services hold them."""
+    if summary.sizes.get("facility", 0) > 1:
+        return set()
+    return set(_totals(summary)[ALL_FACILITIES].values())
+
+
 def _units(summary: xr.Dataset, name: Hashable, indicator: str, where: dict[str, Any]) -> str:
     """A cell's UDUNITS string: an indicator's own where units differ by indicator
     (``indicator_units``), else the variable's attribute or the registry's."""
     standard = where.get("indicator")
     if standard is not None and "indicator_units" in summary.coords and name != "meets_standard":
         return str(summary["indicator_units"].sel(indicator=standard).item())
-    entry = VARIABLES.get(indicator)
+    entry = VARIABLES.get(str(name)) or VARIABLES.get(indicator)
     return str(summary[name].attrs.get("units") or (entry.units if entry else "") or "")
 
 
@@ -191,7 +198,7 @@ def _unit_label(name: Hashable, indicator: str, where: dict[str, Any]) -> str:
     standard = where.get("indicator")
     if standard is not None and name != "meets_standard":
         return str(load_standards().get(str(standard), {}).get("unit_label", ""))
-    entry = VARIABLES.get(indicator)
+    entry = VARIABLES.get(str(name)) or VARIABLES.get(indicator)
     return (entry.label or "") if entry else ""
 
 
@@ -211,10 +218,15 @@ def _number(value: float) -> tuple[object, bool]:
 
 def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
     """One row per facility, service, indicator, period (or other dim) and statistic
-    of ``summary``, each a mapping of column (:data:`TIDY_COLUMNS`) → cell."""
+    of ``summary``, each a mapping of column (:data:`TIDY_COLUMNS`) → cell. The
+    totals over every facility are left out where there is one facility (they are
+    its row of all services)."""
     shown = _shown_as(summary)
+    left_out = _left_out(summary)
     rows: list[dict[str, object]] = []
     for name, variable in summary.data_vars.items():
+        if name in left_out:
+            continue
         indicator, fixed = shown.get(name, (str(name), {}))
         labels = [variable[d].values for d in variable.dims]
         values = variable.values.astype(float)
