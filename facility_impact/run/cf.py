@@ -119,6 +119,10 @@ def _plain(key: Hashable, attrs: Mapping[str, Any]) -> dict[str, Any]:
     return dict(attrs)
 
 
+INDEX_DIMS: Final = ("strike", "draw")
+"""Numbered dims: in a file their coordinate gets units 1, as every index does."""
+
+
 def _indexed(dataset: xr.Dataset) -> xr.Dataset:
     """Every string-valued dim as an integer index plus a label variable."""
     for dim in list(dataset.dims):
@@ -130,7 +134,7 @@ def _indexed(dataset: xr.Dataset) -> xr.Dataset:
         names = dataset[dim]
         dataset = dataset.assign_coords(
             {
-                dim: (dim, np.arange(names.size), {"long_name": f"index of {dim}"}),
+                dim: (dim, np.arange(names.size), {"long_name": f"index of {dim}", "units": "1"}),
                 label: (dim, names.values.astype(str), _described(dim, names.attrs)),
             }
         )
@@ -195,6 +199,9 @@ def to_netcdf_layout(dataset: xr.Dataset) -> tuple[xr.Dataset, dict[Hashable, di
     laid = dataset.copy()
     laid.attrs = {k: _classic_attribute(v) for k, v in global_attributes(dataset.attrs).items()}
     laid = _time(_indexed(laid))
+    for dim in INDEX_DIMS:
+        if dim in laid.coords and "units" not in laid[dim].attrs:
+            laid[dim].attrs = {**laid[dim].attrs, "units": "1"}
     laid = laid.reset_coords(_detached(laid))
     encoding: dict[Hashable, dict[str, Any]] = {}
     for name, variable in laid.variables.items():
@@ -255,6 +262,8 @@ def from_netcdf_layout(dataset: xr.Dataset) -> xr.Dataset:
                 )
     for name, variable in dataset.variables.items():
         variable.attrs = _plain(name, variable.attrs)
+        if name in INDEX_DIMS and variable.attrs.get("units") == "1":
+            variable.attrs = {k: v for k, v in variable.attrs.items() if k != "units"}
     if "time" in dataset.coords:
         dataset = _dated(dataset)
     narrow = [name for name, v in dataset.variables.items() if v.dtype == np.int32]
