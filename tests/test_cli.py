@@ -23,7 +23,7 @@ import facility_impact
 from facility_impact.cli import main
 from facility_impact.results.accounting import ACCOUNTS, all_facilities, all_services
 from facility_impact.results.summary_table import ALL_SERVICES
-from facility_impact.run.io import atomic_path
+from facility_impact.run.io import atomic_path, read_netcdf
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "configs" / "maarat_al_numan.toml"
@@ -55,8 +55,7 @@ def _files(folder: Path) -> list[str]:
 
 
 def _open(path: Path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as dataset:
-        return dataset.load()
+    return read_netcdf(path)
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -125,33 +124,46 @@ def test_netcdf_baseline_capacity_is_monthly_volume(reference_results):
         ), service
 
 
+def _value(rows: list[dict[str, str]], indicator: str, service: str, **where: str) -> float:
+    """The one value of the tidy summary table for ``indicator`` of ``service``."""
+    (row,) = [
+        r
+        for r in rows
+        if r["indicator"] == indicator
+        and r["service"] == service
+        and all(r[k] == v for k, v in where.items())
+    ]
+    return float(row["value"])
+
+
 @pytest.mark.slow
-def test_csv_has_one_row_per_service_and_the_summary_columns(reference_run, reference_results):
+def test_csv_has_a_row_per_service_indicator_and_period(reference_run, reference_results):
     _, out = reference_run
     header, rows = _read_csv(out / f"{STEM}-summary.csv")
-    assert header[:2] == ["facility", "service"]
-    assert [row["service"] for row in rows] == [*SERVICES, ALL_SERVICES]
-    assert {row["facility"] for row in rows} == {FACILITY}
+    assert header[:3] == ["facility", "service", "indicator"]
+    # The standards' thresholds belong to no facility: their facility is empty.
+    assert {row["facility"] for row in rows} == {FACILITY, ""}
+    assert {r["indicator"] for r in rows if not r["facility"]} == {"standard_threshold"}
+    assert {row["service"] for row in rows} == {*SERVICES, ALL_SERVICES, ""}
     summary = facility_impact.summarize(reference_results)
     totals = {all_services(name) for name in ACCOUNTS} | {all_facilities(name) for name in ACCOUNTS}
+    indicators = {row["indicator"] for row in rows}
     for name in summary.data_vars:
-        if name in totals:  # in the row of totals, under the account's own columns
-            assert not any(c.startswith(str(name)) for c in header), name
-            continue
-        assert any(c == name or c.startswith(f"{name}_") for c in header), name
-    for column in (
-        "forgone_care_30d",
-        "forgone_care_90d",
-        "forgone_care_365d",
-        "displaced_total_365d",
-        "counterfactual_total_365d",
-        "served_elsewhere_total_30d",
-        "days_to_capacity_50pct",
-        "days_to_capacity_90pct",
-        "coverage",
-        "person_days_without_access_all_services",
+        # A total over services is its account's row on the service "all services".
+        assert (name in totals) != (name in indicators), name
+    for indicator, period in (
+        ("forgone_care", "30.0"),
+        ("forgone_care", "90.0"),
+        ("forgone_care", "365.0"),
+        ("displaced_total", "365.0"),
+        ("counterfactual_total", "365.0"),
+        ("served_elsewhere_total", "30.0"),
     ):
-        assert column in header
+        for service in (*SERVICES, ALL_SERVICES):
+            _value(rows, indicator, service, period_days=period)
+    for threshold in ("0.5", "0.9"):
+        _value(rows, "days_to_capacity", SERVICES[0], threshold=threshold)
+    assert {r["service"] for r in rows if r["indicator"].endswith("_all_services")} == {""}
 
 
 @pytest.mark.slow
@@ -163,15 +175,16 @@ def test_csv_forgone_care_equals_first_30_days_from_netcdf(reference_run, refere
     first_month = r.sel(facility=FACILITY).isel(time=slice(0, 30))
     forgone = first_month["forgone"].sum("time")
     elsewhere = first_month["served_elsewhere"].sum("time")
-    for row in rows[:-1]:
-        service = row["service"]
+    for service in SERVICES:
         expected = float(forgone.sel(service=service))
         assert expected > 1.0  # the strike closes every service for 30 days
-        assert float(row["forgone_care_30d"]) == pytest.approx(expected, abs=1e-4), service
-        assert float(row["served_elsewhere_total_30d"]) == pytest.approx(
-            float(elsewhere.sel(service=service)), abs=1e-4
+        got = _value(rows, "forgone_care", service, period_days="30.0")
+        assert got == pytest.approx(expected, rel=1e-12), service
+        assert _value(rows, "served_elsewhere_total", service, period_days="30.0") == (
+            pytest.approx(float(elsewhere.sel(service=service)), rel=1e-12)
         ), service
-    assert float(rows[-1]["forgone_care_30d"]) == pytest.approx(float(forgone.sum()), abs=1e-3)
+    total = _value(rows, "forgone_care", ALL_SERVICES, period_days="30.0")
+    assert total == pytest.approx(float(forgone.sum()), rel=1e-12)
 
 
 @pytest.mark.slow
@@ -179,15 +192,18 @@ def test_printed_table_shows_each_service_with_its_forgone_care(reference_run):
     completed, out = reference_run
     _, rows = _read_csv(out / f"{STEM}-summary.csv")
     lines = completed.stdout.splitlines()
-    for row in rows[:-1]:
+    for service in SERVICES:
         # Service rows start at the margin; indented lines (standards) are not rows.
-        matching = [line for line in lines if line.startswith(f"{row['service']} ")]
+        matching = [line for line in lines if line.startswith(f"{service} ")]
         # Where the care went in the first year, then forgone care by window.
-        assert len(matching) == 2, row["service"]
-        assert f"{float(row['forgone_care_365d']):,.0f}" in matching[0].split()
-        assert f"{float(row['forgone_care_30d']):,.0f}" in matching[1].split()
+        assert len(matching) == 2, service
+        year = _value(rows, "forgone_care", service, period_days="365.0")
+        month = _value(rows, "forgone_care", service, period_days="30.0")
+        assert f"{year:,.0f}" in matching[0].split()
+        assert f"{month:,.0f}" in matching[1].split()
     (total,) = [line for line in lines if line.startswith("patient contacts of all kinds ")]
-    assert f"{float(rows[-1]['forgone_care_365d']):,.0f}" in total.split()
+    year = _value(rows, "forgone_care", ALL_SERVICES, period_days="365.0")
+    assert f"{year:,.0f}" in total.split()
     assert any(line.startswith("In the first year after the strike, about ") for line in lines)
 
 

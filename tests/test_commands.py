@@ -71,11 +71,16 @@ def test_run_to_files_writes_the_results_and_their_summary(tmp_path):
     forgone = outcome.table["forgone_care"].sel(facility="clinic", service="outpatient")
     assert float(forgone.sel(period=30)) == pytest.approx(FORGONE_30_DAYS, rel=1e-12)
     with outcome.table_path.open(newline="", encoding="utf-8") as stream:
-        row, total = list(csv.DictReader(stream))
-    assert row["forgone_care_30d"] == "197.1253"
+        rows = list(csv.DictReader(stream))
+    row, total = (
+        r for r in rows if r["indicator"] == "forgone_care" and r["period_days"] == "30.0"
+    )
+    assert float(row["value"]) == pytest.approx(FORGONE_30_DAYS, rel=1e-12)
+    assert (row["units"], row["unit_label"], row["statistic"]) == ("1", "patients", "value")
+    assert total["unit_label"] == "patient contacts of all kinds"
     # One service: its patient contacts of all kinds are its own patients.
     assert total["service"] == "all services (patient contacts of all kinds)"
-    assert total["forgone_care_30d"] == "197.1253"
+    assert total["value"] == row["value"]
     xr.testing.assert_equal(read_netcdf(outcome.data_path), facility_impact.simulate(config))
 
 

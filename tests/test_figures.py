@@ -95,8 +95,9 @@ def test_label_from_attrs_formats_name_and_units() -> None:
     assert label_from_attrs(da.assign_attrs(long_name="capacity", units="patient d-1")) == (
         "capacity [patient d-1]"
     )
+    # Units 1 (a count or a share) are not shown: the long name says which.
     assert label_from_attrs(da.assign_attrs(long_name="facility open", units="1")) == (
-        "facility open [fraction]"
+        "facility open"
     )
     assert label_from_attrs(da.assign_attrs(long_name="facility struck")) == "facility struck"
     assert label_from_attrs(da) == "capacity"
@@ -106,17 +107,19 @@ def test_label_from_attrs_formats_name_and_units() -> None:
 
 @pytest.mark.slow
 def test_axis_labels_come_from_attributes(reference: xr.Dataset) -> None:
-    assert _y_labels(capacity_figure(reference)) == ["capacity and demand [patient d-1]"]
+    assert _y_labels(capacity_figure(reference)) == [
+        "capacity (patients per day) and demand (patients per day) [d-1]"
+    ]
     assert _x_labels(capacity_figure(reference)) == ["date"]
 
     renamed = reference.copy()
     renamed["capacity"] = renamed["capacity"].copy()
     renamed["capacity"].attrs["long_name"] = "usable capacity"
     figure = capacity_figure(renamed)
-    assert _y_labels(figure) == ["usable capacity and demand [patient d-1]"]
+    assert _y_labels(figure) == ["usable capacity and demand (patients per day) [d-1]"]
     assert "usable capacity" in _legend_texts(figure)
     # The copy is changed, the original is not.
-    assert reference["capacity"].attrs["long_name"] == "capacity"
+    assert reference["capacity"].attrs["long_name"] == "capacity (patients per day)"
 
 
 def test_one_panel_per_service(reference: xr.Dataset, small: xr.Dataset) -> None:
@@ -176,7 +179,7 @@ def test_extra_dims_are_reduced_and_said(small: xr.Dataset) -> None:
     assert set(reduced["capacity"].dims) == {"facility", "service", "time"}
     assert reduced["scenario"].item() == "base"
     xr.testing.assert_allclose(reduced["capacity"].drop_vars("scenario"), small["capacity"] * 2.0)
-    assert reduced["capacity"].attrs["long_name"] == "capacity"
+    assert reduced["capacity"].attrs["long_name"] == "capacity (patients per day)"
     assert note == "median of 3 draws; first scenario (base)"
     caption = _caption(capacity_figure(ensemble))
     assert caption.endswith(
@@ -305,10 +308,14 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
     assert figure.get_suptitle() == "Load on receiving facilities — Receiving clinic"
     panels = _panels(figure)
     assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
-    assert _y_labels(figure) == ["capacity and demand\n[patient d-1]"]
+    assert _y_labels(figure) == ["capacity (patients per day) and demand (patients per day)\n[d-1]"]
     assert _x_labels(figure) == ["days since t = 0 [d]"]
     legend = _legend_texts(figure)
-    for entry in ("capacity", "demand", "arrivals from other facilities"):
+    for entry in (
+        "capacity (patients per day)",
+        "demand (patients per day)",
+        "patients arriving from other facilities",
+    ):
         assert entry in legend
     # Full on the 10 closed days: one span from day 5 to day 15 along the bottom.
     assert "at full capacity with arrivals" in legend
@@ -327,7 +334,7 @@ def test_load_figure_labels_come_from_attributes(network: xr.Dataset) -> None:
     renamed["arrivals"] = renamed["arrivals"].copy()
     renamed["arrivals"].attrs["long_name"] = "diverted patients"
     assert "diverted patients" in _legend_texts(load_figure(renamed))
-    assert network["arrivals"].attrs["long_name"] == "arrivals from other facilities"
+    assert network["arrivals"].attrs["long_name"] == "patients arriving from other facilities"
 
 
 def test_load_figure_needs_a_receiving_facility(reference: xr.Dataset, small: xr.Dataset) -> None:

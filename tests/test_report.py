@@ -150,7 +150,7 @@ def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
     expected = float(capacity.quantile(QUANTILES[-1], dim="draw").max())
     assert top == pytest.approx(expected, rel=1e-9)
     legend = [t.get_text() for sub in figure.subfigs for lg in sub.legends for t in lg.get_texts()]
-    assert "capacity, 5th–95th percentile" in legend
+    assert "capacity (patients per day), 5th–95th percentile" in legend
 
 
 @pytest.mark.slow
@@ -181,10 +181,9 @@ def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
     assert figure.axes[0].get_ylabel() == "care not received\n[person]"
     per_run = fi.summarize(options, quantiles=None)
     per_run["forgone_care"].attrs["long_name"] = "care not received"
-    assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
-        "care not received [patient]"
-    )
-    assert summary["forgone_care"].attrs["long_name"] == "forgone care"
+    # Units 1 (a count) are not shown: the long name says what is counted.
+    assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == "care not received"
+    assert summary["forgone_care"].attrs["long_name"] == "forgone care (patients)"
 
 
 def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Dataset) -> None:
@@ -495,7 +494,11 @@ def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care()
     summary = fi.summarize(results)
     figure = forgone_figure(summary, results)
     titles = [axis.get_title(loc="left") for axis in figure.axes]
-    assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
+    assert titles == [
+        "forgone care (patients)",
+        "care of displaced people\n(patients)",
+        "patients served elsewhere",
+    ]
     heights = [patch.get_height() for patch in figure.axes[1].patches]
     expected = (
         summary["displaced_total"]

@@ -10,6 +10,7 @@ care, the demand ratio by less than one.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -259,9 +260,11 @@ def test_cli_writes_the_two_files_and_prints_the_ranking(
     value = float(stored[measure].sel({**WHERE, "input": CLOSURE}))
     assert value > 0.8
     assert f"{value:+.2f}" in captured.out
-    csv_text = (out / "dominated-sensitivity.csv").read_text(encoding="utf-8").splitlines()
-    assert measure in csv_text[0].split(",")
-    assert len(csv_text) == 1 + 2 * 2  # header, one row per service and input
+    with (out / "dominated-sensitivity.csv").open(newline="", encoding="utf-8") as stream:
+        rows = [row for row in csv.DictReader(stream) if row["indicator"] == measure]
+    assert len(rows) == 2 * 2  # the tidy table: one row per service and input
+    assert {row["input"] for row in rows} == {CLOSURE, DEMAND}
+    assert {row["units"] for row in rows} == {"1"}
 
 
 def test_cli_sensitivity_accepts_set_and_period(dominated_file, tmp_path, capsys):

@@ -65,15 +65,21 @@ def _strike_coordinates(params: xr.Dataset) -> dict[str, Any]:
     }
 
 
+def time_attributes(dated: bool) -> dict[str, str]:
+    """The attributes of ``time`` in memory: the registry's for day numbers; for
+    calendar dates only the long name (the file's encoder writes the units)."""
+    variable = VARIABLES["time"]
+    return {"long_name": str(variable.dated_long_name)} if dated else variable.attrs
+
+
 def _attach_attributes(result: xr.Dataset) -> None:
     """Every variable and coordinate the registry knows gets the registry's attributes."""
     for name in result.variables:
         variable = VARIABLES.get(str(name))
         if variable is None:
             continue
-        if name == "time" and np.issubdtype(result["time"].dtype, np.datetime64):
-            # Dates: the file's encoder writes the units.
-            result[name].attrs = {"long_name": variable.dated_long_name}
+        if name == "time":
+            result[name].attrs = time_attributes(np.issubdtype(result["time"].dtype, np.datetime64))
         else:
             result[name].attrs = variable.attrs
 

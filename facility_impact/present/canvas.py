@@ -35,13 +35,14 @@ _SVG_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10
 def label_from_attrs(da: xr.DataArray, extra: str = "") -> str:
     """An axis label "long_name[extra] [units]" from ``da.attrs``.
 
-    Units "1" (a fraction) are shown as "fraction"; without units only the name
-    is shown. Without a ``long_name`` the variable's name stands in.
+    Units "1" are not shown: in CF they mark a count or a share, and the long
+    name says which (``forgone care (patients)``, ``share of …``); without units
+    only the name is shown. Without a ``long_name`` the variable's name stands in.
     """
     name = da.attrs.get("long_name") or da.attrs.get("standard_name") or da.name or ""
     units = str(da.attrs.get("units", "")).strip()
     if units == "1":
-        units = "fraction"
+        units = ""
     label = f"{name}{extra}"
     return f"{label} [{units}]" if units else label
 

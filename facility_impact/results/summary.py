@@ -325,7 +325,7 @@ def per_run(results: xr.Dataset, *, latest_t0: float | None = None) -> xr.Datase
             ),
             "backlog_at_horizon": results["backlog"]
             .isel(time=-1, drop=True)
-            .assign_attrs(units="patient", long_name="patients still waiting at the horizon"),
+            .assign_attrs(VARIABLES["backlog_at_horizon"].attrs),
         }
     )
     if "arrivals" in results:
@@ -372,7 +372,7 @@ def _care_indicators(
     without_access, once = _without_access(results, after_strike, offered)
     return {
         "baseline_volume_per_month": (baseline * DAYS_PER_MONTH).assign_attrs(
-            units="patient month-1", long_name="baseline volume"
+            VARIABLES["baseline_volume_per_month"].attrs
         ),
         **per_service,
         "forgone_share": (forgone / counterfactual.where(counterfactual > 0)).assign_attrs(
@@ -409,7 +409,7 @@ def _without_access(
     per_service = _masked_sum(lacking, after_strike).where(offered)
     once = _masked_sum(lacking.where(offered, 0.0).max("service"), after_strike)
     return (
-        per_service.assign_attrs(units="person d", long_name="person-days without access"),
+        per_service.assign_attrs(VARIABLES["person_days_without_access"].attrs),
         once.where(offered.any("service")).assign_attrs(
             VARIABLES["person_days_without_access_all_services"].attrs
         ),
@@ -462,14 +462,14 @@ def _overload(
             "served plus arrivals served filled the capacity",
         ),
         "arrivals_total": _total(arrivals, inside, complete).assign_attrs(
-            units="patient", long_name="arrivals from other facilities"
+            VARIABLES["arrivals_total"].attrs
         ),
         "received_total": _total(received, inside, complete).assign_attrs(
-            units="patient", long_name="patients received from other facilities"
+            VARIABLES["received_total"].attrs
         ),
         "overflow_total": _total(arrivals - received, inside, complete).assign_attrs(
-            units="patient",
-            long_name="arrivals not served (overflow)",
+            units="1",
+            long_name=VARIABLES["overflow_total"].long_name,
             description="arrivals beyond the spare capacity: unmet care of the senders",
         ),
     }

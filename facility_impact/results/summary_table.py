@@ -1,4 +1,7 @@
-"""Summary Dataset → flat table: the rows and columns of the summary CSV."""
+"""Summary Dataset → flat tables: the tidy table of the summary CSV
+(:func:`tidy_table`, one row per facility, service, indicator, period and
+statistic) and the wide one (:func:`summary_table`, one column per indicator and
+period), which the Python API keeps."""
 
 from __future__ import annotations
 
@@ -7,9 +10,12 @@ import math
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from facility_impact.results.accounting import ACCOUNTS, all_facilities, all_services
+from facility_impact.results.standards import load_standards
+from facility_impact.variables import VARIABLES
 
 COLUMN_DIMS = ("period", "threshold", "indicator", "moment", "outcome", "quantile")
 """Dims that become column suffixes of a CSV; every other dim indexes rows."""
@@ -120,3 +126,146 @@ def summary_table(summary: xr.Dataset) -> tuple[list[str], list[list[object]]]:
             row.append("" if math.isnan(value) else round(value, 4))
         rows.append(row)
     return header, rows
+
+
+# --------------------------------------------------------------------------- the tidy table
+
+TIDY_COLUMNS = {
+    "facility": "facility",
+    "service": "service",
+    "scenario": "scenario",
+    "indicator": "indicator",
+    "period": "period_days",
+    "threshold": "threshold",
+    "outcome": "outcome",
+    "standard": "standard",
+    "moment": "moment",
+    "statistic": "statistic",
+    "value": "value",
+    "not_reached": "not_reached",
+    "units": "units",
+    "unit_label": "unit_label",
+}
+"""The columns of the tidy table, by the dim (or field) each holds; a summary's
+standards dim ``indicator`` is the column ``standard``, since ``indicator`` names
+the summary variable. Other dims (sweep keys, ``draw``, ``input``) get a column of
+their own name after ``scenario``."""
+
+ALWAYS = ("facility", "service", "indicator", "statistic", "value", "not_reached", "units")
+"""Columns of every tidy table; the others appear when some row has a value there."""
+
+_DIM_COLUMN = {"indicator": "standard", "period": "period_days"}
+
+
+def _statistic(quantile: float | None) -> str:
+    """``median``, ``p05``, ``p95``…; ``value`` for a number that is no quantile over draws."""
+    if quantile is None:
+        return "value"
+    return "median" if quantile == 0.5 else f"p{round(quantile * 100):02d}"
+
+
+def _shown_as(summary: xr.Dataset) -> dict[Hashable, tuple[str, dict[str, str]]]:
+    """Each variable → (indicator it is a row of, fixed cells): a total over services is
+    its account on the service :data:`ALL_SERVICES`, a total over facilities on
+    :data:`ALL_FACILITIES` too."""
+    shown: dict[Hashable, tuple[str, dict[str, str]]] = {}
+    totals = _totals(summary)
+    for account, total in totals[ALL_SERVICES].items():
+        shown[total] = (account, {"service": ALL_SERVICES})
+    for account, total in totals[ALL_FACILITIES].items():
+        shown[total] = (account, {"facility": ALL_FACILITIES, "service": ALL_SERVICES})
+    return shown
+
+
+def _left_out(summary: xr.Dataset) -> set[Hashable]:
+    """Totals over facilities with one facility: its own rows of all services hold them."""
+    if summary.sizes.get("facility", 0) > 1:
+        return set()
+    return set(_totals(summary)[ALL_FACILITIES].values())
+
+
+def _units(summary: xr.Dataset, name: Hashable, indicator: str, where: dict[str, Any]) -> str:
+    """A cell's UDUNITS string: an indicator's own where units differ by indicator
+    (``indicator_units``), else the variable's attribute or the registry's."""
+    standard = where.get("indicator")
+    if standard is not None and "indicator_units" in summary.coords and name != "meets_standard":
+        return str(summary["indicator_units"].sel(indicator=standard).item())
+    entry = VARIABLES.get(str(name)) or VARIABLES.get(indicator)
+    return str(summary[name].attrs.get("units") or (entry.units if entry else "") or "")
+
+
+def _unit_label(name: Hashable, indicator: str, where: dict[str, Any]) -> str:
+    standard = where.get("indicator")
+    if standard is not None and name != "meets_standard":
+        return str(load_standards().get(str(standard), {}).get("unit_label", ""))
+    entry = VARIABLES.get(str(name)) or VARIABLES.get(indicator)
+    return (entry.label or "") if entry else ""
+
+
+def _cell(value: Any) -> object:
+    """A coordinate value as its cell: names as text, numbers as numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def _number(value: float) -> tuple[object, bool]:
+    """(value cell, not reached): empty for NaN; empty and flagged for infinity."""
+    if math.isinf(value):
+        return "", True
+    return ("" if math.isnan(value) else value), False
+
+
+def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
+    """One row per facility, service, indicator, period (or other dim) and statistic
+    of ``summary``, each a mapping of column (:data:`TIDY_COLUMNS`) → cell. The
+    totals over every facility are left out where there is one facility (they are
+    its row of all services)."""
+    shown = _shown_as(summary)
+    left_out = _left_out(summary)
+    rows: list[dict[str, object]] = []
+    for name, variable in summary.data_vars.items():
+        if name in left_out:
+            continue
+        indicator, fixed = shown.get(name, (str(name), {}))
+        labels = [variable[d].values for d in variable.dims]
+        values = variable.values.astype(float)
+        for index in np.ndindex(variable.shape):
+            where: dict[str, Any] = {
+                str(d): _cell(labels[i][j])
+                for i, (d, j) in enumerate(zip(variable.dims, index, strict=True))
+            }
+            quantile = where.pop("quantile", None)
+            value, not_reached = _number(float(values[index]))
+            row: dict[str, object] = {_DIM_COLUMN.get(d, d): v for d, v in where.items()}
+            row.update(fixed)
+            row.update(
+                indicator=indicator,
+                statistic=_statistic(None if quantile is None else float(quantile)),
+                value=value,
+                not_reached="true" if not_reached else "false",
+                units=_units(summary, name, indicator, where),
+                unit_label=_unit_label(name, indicator, where),
+            )
+            rows.append(row)
+    return rows
+
+
+def tidy_table(summary: xr.Dataset) -> tuple[list[str], list[list[object]]]:
+    """The tidy summary table (docs/outputs.md): its header and rows.
+
+    Columns :data:`TIDY_COLUMNS` in that order, those not in :data:`ALWAYS` only
+    when some row has a value there, and after ``scenario`` one column per other
+    dim (a sweep key, ``draw``, ``input``). Numbers are written in full (Python's
+    shortest repr, which reads back to the same float); a missing number (a window
+    longer than the run, a service not offered) is an empty cell, and capacity not
+    back within the horizon is an empty cell with ``not_reached`` true.
+    """
+    rows = tidy_rows(summary)
+    fixed = list(TIDY_COLUMNS.values())
+    others = sorted({column for row in rows for column in row} - set(fixed))
+    at = fixed.index("scenario") + 1
+    order = [*fixed[:at], *others, *fixed[at:]]
+    used = {column for row in rows for column, cell in row.items() if cell != ""}
+    header = [c for c in order if c in ALWAYS or c in used]
+    return header, [[row.get(column, "") for column in header] for row in rows]

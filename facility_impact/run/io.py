@@ -10,17 +10,20 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import io
 import os
 import shutil
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import h5py
 import numpy as np
 import xarray as xr
 
 from facility_impact.errors import ConfigError
-from facility_impact.results.summary_table import summary_table
+from facility_impact.results.summary_table import tidy_table
+from facility_impact.run import cf
 from facility_impact.run.sizes import show_bytes
 from facility_impact.run.staging import staged
 
@@ -55,7 +58,12 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
 
 
 def netcdf_image(results: xr.Dataset) -> memoryview:
-    """The bytes of ``results`` as a compressed NetCDF-4 file, made in memory.
+    """The bytes of ``results`` as a compressed CF-1.10 NetCDF-4 file, made in memory.
+
+    The layout (labels as characters, ``time`` with a reference date, the global
+    attributes) is :func:`facility_impact.run.cf.to_netcdf_layout`'s; the text
+    attributes are then rewritten as characters (:func:`_character_attributes`),
+    so that the file keeps to the classic data model (``nccopy -k classic``).
 
     The HDF5 library behind h5netcdf (the one NetCDF-4 writer here: netCDF4 is
     not a dependency, and scipy writes NetCDF-3 only) does not survive a disk
@@ -67,16 +75,30 @@ def netcdf_image(results: xr.Dataset) -> memoryview:
     its compressed size in memory (1/18 of the outputs for 10,000 draws of the
     uncertain reference hospital), which the memory estimate counts.
     """
-    # Level 1 with the byte shuffle: for 20,000 draws of the reference hospital,
-    # 5.0 s and 100 MiB against 8.5 s and 104 MiB at level 4 without it
-    # (the days of a flow change slowly, so shuffled bytes compress well).
-    encoding = {
-        name: {"zlib": True, "complevel": 1, "shuffle": True}
-        for name, variable in results.data_vars.items()
-        if variable.dtype.kind == "f"
-    }
-    image: memoryview = results.to_netcdf(None, engine=NETCDF_ENGINE, encoding=encoding)
-    return image
+    laid, encoding = cf.to_netcdf_layout(results)
+    image: memoryview = laid.to_netcdf(None, engine=NETCDF_ENGINE, encoding=encoding)
+    return _character_attributes(image)
+
+
+def _character_attributes(image: memoryview) -> memoryview:
+    """``image`` with every variable-length string attribute (h5netcdf's way of
+    writing text, NC_STRING) rewritten as fixed-length UTF-8 text (NC_CHAR), which
+    classic NetCDF and every CF tool read."""
+    buffer = io.BytesIO(image)
+    with h5py.File(buffer, "r+") as file:
+        _characters(file.attrs)
+        file.visititems(lambda _, item: _characters(item.attrs))
+    return buffer.getbuffer()
+
+
+def _characters(attrs: Any) -> None:
+    for name in list(attrs):
+        kind = h5py.check_string_dtype(attrs.get_id(name).dtype)
+        value = attrs[name]
+        if kind is None or kind.length is not None or not isinstance(value, str):
+            continue
+        text = value.encode("utf-8")
+        attrs.create(name, np.array(text, dtype=h5py.string_dtype("utf-8", max(1, len(text)))))
 
 
 def write_image(image: memoryview | bytes, path: Path, target: str | Path | None = None) -> None:
@@ -172,11 +194,11 @@ def write_with_table(
     dataset: xr.Dataset, netcdf: str | Path, tabulated: xr.Dataset, table: str | Path
 ) -> None:
     """``dataset`` as NetCDF at ``netcdf`` and ``tabulated`` as a CSV table at
-    ``table`` (:func:`~facility_impact.results.summary_table.summary_table`):
+    ``table`` (:func:`~facility_impact.results.summary_table.tidy_table`):
     both files appear, or neither does and any earlier ones stay as they were.
     A table with an infinite number is refused (:func:`check_finite`)."""
     check_finite(tabulated)
-    header, rows = summary_table(tabulated)
+    header, rows = tidy_table(tabulated)
     image = netcdf_image(dataset)
     with atomic_paths(netcdf, table) as (netcdf_part, table_part):
         write_image(image, netcdf_part, netcdf)
@@ -184,13 +206,15 @@ def write_with_table(
 
 
 def read_netcdf(source: str | Path) -> xr.Dataset:
-    """Read a results file fully into memory; a missing or unreadable file is a ConfigError."""
+    """Read a results file fully into memory, labelled by names as in memory
+    (:func:`facility_impact.run.cf.from_netcdf_layout`); a missing or unreadable
+    file is a ConfigError."""
     path = Path(source)
     if not path.is_file():
         raise ConfigError(f"{path}: results file not found")
     try:
-        with xr.open_dataset(path, engine=NETCDF_ENGINE) as dataset:
-            return dataset.load()
+        with xr.open_dataset(path, engine=NETCDF_ENGINE, decode_times=False) as dataset:
+            return cf.from_netcdf_layout(dataset.load())
     except (OSError, ValueError) as error:
         raise ConfigError(f"{path}: not a readable NetCDF results file ({error})") from None
 
@@ -213,16 +237,19 @@ def zarr_store(
     variables, to be filled block by block (``scale.fill_zarr_store``).
 
     Not atomic on its own: write into :func:`atomic_directory`. Float arrays are
-    compressed with Zarr's default codec. ``encoding``: per variable, e.g. the
-    store's ``chunks`` when they differ from the dask chunks.
+    compressed with Zarr's default codec; text (names, labels) is stored as
+    fixed-length UTF-8 bytes (:func:`facility_impact.run.cf.to_zarr_layout`).
+    ``encoding``: per variable, e.g. the store's ``chunks`` when they differ from
+    the dask chunks.
     """
     # compute=False: the dask variables' chunks are written by the block tasks,
     # so the delayed write xarray returns is dropped.
+    text = cf.to_zarr_layout(results)
     results.to_zarr(
         path,
         mode="w",
         compute=False,
         zarr_format=ZARR_FORMAT,
         consolidated=True,
-        encoding=encoding or {},
+        encoding={**text, **(encoding or {})},
     )

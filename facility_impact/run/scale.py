@@ -35,9 +35,9 @@ from facility_impact.errors import ConfigError
 from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import over_draws, per_run
-from facility_impact.results.summary_table import summary_table
+from facility_impact.results.summary_table import tidy_table
 from facility_impact.results.timeline import first_strike_day
-from facility_impact.run import io, progress
+from facility_impact.run import cf, io, progress
 from facility_impact.run.chunked import consumed_blocks
 from facility_impact.run.workflow import simulate_parameters, with_configuration
 from facility_impact.variables import ensemble_dims
@@ -361,7 +361,14 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     layout.attrs["first_strike_day"] = float(t0.min())
     # A store lists its arrays by name; the summary table keeps this order.
     layout.attrs[_ORDER_ATTR] = list(first.data_vars)
-    layout.to_zarr(path, group=PER_RUN_GROUP, mode="w", compute=False, zarr_format=io.ZARR_FORMAT)
+    layout.to_zarr(
+        path,
+        group=PER_RUN_GROUP,
+        mode="w",
+        compute=False,
+        zarr_format=io.ZARR_FORMAT,
+        encoding=cf.to_zarr_layout(layout),
+    )
     write = _dask().delayed(_write_per_run_part)
     tasks = [write(str(path), part, latest_t0) for part in parts]
     if client is None:
@@ -419,7 +426,7 @@ def write_chunked(
         if summary is None:
             summary = reduce_per_run(part)
         io.check_finite(summary)
-        header, rows = summary_table(summary)
+        header, rows = tidy_table(summary)
         io.save_csv(header, rows, table_part)
     return summary
 

@@ -28,7 +28,9 @@ from facility_impact.config.variation import Uncertain, stream_quantiles
 from facility_impact.errors import ConfigError
 from facility_impact.model.parameters import build_parameters
 from facility_impact.results.summary import summarize
+from facility_impact.run import cf
 from facility_impact.run.workflow import simulate, simulate_parameters
+from facility_impact.version import __version__
 
 METHODS = ("spearman", "sobol")
 
@@ -221,8 +223,17 @@ def sensitivity(
     if not uncertain_streams(config):
         raise ConfigError(f"{config.name}: no distribution in the configuration; nothing to rank")
     if method == "sobol":
-        return sobol(config, period_days)
-    results = simulate(config)
-    dataset = rank_correlation(results, period_days)
-    dataset.attrs["seed"] = config.seed
+        dataset = sobol(config, period_days)
+    else:
+        dataset = rank_correlation(simulate(config), period_days)
+        dataset.attrs["seed"] = config.seed
+    return _described(dataset, config)
+
+
+def _described(dataset: xr.Dataset, config: Config) -> xr.Dataset:
+    """``dataset`` with a title and the other global attributes of CF."""
+    attrs = {"title": f"{config.title or config.name}: sensitivity of forgone care"}
+    attrs["configuration_name"] = config.name
+    history = f"facility_impact {__version__}: sensitivity of {config.name}"
+    dataset.attrs = cf.global_attributes({**attrs, **dataset.attrs}, history=history)
     return dataset

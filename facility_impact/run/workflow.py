@@ -13,6 +13,7 @@ from facility_impact.config import BASE_SCENARIO, Config, load_config
 from facility_impact.model.kernel import run_model
 from facility_impact.model.outputs import KERNEL_LAYOUT, label_results
 from facility_impact.model.parameters import build_parameters
+from facility_impact.run import cf
 from facility_impact.run.chunked import lazy_outputs
 from facility_impact.variables import VARIABLES, ensemble_dims
 from facility_impact.version import __version__
@@ -95,10 +96,11 @@ def with_configuration(result: xr.Dataset, config: Config) -> xr.Dataset:
         "horizon_days": config.horizon_days,
         "start_date": "" if config.start_date is None else config.start_date.isoformat(),
         "facility_impact_version": __version__,
-        "Conventions": "CF-1.8",
-        "source": f"facility_impact {__version__}",
     }
     result.attrs["draws"] = config.draws
+    result.attrs = cf.global_attributes(
+        result.attrs, history=f"facility_impact {__version__}: simulated {config.name}"
+    )
     facility_labels: dict[str, str] = {}
     alternative_labels: dict[str, str] = {}
     strike_labels: dict[int, str] = {}
