@@ -68,9 +68,10 @@ def test_the_table_loads_and_every_entry_has_a_source_or_an_assumption():
     for path, entry in entries:
         source = entry.get("source", "")
         assert isinstance(source, str), path
-        # ASSUMPTION with its reason, or what it rests on: a study (its year), the
-        # record itself, the seed report, Hazus or the project's literature files.
-        cited = re.search(r"\b(19|20)\d\d\b|record|seed|Hazus|observed_effects", source)
+        # ASSUMPTION with its reason, or what it rests on: a study (its year, or its
+        # key in the bibliography after an @), the record itself, the seed report,
+        # Hazus or the project's literature files.
+        cited = re.search(r"\b(19|20)\d\d\b|@\w|record|seed|Hazus|observed_effects", source)
         assert source.startswith("ASSUMPTION") or cited, f"{path}: {source}"
         if source.startswith("ASSUMPTION"):
             assert len(source) > len("ASSUMPTION: ") + 20, f"{path}: give the reasoning"
@@ -100,7 +101,7 @@ def test_the_shares_at_the_attacked_facility_are_burbach_et_al_relative_risks():
     assert priors.shares["routine"].central() == pytest.approx(1 - 0.49)
     assert priors.shares["emergency"].central() == pytest.approx(1 - 0.62)
     assert priors.shares["maternity"].central() == pytest.approx(1 - 0.77)
-    assert "Burbach" in priors.shares["routine"].source
+    assert "@burbach2024" in priors.shares["routine"].source
     # Emergencies are avoided least, routine care most.
     assert priors.shares["emergency"].central() < priors.shares["routine"].central()
     assert priors.fade.family == "linear"
@@ -383,7 +384,8 @@ def test_the_reference_lists_what_it_took_from_the_priors_with_their_sources():
     assert closure.value == "30 (central value of lognormal(median 30, dispersion 0.7))"
     restoration = rows["facility.maarat_al_numan.recovery.building.mean_days"]
     assert restoration.source.startswith("prior: Median 180 d: Hazus-MH")
-    assert rows["strike.0.avoidance.outpatient"].source.startswith("prior: Burbach et al. 2024")
+    assert rows["strike.0.avoidance.outpatient"].source.startswith("prior: @burbach2024")
+    assert rows["strike.0.avoidance.outpatient"].citations[0] == "burbach2024"
     # The prior rows follow the strike's own keys.
     order = list(rows)
     assert order.index("strike.0.casualties") < order.index("strike.0.closure_days")

@@ -24,6 +24,7 @@ from helpers import minimal_config, service, strike
 
 import facility_impact as fi
 from facility_impact.cli import main
+from facility_impact.config.bibliography import bibliography
 from facility_impact.present.catalogue import draw_figures
 from facility_impact.present.comparison_figures import scenario_figure, sweep_figure
 from facility_impact.present.headline import cell, count
@@ -191,7 +192,7 @@ def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Da
     per_run = fi.summarize(options, quantiles=None)
     figure = scenario_figure(per_run, options)
     total_axis = figure.axes[0]
-    assert total_axis.get_title(loc="left") == "patient contacts of all kinds"
+    assert total_axis.get_title(loc="left").replace("\n", " ") == "patient contacts of all kinds"
     widths = [patch.get_width() for patch in total_axis.patches]
     assert widths == sorted(widths)
     totals = per_run["forgone_care"].sel(period=365).sum(["facility", "service"]).median("draw")
@@ -267,7 +268,8 @@ class _Page(HTMLParser):
             self.images.append(attributes.get("src", ""))
         for key in ("src", "href"):
             value = attributes.get(key, "")
-            if value and not value.startswith("data:"):
+            # data: URIs and links within the page (#ref-...) load nothing.
+            if value and not value.startswith(("data:", "#")):
                 self.external.append(value)
         if tag == "table":
             self.tables.append(attributes)
@@ -324,7 +326,8 @@ def test_report_html_is_self_contained(options_report) -> None:
     assert page.external == []
     assert "script" not in page.tags and "link" not in page.tags
     text = paths[-1].read_text(encoding="utf-8")
-    assert not re.search(r"https?://", text.split("<pre>")[0])
+    # Addresses appear as the text of references, never as something to load or follow.
+    assert not re.search(r"""(src|href)=["']?https?://""", text)
     assert len(page.images) == 5
     for source in page.images:
         prefix = "data:image/png;base64,"
@@ -395,10 +398,53 @@ def test_report_lists_every_parameter_with_its_basis(options_report, options: xr
         "<code>strike.0.closure_days</code></td><td>triangular(low 7, mode 30, high 90)</td>"
         in (section)
     )
-    assert html.escape("seed: facility.catchment_population, ¶13 (approximate)") in section
+    # A citation is the source's short form, linked to its full reference below.
+    assert (
+        '<tr class="cited"><td><code>facility.maarat_al_numan.population</code></td>'
+        '<td>40000</td><td><a href="#ref-seed_news_report_2016" title="' in section
+    )
     assert (
         '<tr class="assumption"><td><code>facility.maarat_al_numan.services.outpatient.' in section
     )
+
+
+@pytest.mark.slow
+def test_report_stands_alone_with_full_citations_and_definitions(options_report) -> None:
+    paths, _, _ = options_report
+    text = paths[-1].read_text(encoding="utf-8")
+    box = text.split('<aside class="definitions" id="how-to-read">')[1].split("</aside>")[0]
+    assert "How to read this report" in box
+    for term in (
+        "forgone care",
+        "served elsewhere",
+        "extra still waiting",
+        "displaced",
+        "person-days without access",
+    ):
+        assert f"<dt>{term}</dt>" in box, term
+    section = text.split('<section id="assumptions">')[1].split("</section>")[0]
+    references = text.split('<section id="references">')[1].split("</section>")[0]
+    for phrase in ("see above", "see top", "MODEL.md", "not in the bibliography", "@"):
+        assert phrase not in section + references, phrase
+    cited = set(re.findall(r'href="#ref-(\w+)"', section))
+    listed = re.findall(r'<li id="ref-(\w+)">', references)
+    assert cited == set(listed) and len(listed) == len(set(listed))
+    assert {"moisi2011", "feikin2009", "hazus51_eq_tm", "seed_news_report_2016"} <= cited
+    known = bibliography()
+    for key in listed:
+        entry = references.split(f'<li id="ref-{key}">')[1].split("</li>")[0]
+        assert html.escape(known[key].reference()) in entry, key
+    moisi = references.split('<li id="ref-moisi2011">')[1].split("</li>")[0]
+    for part in (
+        "Moïsi JC",
+        "(2011)",
+        "Bulletin of the World Health Organization 89(2):102–111",
+        "doi:10.2471/BLT.10.080796",
+    ):
+        assert html.escape(part) in moisi, part
+    # No key is "cited" whose comment assumes something.
+    for row in re.findall(r'<tr class="cited">(.*?)</tr>', section):
+        assert not re.search(r"ASSUM|ILLUSTRATIVE", row, re.IGNORECASE), row
 
 
 # --------------------------------------------------------------------------- command line

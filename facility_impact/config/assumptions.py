@@ -13,9 +13,10 @@ this rule (docs/report.md):
 
 A comment cites a source by its bibliography key after an ``@`` (``@moisi2011``,
 :mod:`facility_impact.config.bibliography`). A key is "cited" when its comment
-cites a source and says nothing is assumed; it is an assumption when its comment
-says ASSUMPTION (or ASSUMED, ILLUSTRATIVE), even beside a citation, when its
-comment gives a reason but cites nothing, and when it has no comment at all.
+cites a source the bibliography holds and says nothing is assumed; it is an
+assumption when its comment says ASSUMPTION (or ASSUMED, ILLUSTRATIVE), even
+beside a citation, when its comment gives a reason but cites nothing, and when it
+has no comment at all.
 Names, labels and other text, switches, and the run settings (``run.*``: horizon,
 seed, draws) are not quantities of the world: unless their comment cites a
 source they are "setting", not assumption.
@@ -38,7 +39,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from facility_impact.config.bibliography import citations
+from facility_impact.config.bibliography import citations, unresolved
 from facility_impact.config.loading import parse_config
 from facility_impact.config.reading import show_value
 from facility_impact.config.recorded import prior_values
@@ -117,7 +118,7 @@ def _basis(comment: str, setting: bool) -> str:
     switch or run setting."""
     if _ASSUMPTION.search(comment):
         return ASSUMPTION
-    if citations(comment):
+    if len(unresolved(comment)) < len(citations(comment)):
         return CITED
     return SETTING if setting else ASSUMPTION
 

@@ -90,19 +90,21 @@ def wrapped(text: str, font_pt: float, width: float | None = None) -> str:
 
 def figure_title(figure: Figure, text: str) -> float:
     """Set the figure's title, wrapped to its width; returns the height it takes [in]."""
-    title = wrapped(text, points("title"))
+    title = wrapped(text, points("title") * 1.1)  # bold type is about a tenth wider
     figure.suptitle(title, fontsize=points("title"))
     return 0.1 + (title.count("\n") + 1) * points("title") * 1.35 / 72
 
 
 def block_title(block: SubFigure, text: str) -> None:
     """The title of a block of panels (a facility), wrapped to the figure's width."""
-    block.suptitle(wrapped(text, points("heading")), fontsize=points("heading"))
+    block.suptitle(wrapped(text, points("heading") * 1.1), fontsize=points("heading"))
 
 
 def panel_title(axis: Axes, text: str, width: float) -> None:
-    """A panel's title on its left, wrapped to the panel's ``width`` [in]."""
-    axis.set_title(wrapped(text, points("heading"), width), loc="left")
+    """A panel's title on its left, wrapped to the width of a panel ``width`` [in] wide
+    less the room its axis labels take (the title starts where the axes start)."""
+    room = max(width - 0.75, 1.2)
+    axis.set_title(wrapped(text, points("heading") * 1.1, room), loc="left")
 
 
 def figure_stem(results: xr.Dataset) -> str:
@@ -132,22 +134,31 @@ def draw_legend(strip: SubFigure | None, handles: dict[str, Any]) -> None:
     none without handles."""
     if strip is None or not handles:
         return
+    labels = legend_labels(handles)
     strip.legend(
         list(handles.values()),
-        list(handles.keys()),
+        labels,
         loc="center",
-        ncols=legend_columns(list(handles)),
+        ncols=legend_columns(labels),
         handlelength=LEGEND_HANDLE_EM,
         columnspacing=1.4,
         fontsize=points("small"),
     )
 
 
+def legend_labels(handles: dict[str, Any]) -> list[str]:
+    """The legend's entries, each wrapped to fit the figure's width beside its sample."""
+    room = width_in() - (LEGEND_HANDLE_EM + 1.5) * points("small") / 72 - 0.2
+    return [wrapped(label, points("small"), room) for label in handles]
+
+
 def legend_height(labels: Sequence[str]) -> float:
-    """The height [in] of a legend strip of ``labels`` (see :func:`draw_legend`)."""
+    """The height [in] of a legend strip of ``labels`` (see :func:`draw_legend`): its
+    rows, each as tall as its tallest entry (matplotlib fills the columns first)."""
     if not labels:
         return 0.02
-    lines = -(-len(labels) // legend_columns(labels))
+    rows = -(-len(labels) // legend_columns(labels))
+    lines = sum(max(label.count("\n") + 1 for label in labels[row::rows]) for row in range(rows))
     return 0.1 + lines * points("small") * 1.75 / 72
 
 
@@ -165,7 +176,7 @@ class Frame:
     def finish(self, handles: dict[str, Any], title: str) -> Figure:
         """Draw the legend of ``handles`` and the wrapped ``title``; size the figure."""
         title_height = figure_title(self.figure, title)
-        self.heights[0] = legend_height(list(handles))
+        self.heights[0] = legend_height(legend_labels(handles))
         self.grid.set_height_ratios(self.heights)
         self.figure.set_size_inches(width_in(), sum(self.heights) + title_height)
         draw_legend(self.legend, handles)

@@ -20,6 +20,7 @@ from facility_impact.present.canvas import (
     facility_label,
     figure_title,
     legend_height,
+    legend_labels,
     panel_title,
     snapped_constrained_layout,
     stacked_grid,
@@ -84,7 +85,7 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     notes = []
     if DRAW_DIM in extra_dims:
         notes.append(f"median of {data.sizes['draw']} draws")
-        if "is_open" in data:
+        if "is_open" in data and DRAW_DIM in data["is_open"].dims:
             # Closures differ by draw: the share of draws closed on each day.
             data["closed_share"] = closed_share(data["is_open"])
         data = data.median("draw", keep_attrs=True)
@@ -300,7 +301,7 @@ def _panel_figure(
         if len(facilities) == 1:
             subject += f" — {facility_label(data, facilities[0])}"
         title_height = figure_title(figure, subject)
-        heights[0] = legend_height(list(handles))
+        heights[0] = legend_height(legend_labels(handles))
         grid.set_height_ratios(heights)
         figure.set_size_inches(width_in(), sum(heights) + title_height)
         draw_legend(strips[0], handles)

@@ -120,12 +120,17 @@ def legend_columns(labels: Sequence[str]) -> int:
         # Each entry: its sample, the gap after it, its text (about 0.56 em a
         # character) and the space between columns.
         width = sum(
-            (LEGEND_HANDLE_EM + 0.8 + 1.4 + 0.56 * max(len(label) for label in chunk)) * em
+            (LEGEND_HANDLE_EM + 0.8 + 1.4 + 0.56 * max(_longest_line(label) for label in chunk))
+            * em
             for chunk in chunks
         )
         if width <= width_in() - 0.2:
             return columns
     return 1
+
+
+def _longest_line(text: str) -> int:
+    return max(len(line) for line in text.split("\n"))
 
 
 def wrap_width(font_pt: float, width: float | None = None) -> int:

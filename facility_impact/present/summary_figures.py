@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.present.canvas import block_title, facility_label, framed, panel_title
+from facility_impact.present.canvas import (
+    block_title,
+    facility_label,
+    framed,
+    panel_title,
+    wrapped,
+)
 from facility_impact.present.headline import SHOWN_PERIODS_DAYS
 from facility_impact.present.labels import quantity, unit_words
 from facility_impact.present.style import (
@@ -194,8 +200,9 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
     caption = caption_text(results, [*notes, draws_note(summary)])
     columns = panel_columns(len(indicators))
     rows = math.ceil(len(indicators) / columns)
+    height = 1.8 if narrow() else 2.5
     with apply_style():
-        frame = framed((1.8 if narrow() else 2.5) * rows, caption)
+        frame = framed(height * rows, caption)
         axes = frame.body.subplots(rows, columns, squeeze=False).ravel()
         handles: dict[str, Any] = {}
         centres = np.arange(len(moments), dtype=float)
@@ -206,7 +213,7 @@ def standards_figure(summary: xr.Dataset, results: xr.Dataset) -> Figure:
             name = str(data["indicator_long_name"].sel(indicator=indicator).item())
             panel_title(axis, name, width_in() / columns)
             # The title names the indicator; its units differ from panel to panel.
-            axis.set_ylabel(indicator_units(data, indicator))
+            axis.set_ylabel(wrapped(indicator_units(data, indicator), points("text"), height - 0.8))
         subject = "Humanitarian minimum standards"
         if len(facilities) == 1:
             subject += f" — {facility_label(data, facilities[0])}"
