@@ -253,14 +253,24 @@ def test_terminal_table_shows_where_the_care_went_and_adds_up() -> None:
     assert "medians add up only approximately" in text
     lines = format_summary(_summary().sel(quantile=0.5, drop=True)).splitlines()
     assert max(len(line) for line in lines) <= 100
-    # The accounts do not fit 100 columns in one block: the columns go on in a second
-    # block under the same labels, in their order.
-    heads = [line.split() for line in lines if line.startswith("service  ")]
-    accounts = [word for c in ACCOUNT_COLUMNS for word in c.short.split()]
-    assert heads[0][1:] + heads[1][1:] == accounts
+    # The accounts' headings, in their order, over one or two lines ("no" above
+    # "strike"); columns that do not fit 100 columns go on in a block below.
+    start = next(i for i, line in enumerate(lines) if line.startswith("where the care went"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("no strike: care without"))
+    region = [
+        line
+        for line in lines[start + 1 : end]
+        if not line.startswith(("hospital", ALL_SERVICES_LABEL, "outpatient"))
+    ]
+    words = [c.short for c in ACCOUNT_COLUMNS]
+    assert sorted(w for line in region for w in line.split() if w != "service") == sorted(
+        w for short in words for w in short.split()
+    )
+    bottom = [w for line in region if line.startswith("service") for w in line.split()[1:]]
+    assert bottom == [short.split()[-1] for short in words]
     totals = [line for line in lines if line.startswith(ALL_SERVICES_LABEL)]
-    assert len(totals) == 4  # two blocks, one per scenario
-    joined = [totals[0] + totals[1], totals[2] + totals[3]]
+    blocks = len(totals) // 2  # one line per block, two scenarios
+    joined = [" ".join(totals[i * blocks : (i + 1) * blocks]) for i in range(2)]
     for line, outpatient in zip(
         joined, ["2,600 2,600 0 100 0 2,500 0 0", "120 532 0 100 0 20 412 0"], strict=True
     ):

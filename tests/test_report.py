@@ -173,17 +173,20 @@ def test_forgone_figure_bars_are_the_summary_numbers(options: xr.Dataset) -> Non
 
 
 @pytest.mark.slow
-def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
+def test_bar_figures_are_labelled_in_words_from_the_registry(options: xr.Dataset) -> None:
     summary = fi.summarize(options)
     renamed = summary.copy()
     renamed["forgone_care"] = summary["forgone_care"].copy()
     renamed["forgone_care"].attrs.update(long_name="care not received", units="person")
     figure = forgone_figure(renamed, options)
-    assert figure.axes[0].get_ylabel() == "care not received\n[person]"
+    # One scale for the panels of a facility, in patients; each panel titled in words.
+    assert [sub.get_supylabel() for sub in figure.subfigs[1].subfigs] == ["patients"]
+    assert figure.axes[0].get_title(loc="left") == "forgone care"
+    assert figure.axes[0].get_ylim() == figure.axes[1].get_ylim()
     per_run = fi.summarize(options, quantiles=None)
-    per_run["forgone_care"].attrs["long_name"] = "care not received"
+    per_run["forgone_care"].attrs.update(long_name="care not received", units="1")
     assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
-        "care not received [patient]"
+        "forgone care (patients)"
     )
     assert summary["forgone_care"].attrs["long_name"] == "forgone care"
 
@@ -203,21 +206,43 @@ def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Da
 
 
 @pytest.mark.slow
-def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
+def test_sweep_heatmap_on_a_coarse_grid_has_cells_with_their_numbers(swept: xr.Dataset) -> None:
     figure = sweep_figure(fi.summarize(swept, quantiles=None), swept)
     panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
     assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
+    expected = fi.summarize(swept)["forgone_care"].sel(period=120)
+    expected = expected.sum("facility").transpose("service", "time_days", "closure_days")
+    for axis, name in zip(panels, ("outpatient", "emergency"), strict=True):
+        # The swept keys in words, and their values as evenly spaced cells.
+        assert axis.get_xlabel() == "days of closure"
+        assert axis.get_ylabel().replace("\n", " ") == "days to restore building"
+        assert [t.get_text() for t in axis.get_xticklabels()] == ["7", "30", "60"]
+        # No contours on a 3 x 3 grid; each cell carries its number.
+        assert not [c for c in axis.collections if type(c).__name__ == "QuadContourSet"]
+        values = expected.sel(service=name).values
+        assert [t.get_text() for t in axis.texts] == [f"{v:,.0f}" for v in values.ravel()]
+        mesh = axis.collections[0]
+        np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), values.ravel())
+    title = figure.get_suptitle().replace("\n", " ")
+    assert title == (
+        "Forgone care (patients) in the first 120 days by days of closure and days to "
+        "restore building"
+    )
+
+
+@pytest.mark.slow
+def test_sweep_heatmap_on_a_fine_grid_has_labelled_contours() -> None:
+    fine = {
+        **SWEEP_CONFIG,
+        "strike": [{"day": 0, "closure_days": list(range(5, 85, 10)), "damage": {"building": 1.0}}],
+        "recovery": {"building": {"curve": "linear", "time_days": list(range(10, 90, 10))}},
+    }
+    results = fi.simulate(fi.load_config(fine))
+    figure = sweep_figure(fi.summarize(results, quantiles=None), results)
+    panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
     for axis in panels:
-        assert axis.get_xlabel() == "closure_days"
-        assert axis.get_ylabel() == "time_days"
         assert axis.texts, "contour labels"
-    assert figure.get_suptitle().endswith("\nby closure_days and time_days")
-    # The colour is forgone care of the summary over the whole run, summed over facilities.
-    mesh = panels[0].collections[0]
-    expected = fi.summarize(swept)["forgone_care"].sel(period=120, service="outpatient")
-    expected = expected.sum("facility").transpose("time_days", "closure_days")
-    assert figure.get_suptitle().startswith("Forgone care in the first 120 days")
-    np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), expected.values.ravel())
+        assert axis.get_xlabel() == "days of closure"
 
 
 @pytest.mark.slow
@@ -483,6 +508,27 @@ def test_report_bad_input_is_one_line_and_writes_nothing(
     assert sorted(path.name for path in tmp_path.iterdir()) == before
 
 
+@pytest.mark.slow
+def test_plot_at_column_width_writes_8_cm_figures_beside_the_page_ones(
+    tmp_path: Path, reference: xr.Dataset, capsys
+) -> None:
+    from matplotlib.image import imread
+
+    source = write_netcdf(reference.isel(time=slice(0, 60)), tmp_path / "results.nc")
+    out = tmp_path / "out"
+    assert main(["plot", str(source), "--out", str(out), "--width", "column"]) == 0
+    column = out / "maarat_al_numan-capacity-column.png"
+    assert column.is_file() and not (out / "maarat_al_numan-capacity.png").exists()
+    # 8 cm at 200 dpi.
+    assert abs(imread(column).shape[1] - 8 / 2.54 * 200) <= 1
+    capsys.readouterr()
+    before = sorted(path.name for path in out.iterdir())
+    assert main(["plot", str(source), "--out", str(out), "--width", "narrow"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--width = narrow: must be one of page, column" in err
+    assert sorted(path.name for path in out.iterdir()) == before
+
+
 # --------------------------------------------------------------------------- browser
 
 
@@ -540,7 +586,7 @@ def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care()
     results = accounted(config)
     summary = fi.summarize(results)
     figure = forgone_figure(summary, results)
-    titles = [axis.get_title(loc="left") for axis in figure.axes]
+    titles = [axis.get_title(loc="left").replace("\n", " ") for axis in figure.axes]
     assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
     heights = [patch.get_height() for patch in figure.axes[1].patches]
     expected = (

@@ -96,9 +96,6 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
         # A column holds the total; the services are in the page-width figure.
         panels = panels[:1]
         notes.append("at column width, the total only (per service: the page-width figure)")
-    # Imported here: matplotlib is optional for the package.
-    from matplotlib.ticker import MaxNLocator
-
     columns = panel_columns(2)
     rows = math.ceil(len(panels) / columns)
     caption = caption_text(
@@ -115,27 +112,8 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
         handles: dict[str, Any] = {}
         positions = np.arange(len(scenarios), dtype=float)
         for axis, (title, values) in zip(axes, panels, strict=False):
-            middle, low, high = (v.sel(scenario=scenarios).values for v in median_range(values))
-            colours = [OKABE_ITO["orange"] if index == 0 else OKABE_ITO["blue"] for index in order]
-            bars = axis.barh(
-                positions, middle, height=0.65, color=colours, edgecolor=BAR_EDGE, linewidth=0.5
-            )
-            for bar, index in zip(bars, order, strict=True):
-                if index == 0:
-                    bar.set_hatch("///")
-                    handles.setdefault("base case", bar)
-                else:
-                    handles.setdefault("scenario", bar)
-            whiskers = error_bars(axis, positions, middle, low, high, horizontal=True)
-            if whiskers is not None:
-                handles.setdefault(WHISKER_LABEL, whiskers)
+            _scenario_bars(axis, values, scenarios, order, handles)
             panel_title(axis, title, width_in() / columns / 2)
-            # Few ticks: five-digit labels at half a page width run into each other.
-            axis.xaxis.set_major_locator(MaxNLocator(4))
-            axis.xaxis.set_major_formatter(thousands)
-            axis.set_xlim(left=0)
-            axis.grid(axis="x", visible=True)
-            axis.grid(axis="y", visible=False)
         axes[0].set_yticks(positions, names)
         axes[0].invert_yaxis()  # least forgone care on top
         for axis in axes[len(panels) :]:
@@ -144,6 +122,41 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
         return frame.finish(
             handles, f"Forgone care by scenario in the first {period:g} days, least on top"
         )
+
+
+def _scenario_bars(
+    axis: Axes,
+    values: xr.DataArray,
+    scenarios: np.ndarray,
+    order: np.ndarray,
+    handles: dict[str, Any],
+) -> None:
+    """One panel of the scenario figure: a bar per scenario (the base case, first in
+    the results, hatched), whiskers over draws, few ticks."""
+    # Imported here: matplotlib is optional for the package.
+    from matplotlib.ticker import MaxNLocator
+
+    positions = np.arange(len(scenarios), dtype=float)
+    middle, low, high = (v.sel(scenario=scenarios).values for v in median_range(values))
+    colours = [OKABE_ITO["orange"] if index == 0 else OKABE_ITO["blue"] for index in order]
+    bars = axis.barh(
+        positions, middle, height=0.65, color=colours, edgecolor=BAR_EDGE, linewidth=0.5
+    )
+    for bar, index in zip(bars, order, strict=True):
+        if index == 0:
+            bar.set_hatch("///")
+            handles.setdefault("base case", bar)
+        else:
+            handles.setdefault("scenario", bar)
+    whiskers = error_bars(axis, positions, middle, low, high, horizontal=True)
+    if whiskers is not None:
+        handles.setdefault(WHISKER_LABEL, whiskers)
+    # Few ticks: five-digit labels at half a page width run into each other.
+    axis.xaxis.set_major_locator(MaxNLocator(4))
+    axis.xaxis.set_major_formatter(thousands)
+    axis.set_xlim(left=0)
+    axis.grid(axis="x", visible=True)
+    axis.grid(axis="y", visible=False)
 
 
 def sweep_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
@@ -294,23 +307,19 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
     columns = panel_columns(2 if len(panels) > 1 else 1)
     rows = math.ceil(len(panels) / columns)
     keys = indices["input_keys"] if "input_keys" in indices.coords else None
+    ranked = {
+        panel: _top_inputs(rho.sel(facility=panel[0], service=panel[1]), keys) for panel in panels
+    }
+    # Each bar's row holds its input's name, wrapped to two or three lines.
+    lines = max(name.count("\n") + 1 for _, names in ranked.values() for name in names)
+    row = max(0.2, lines * points("tiny") * 1.3 / 72 + 0.05)
     with apply_style():
-        # Two lines of type a bar: labels of several keys wrap.
-        frame = framed(rows * (0.45 + 2.6 * points("tiny") / 72 * TOP_DRIVERS), caption)
+        frame = framed(rows * (0.45 + row * TOP_DRIVERS), caption)
         axes = frame.body.subplots(rows, columns, sharex=True, squeeze=False).ravel()
         handles: dict[str, Any] = {}
         for axis, (facility, service) in zip(axes, panels, strict=False):
-            values = rho.sel(facility=facility, service=service)
-            ranked = np.argsort(-np.abs(np.nan_to_num(values.values)), kind="stable")
-            order = [i for i in ranked[:TOP_DRIVERS] if np.isfinite(values.values[i])]
-            shown = values.values[order]
-            names = [
-                input_label(
-                    str(values["input"].values[i]),
-                    str(keys.values[i]) if keys is not None else "",
-                )
-                for i in order
-            ]
+            order, names = ranked[(facility, service)]
+            shown = rho.sel(facility=facility, service=service).values[order]
             positions = np.arange(len(order), dtype=float)
             colours = [POSITIVE_NEGATIVE[0] if v >= 0 else POSITIVE_NEGATIVE[1] for v in shown]
             bars = axis.barh(
@@ -322,11 +331,7 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
                     handles.setdefault("higher input, less forgone care", bar)
                 else:
                     handles.setdefault("higher input, more forgone care", bar)
-            axis.set_yticks(
-                positions,
-                [textwrap.fill(n, 26 if narrow() else 38, break_long_words=False) for n in names],
-                fontsize=points("tiny"),
-            )
+            axis.set_yticks(positions, names, fontsize=points("tiny"))
             axis.invert_yaxis()
             axis.axvline(0, color=GREY, linewidth=0.8)
             axis.set_xlim(-1, 1)
@@ -342,3 +347,16 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
         return frame.finish(
             handles, "What drives forgone care: rank correlation of each uncertain input"
         )
+
+
+def _top_inputs(values: xr.DataArray, keys: xr.DataArray | None) -> tuple[list[int], list[str]]:
+    """The :data:`TOP_DRIVERS` inputs of largest |rank correlation| in ``values``
+    (positions on ``input``), and their names in words, wrapped for the axis."""
+    ranked = np.argsort(-np.abs(np.nan_to_num(values.values)), kind="stable")
+    order = [int(i) for i in ranked[:TOP_DRIVERS] if np.isfinite(values.values[i])]
+    names = [
+        input_label(str(values["input"].values[i]), str(keys.values[i]) if keys is not None else "")
+        for i in order
+    ]
+    wrap = 26 if narrow() else 38
+    return order, [textwrap.fill(name, wrap, break_long_words=False) for name in names]

@@ -240,11 +240,7 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
         linewidths=0.6,
         zorder=3,
     )
-    bar = figure.colorbar(
-        markers, ax=ax, shrink=0.7, location="bottom" if width_in() < FULL_WIDTH_IN else "right"
-    )
-    bar.set_label("share of days at full capacity (0 to 1)", fontsize=points("tiny"))
-    bar.ax.tick_params(labelsize=points("tiny"))
+    _colour_bar(figure, ax, markers)
     struck = _strike_dates(results)
     labels = results["facility_label"].values if "facility_label" in results.coords else names
     texts = [""] * len(names)
@@ -297,6 +293,16 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
         annotation_clip=False,
     )
     return figure
+
+
+def _colour_bar(figure: Figure, ax: Axes, markers: Any) -> None:
+    """The colour bar of the share of days at full capacity: beside the map at page
+    width, under it at column width."""
+    bar = figure.colorbar(
+        markers, ax=ax, shrink=0.7, location="bottom" if width_in() < FULL_WIDTH_IN else "right"
+    )
+    bar.set_label("share of days at full capacity (0 to 1)", fontsize=points("tiny"))
+    bar.ax.tick_params(labelsize=points("tiny"))
 
 
 def _pad(

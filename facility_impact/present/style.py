@@ -150,13 +150,15 @@ SERIES: dict[str, dict[str, Any]] = {
     "capacity": {"color": OKABE_ITO["blue"], "linestyle": "-", "linewidth": 1.6},
     "demand": {"color": OKABE_ITO["orange"], "linestyle": (0, (4, 2)), "linewidth": 1.4},
     "baseline": {
-        "color": "#B9CFE3",
+        "color": "#D9C6E0",  # a pale tint of reddish purple: apart from the blue band
         "linestyle": "-",
         "linewidth": 4.5,
         "solid_capstyle": "butt",
     },
     "strike": {"color": OKABE_ITO["black"], "linestyle": "-.", "linewidth": 0.9},
     "closure": {"color": CLOSURE_GREY, "alpha": 1.0, "linewidth": 0},
+    # Days closed in nearly every draw: a darker grey.
+    "closure_all": {"color": "#CDCDCD", "alpha": 1.0, "linewidth": 0},
     # Days closed in some draws but not in the median one: hatched, lighter.
     "closure_range": {
         "facecolor": "none",

@@ -70,8 +70,11 @@ def block_table(
     """A table of ``labels`` (one tuple of label columns a row) and ``columns``, right
     aligned, each column as wide as its widest cell or heading line. Columns that do
     not fit ``width`` go on to a next block under the same labels, after a blank line."""
+    # Cells are right-aligned with two spaces at least before them, so the last label
+    # column needs no padding of its own.
     label_widths = [
-        max([len(head), *(len(row[index]) for row in labels)]) + 2
+        max([len(head), *(len(row[index]) for row in labels)])
+        + (2 if index < len(heads) - 1 else 0)
         for index, head in enumerate(heads)
     ]
     left = len(indent) + sum(label_widths)
@@ -190,7 +193,7 @@ def _account_lines(numbers: Headline, table: FacilityTable) -> list[str]:
     rows = [*table.rows]
     columns: list[Column] = [
         (
-            tuple(column.short.split(" ", 1)) if len(column.short) > 9 else (column.short,),
+            tuple(column.short.split(" ", 1)),  # "no strike" on two lines
             [row.accounts[column.name].text(count) for row in rows]
             + [table.contacts[column.name].text(count)],
         )

@@ -30,6 +30,10 @@ CLOSED_IN_SOME = 1 - QUANTILES[-1]
 """A day is hatched when the facility is closed in at least this share of the draws
 (but fewer than half): up to the 95th percentile of the closures' ends."""
 
+CLOSED_IN_ALL = QUANTILES[-1]
+"""A day is shaded darker when the facility is closed in at least this share of the
+draws: up to the 5th percentile of the closures' ends."""
+
 
 def date_axis(axis: Axes) -> None:
     """Concise date ticks, with the year on the first tick."""
@@ -137,19 +141,31 @@ def closed_share(is_open: xr.DataArray) -> xr.DataArray:
 def shade_closures(
     axis: Axes, at_facility: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
 ) -> None:
-    """Shade the days the facility is closed: with draws (``closed_share``), grey where
-    at least half of the draws are closed ("most draws") and hatched where 5 % to half
-    of them are ("some draws": up to the 95th percentile of the closures' ends);
-    without draws, grey where it is closed."""
+    """Shade the days the facility is closed. With draws (``closed_share``), the range
+    of the closures' ends: darker grey where 95 % of the draws or more are closed (to
+    the 5th percentile of the ends), grey where half to 95 % are (to the median),
+    hatched where 5 % to half are (to the 95th percentile). Without draws, grey
+    where it is closed."""
     if "closed_share" in at_facility:
         share = at_facility["closed_share"].values
-        for start, end in spans(share >= CLOSED_IN_MOST, time):
-            patch = axis.axvspan(start, end, zorder=0, **SERIES["closure"])
-            handles.setdefault("closed in most draws", patch)
-        some = (share >= CLOSED_IN_SOME - 1e-12) & (share < CLOSED_IN_MOST)
-        for start, end in spans(some, time):
-            patch = axis.axvspan(start, end, zorder=0, **SERIES["closure_range"])
-            handles.setdefault("closed in some draws", patch)
+        low, high = f"{CLOSED_IN_SOME * 100:.0f}", f"{CLOSED_IN_ALL * 100:.0f}"
+        levels = (
+            (share >= CLOSED_IN_ALL - 1e-12, "closure_all", f"closed in {high}–100 % of draws"),
+            (
+                (share >= CLOSED_IN_MOST) & (share < CLOSED_IN_ALL - 1e-12),
+                "closure",
+                f"closed in 50–{high} % of draws",
+            ),
+            (
+                (share >= CLOSED_IN_SOME - 1e-12) & (share < CLOSED_IN_MOST),
+                "closure_range",
+                f"closed in {low}–50 % of draws",
+            ),
+        )
+        for mask, style, label in levels:
+            for start, end in spans(mask, time):
+                patch = axis.axvspan(start, end, zorder=0, **SERIES[style])
+                handles.setdefault(label, patch)
     elif "is_open" in at_facility:
         for start, end in spans(at_facility["is_open"].values < 0.5, time):
             patch = axis.axvspan(start, end, zorder=0, **SERIES["closure"])
