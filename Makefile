@@ -16,7 +16,7 @@ help:
 	@echo "make run      set up .venv, simulate $(CONFIG), write $(RESULTS)/ (with the HTML report) and figures/"
 	@echo "make test     set up .venv with test extras, run the whole test suite (two processes)"
 	@echo "make test-fast  the tests not marked slow, in under a minute: the edit-test loop"
-	@echo "make figures  regenerate figures/ for the reference configurations and the imported example (with its map)"
+	@echo "make figures  regenerate figures/ for the reference configurations and the imported example (with its map), and the options figures at 8 cm"
 	@echo "make lint     ruff check, ruff format check and mypy"
 	@echo "make clean    remove .venv and $(RESULTS)/"
 
@@ -51,6 +51,7 @@ figures: $(BIN)/.installed
 		$(BIN)/facility-impact run $$config --out $(RESULTS) > /dev/null && \
 		$(BIN)/facility-impact plot $(RESULTS)/$$stem.nc --out figures || exit 1; \
 	done
+	$(BIN)/facility-impact plot $(RESULTS)/maarat_al_numan_options.nc --out figures --width column
 	$(BIN)/facility-impact import seeds/idlib_region_facilities.csv \
 		--attacks seeds/idlib_region_attacks.csv --out $(RESULTS)/idlib_region_imported.toml
 	$(BIN)/facility-impact run $(RESULTS)/idlib_region_imported.toml --out $(RESULTS) > /dev/null

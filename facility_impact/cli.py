@@ -156,13 +156,19 @@ def _print_figures(outcome: Any) -> None:
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    _print_figures(commands.figures_from_file(args.results, args.out))
+    _print_figures(commands.figures_from_file(args.results, args.out, width=args.width))
     return 0
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    _print_figures(commands.figures_from_file(args.results, args.out, html=True))
+    _print_figures(commands.figures_from_file(args.results, args.out, html=True, width=args.width))
     return 0
+
+
+_WIDTH_HELP = (
+    "figure width: page (16 cm, an A4 text block) or column (8 cm, for a brief; files "
+    "<config>-<figure>-column.png) [page]"
+)
 
 
 def _command_import(args: argparse.Namespace) -> int:
@@ -387,6 +393,7 @@ def _add_plot_parser(subcommands: Subcommands[_Parser]) -> None:
     )
     plot.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")
+    plot.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
     plot.set_defaults(handler=_command_plot)
 
 
@@ -400,6 +407,7 @@ def _add_report_parser(subcommands: Subcommands[_Parser]) -> None:
     )
     report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
     report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
+    report.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
     report.set_defaults(handler=_command_report)
 
 

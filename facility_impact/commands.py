@@ -48,6 +48,7 @@ from facility_impact.errors import ConfigError, read_input_text
 from facility_impact.ingest import import_tables, parse_start
 from facility_impact.present import validation as shown
 from facility_impact.present.canvas import render_figure
+from facility_impact.present.catalogue import check_width
 from facility_impact.present.report import check_results, write_figures, write_files, write_report
 from facility_impact.results.summary import summarize
 from facility_impact.run import budget, chunked, io, progress, scale, staging
@@ -305,14 +306,23 @@ def read_results(path: str | Path) -> xr.Dataset:
 
 
 def figures_from_file(
-    results_path: str | Path, out_dir: str | Path | None = None, *, html: bool = False
+    results_path: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    html: bool = False,
+    width: str = "page",
 ) -> FiguresOutcome:
     """Draw every figure that applies to the results file at ``results_path``
-    into ``out_dir`` (default: the results file's folder) as PNG and SVG, and
-    with ``html`` the report ``<name>-report.html``; all files appear together."""
+    into ``out_dir`` (default: the results file's folder) as PNG and SVG, at
+    ``width`` ("page", 16 cm, or "column", 8 cm: ``<name>-column.png``), and with
+    ``html`` the report ``<name>-report.html``; all files appear together."""
+    check_width(width)
     results = read_results(results_path)
     out = output_folder(Path(results_path).parent if out_dir is None else out_dir)
-    paths, notes = write_report(results, out) if html else write_figures(results, out)
+    if html:
+        paths, notes = write_report(results, out, width)
+    else:
+        paths, notes = write_figures(results, out, width)
     return FiguresOutcome(paths, notes)
 
 

@@ -333,7 +333,7 @@ def test_plot_draws_the_load_figure_only_for_a_network(reference_run, tmp_path, 
     assert "Patients from other facilities, first 365 days after the first strike" in printed
     # In the base case (both strikes) the field hospital never opens.
     assert any(
-        line.startswith("field_hospital (scenario = base ")
+        line.startswith("field_hospital (scenario: base case")
         and line.endswith(": does not open within the run")
         for line in printed.splitlines()
     )

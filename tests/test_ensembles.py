@@ -1023,7 +1023,7 @@ def test_set_overrides_a_value_end_to_end(ensemble_file, tmp_path, capsys):
 @pytest.mark.slow
 def test_set_a_sweep_adds_its_dim(ensemble_file, tmp_path, capsys):
     results = _run(ensemble_file, tmp_path / "out", "--set", "strike.0.closure_days=[7,30]")
-    assert "closure_days = 7" in capsys.readouterr().out
+    assert "days of closure = 7" in capsys.readouterr().out
     assert results["closure_days"].values.tolist() == [7.0, 30.0]
     assert results["unmet"].dims[0] == "closure_days"
     assert "overridden: strike.0.closure_days = [7, 30]" in results.attrs["configuration"]

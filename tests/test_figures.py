@@ -1,4 +1,5 @@
-"""Figures: labels come from attributes, one panel per service, strikes marked, files reproducible.
+"""Figures: plain labels from the registry, one panel per service, strikes marked,
+files reproducible.
 
 Tests check the text and artists of the figure, not pixels.
 """
@@ -15,9 +16,10 @@ import pytest
 import xarray as xr
 
 import facility_impact as fi
-from facility_impact.present.canvas import label_from_attrs, save_figure
+from facility_impact.present.canvas import save_figure
 from facility_impact.present.catalogue import write_figure
 from facility_impact.present.figures import capacity_figure, has_load, load_figure, representative
+from facility_impact.present.labels import axis_label
 from facility_impact.run.io import read_netcdf, write_netcdf
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
@@ -90,34 +92,40 @@ def _texts(axis: Any) -> list[str]:
     return [text.get_text() for text in axis.texts]
 
 
-def test_label_from_attrs_formats_name_and_units() -> None:
+def test_axis_labels_are_plain_words_never_unit_strings() -> None:
     da = xr.DataArray([1.0], dims="x", name="capacity")
-    assert label_from_attrs(da.assign_attrs(long_name="capacity", units="patient d-1")) == (
-        "capacity [patient d-1]"
+    assert axis_label(da) == "capacity (patients per day)"
+    assert axis_label(da, " and demand") == "capacity and demand (patients per day)"
+    # The registry, not the data's attributes: a UDUNITS string is never shown.
+    assert axis_label(da.assign_attrs(long_name="capacity", units="d-1")) == (
+        "capacity (patients per day)"
     )
-    # Units 1 (a count or a share) are not shown: the long name says which.
-    assert label_from_attrs(da.assign_attrs(long_name="facility open", units="1")) == (
-        "facility open"
+    assert axis_label("forgone_care") == "forgone care (patients)"
+    assert axis_label("time") == "days since t = 0"
+    assert axis_label("longitude") == "longitude (degrees east)"
+    # A variable outside the registry: its long name, a fraction as "0 to 1", no
+    # machine units.
+    other = xr.DataArray([1.0], dims="x", name="other")
+    assert axis_label(other.assign_attrs(long_name="facility open", units="1")) == (
+        "facility open (share, 0 to 1)"
     )
-    assert label_from_attrs(da.assign_attrs(long_name="facility struck")) == "facility struck"
-    assert label_from_attrs(da) == "capacity"
-    labelled = da.assign_attrs(long_name="capacity", units="patient d-1")
-    assert label_from_attrs(labelled, extra=" and demand") == "capacity and demand [patient d-1]"
+    assert axis_label(other.assign_attrs(long_name="load", units="patient d-1")) == "load"
+    assert axis_label(other) == "other"
+    dates = xr.DataArray(np.array(["2016-02-15"], dtype="datetime64[ns]"), dims="x", name="time")
+    assert axis_label(dates) == "date"
 
 
 @pytest.mark.slow
-def test_axis_labels_come_from_attributes(reference: xr.Dataset) -> None:
-    assert _y_labels(capacity_figure(reference)) == [
-        "capacity (patients per day) and demand (patients per day) [d-1]"
-    ]
+def test_axis_labels_come_from_the_registry(reference: xr.Dataset) -> None:
+    assert _y_labels(capacity_figure(reference)) == ["capacity and demand (patients per day)"]
     assert _x_labels(capacity_figure(reference)) == ["date"]
 
     renamed = reference.copy()
     renamed["capacity"] = renamed["capacity"].copy()
-    renamed["capacity"].attrs["long_name"] = "usable capacity"
+    renamed["capacity"].attrs.update(long_name="usable capacity", units="d-1")
     figure = capacity_figure(renamed)
-    assert _y_labels(figure) == ["usable capacity and demand (patients per day) [d-1]"]
-    assert "usable capacity" in _legend_texts(figure)
+    assert _y_labels(figure) == ["capacity and demand (patients per day)"]
+    assert "capacity" in _legend_texts(figure)
     # The copy is changed, the original is not.
     assert reference["capacity"].attrs["long_name"] == "capacity (patients per day)"
 
@@ -141,7 +149,7 @@ def test_strikes_are_marked_with_date_time(reference: xr.Dataset) -> None:
 def test_integer_day_time(small: xr.Dataset) -> None:
     assert small["time"].dtype.kind == "i"
     figure = capacity_figure(small)
-    assert _x_labels(figure) == ["days since t = 0 [d]"]
+    assert _x_labels(figure) == ["days since t = 0"]
     panels = _panels(figure)
     for axis in panels:
         assert len(_vertical_lines_at(axis, 10)) == 1
@@ -308,8 +316,10 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
     assert figure.get_suptitle() == "Load on receiving facilities — Receiving clinic"
     panels = _panels(figure)
     assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
-    assert _y_labels(figure) == ["capacity (patients per day) and demand (patients per day)\n[d-1]"]
-    assert _x_labels(figure) == ["days since t = 0 [d]"]
+    assert [label.replace("\n", " ") for label in _y_labels(figure)] == [
+        "capacity and demand (patients per day)"
+    ]
+    assert _x_labels(figure) == ["days since t = 0"]
     legend = _legend_texts(figure)
     for entry in (
         "capacity (patients per day)",
@@ -317,11 +327,15 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
         "patients arriving from other facilities",
     ):
         assert entry in legend
-    # Full on the 10 closed days: one span from day 5 to day 15 along the bottom.
+    # Full on the 10 closed days: one span from day 5 to day 15, in a strip of its
+    # own under each panel (no values on it), not on the panel's data.
     assert "at full capacity with arrivals" in legend
     outpatient = panels[0]
-    strips = [patch.get_x() for patch in outpatient.patches if patch.get_height() < 0.1]
-    assert strips == [5]
+    strips = [axis for axis in figure.axes if axis.get_ylabel() == "full"]
+    assert len(strips) == len(panels)
+    assert [patch.get_x() for patch in strips[0].patches] == [5]
+    assert strips[0].get_yticks().size == 0
+    assert not [patch for patch in outpatient.patches if patch.get_height() < 0.1]
     # The band's top edge is demand + arrivals: 0.9 + 0.54 of the daily volume.
     (band,) = outpatient.collections
     top = band.get_paths()[0].vertices[:, 1].max()
@@ -329,12 +343,13 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
     assert _caption(figure).startswith("configuration: configuration · seed 3")
 
 
-def test_load_figure_labels_come_from_attributes(network: xr.Dataset) -> None:
+def test_load_figure_labels_come_from_the_registry(network: xr.Dataset) -> None:
     renamed = network.copy()
     renamed["arrivals"] = renamed["arrivals"].copy()
-    renamed["arrivals"].attrs["long_name"] = "diverted patients"
-    assert "diverted patients" in _legend_texts(load_figure(renamed))
-    assert network["arrivals"].attrs["long_name"] == "patients arriving from other facilities"
+    renamed["arrivals"].attrs.update(long_name="diverted patients", units="d-1")
+    legend = _legend_texts(load_figure(renamed))
+    assert "arrivals from other facilities" in legend
+    assert "diverted patients" not in legend
 
 
 def test_load_figure_needs_a_receiving_facility(reference: xr.Dataset, small: xr.Dataset) -> None:

@@ -4,6 +4,7 @@ of patient contacts lost and the table of where the care went."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +152,7 @@ def test_headline_reads_every_number_once() -> None:
 def test_terminal_and_html_render_the_same_cells() -> None:
     summary = _summary()
     text = format_summary(summary)
-    assert "hospital (scenario = base (no support))" in text
+    assert "hospital (scenario: no support)" in text
     assert "1,234 (900–1,501)" in text
     html = "\n".join(_headline_tables(summary))
     assert "<h3>District hospital — no support</h3>" in html
@@ -251,14 +252,29 @@ def test_terminal_table_shows_where_the_care_went_and_adds_up() -> None:
     assert "The columns add up in each line" in text
     assert "medians add up only approximately" in text
     lines = format_summary(_summary().sel(quantile=0.5, drop=True)).splitlines()
-    heads = [line.split() for line in lines if line.startswith("service  ") and "added" in line]
-    assert heads[0][1:] == [word for c in ACCOUNT_COLUMNS for word in c.short.split()]
+    assert max(len(line) for line in lines) <= 100
+    # The accounts' headings, in their order, over one or two lines ("no" above
+    # "strike"); columns that do not fit 100 columns go on in a block below.
+    start = next(i for i, line in enumerate(lines) if line.startswith("where the care went"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("no strike: care without"))
+    region = [
+        line
+        for line in lines[start + 1 : end]
+        if not line.startswith(("hospital", ALL_SERVICES_LABEL, "outpatient"))
+    ]
+    words = [c.short for c in ACCOUNT_COLUMNS]
+    assert sorted(w for line in region for w in line.split() if w != "service") == sorted(
+        w for short in words for w in short.split()
+    )
+    bottom = [w for line in region if line.startswith("service") for w in line.split()[1:]]
+    assert bottom == [short.split()[-1] for short in words]
     totals = [line for line in lines if line.startswith(ALL_SERVICES_LABEL)]
-    assert len(totals) == 2  # one per scenario
+    blocks = len(totals) // 2  # one line per block, two scenarios
+    joined = [" ".join(totals[i * blocks : (i + 1) * blocks]) for i in range(2)]
     for line, outpatient in zip(
-        totals, ["2,600 2,600 0 100 0 2,500 0 0", "120 532 0 100 0 20 412 0"], strict=True
+        joined, ["2,600 2,600 0 100 0 2,500 0 0", "120 532 0 100 0 20 412 0"], strict=True
     ):
-        numbers = line.removeprefix(ALL_SERVICES_LABEL).split()
+        numbers = line.replace(ALL_SERVICES_LABEL, " ").split()
         assert " ".join(numbers) == outpatient  # the one offered service
         _demand, without, added, *ends = (float(n.replace(",", "")) for n in numbers)
         assert without + added == sum(ends)
@@ -292,3 +308,29 @@ def test_sentence_numbers_are_the_summary_quantiles_of_a_run_with_draws() -> Non
             f"In the first year after the first strike, about {middle} patient contacts of all "
             f"kinds (5–95 %: {low}–{high}) were lost"
         ), group.sentence
+
+
+REFERENCE_CONFIGS = (
+    "maarat_al_numan",
+    "idlib_region",
+    "maarat_al_numan_options",
+    "maarat_al_numan_sweep",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", REFERENCE_CONFIGS)
+def test_terminal_tables_fit_100_columns(name: str) -> None:
+    """What `run` prints fits a terminal of 100 columns for each reference
+    configuration, ranges over draws included; no column runs into the next."""
+    from facility_impact import load_config, simulate
+
+    path = Path(__file__).resolve().parents[1] / "configs" / f"{name}.toml"
+    config = load_config(path, draws=12) if "options" in name else load_config(path)
+    text = format_summary(summarize(simulate(config)))
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    # Cells stay apart: a number is never glued to the one before it ("0" and
+    # "13,924" as "013,924", or "1,234" and "5,678" as "1,2345,678").
+    assert not re.search(r"(?<![\d.,])0\d|,\d{4}", text)
+    assert "patient contacts of all kinds" in text

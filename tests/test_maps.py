@@ -90,8 +90,8 @@ def test_map_figure_draws_places_and_needs_coordinates(network) -> None:
     figure = map_figure(network)
     assert figure is not None
     (ax, _colourbar) = figure.axes
-    assert ax.get_xlabel() == "longitude [degrees_east]"
-    assert ax.get_ylabel() == "latitude [degrees_north]"
+    assert ax.get_xlabel() == "longitude (degrees east)"
+    assert ax.get_ylabel() == "latitude (degrees north)"
     texts = [t.get_text() for t in ax.texts]
     assert "struck one\nstruck 2020-01-01" in texts
     assert "struck two\nstruck 2020-01-10" in texts

@@ -68,9 +68,10 @@ def test_the_table_loads_and_every_entry_has_a_source_or_an_assumption():
     for path, entry in entries:
         source = entry.get("source", "")
         assert isinstance(source, str), path
-        # ASSUMPTION with its reason, or what it rests on: a study (its year), the
-        # record itself, the seed report, Hazus or the project's literature files.
-        cited = re.search(r"\b(19|20)\d\d\b|record|seed|Hazus|observed_effects", source)
+        # ASSUMPTION with its reason, or what it rests on: a study (its year, or its
+        # key in the bibliography after an @), the record itself, the seed report,
+        # Hazus or the project's literature files.
+        cited = re.search(r"\b(19|20)\d\d\b|@\w|record|seed|Hazus|observed_effects", source)
         assert source.startswith("ASSUMPTION") or cited, f"{path}: {source}"
         if source.startswith("ASSUMPTION"):
             assert len(source) > len("ASSUMPTION: ") + 20, f"{path}: give the reasoning"
@@ -96,18 +97,12 @@ def test_the_calibrated_entries_are_the_response_hyperparameters():
 
 def test_the_shipped_response_is_calibrated_from_burbach_et_al_s_relative_risks():
     priors = load_priors()
-    # The shipped table is the calibration's (docs/validation.md): every fitted entry
-    # says so, and keeps its prior: one minus the relative risk the day after.
-    assert priors.status == "calibrated"
-    fitted = [*priors.shares.values(), priors.nearby_share, priors.fade.times["time_days"]]
-    for entry in fitted:
-        if entry.name != "response.share.inpatient":  # no effect measures admissions
-            assert entry.source.startswith("Fitted by facility-impact calibrate"), entry.name
-    assert "mean 0.51" in priors.shares["routine"].source  # 1 - 0.49
-    assert "mean 0.38" in priors.shares["emergency"].source  # 1 - 0.62
-    assert "mean 0.23" in priors.shares["maternity"].source  # 1 - 0.77
-    assert "Burbach" in priors.shares["routine"].source
-    # Emergencies are avoided less than routine care.
+    # One minus the relative risk the day after (births: the second day).
+    assert priors.shares["routine"].central() == pytest.approx(1 - 0.49)
+    assert priors.shares["emergency"].central() == pytest.approx(1 - 0.62)
+    assert priors.shares["maternity"].central() == pytest.approx(1 - 0.77)
+    assert "@burbach2024" in priors.shares["routine"].source
+    # Emergencies are avoided least, routine care most.
     assert priors.shares["emergency"].central() < priors.shares["routine"].central()
     assert priors.fade.family == "linear"
 
@@ -392,9 +387,8 @@ def test_the_reference_lists_what_it_took_from_the_priors_with_their_sources():
     assert closure.value == "30 (central value of lognormal(median 30, dispersion 0.7))"
     restoration = rows["facility.maarat_al_numan.recovery.building.mean_days"]
     assert restoration.source.startswith("prior: Median 180 d: Hazus-MH")
-    outpatient = rows["strike.0.avoidance.outpatient"].source
-    assert outpatient.startswith("prior: Fitted by facility-impact calibrate")
-    assert "Burbach et al. 2024" in outpatient
+    assert rows["strike.0.avoidance.outpatient"].source.startswith("prior: @burbach2024")
+    assert rows["strike.0.avoidance.outpatient"].citations[0] == "burbach2024"
     # The prior rows follow the strike's own keys.
     order = list(rows)
     assert order.index("strike.0.casualties") < order.index("strike.0.closure_days")

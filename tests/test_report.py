@@ -24,6 +24,7 @@ from helpers import minimal_config, service, strike
 
 import facility_impact as fi
 from facility_impact.cli import main
+from facility_impact.config.bibliography import bibliography
 from facility_impact.present.catalogue import draw_figures
 from facility_impact.present.comparison_figures import scenario_figure, sweep_figure
 from facility_impact.present.headline import cell, count
@@ -172,25 +173,29 @@ def test_forgone_figure_bars_are_the_summary_numbers(options: xr.Dataset) -> Non
 
 
 @pytest.mark.slow
-def test_axis_labels_come_from_attributes(options: xr.Dataset) -> None:
+def test_bar_figures_are_labelled_in_words_from_the_registry(options: xr.Dataset) -> None:
     summary = fi.summarize(options)
     renamed = summary.copy()
     renamed["forgone_care"] = summary["forgone_care"].copy()
     renamed["forgone_care"].attrs.update(long_name="care not received", units="person")
     figure = forgone_figure(renamed, options)
-    assert figure.axes[0].get_ylabel() == "care not received\n[person]"
+    # One scale for the panels of a facility, in patients; each panel titled in words.
+    assert [sub.get_supylabel() for sub in figure.subfigs[1].subfigs] == ["patients"]
+    assert figure.axes[0].get_title(loc="left") == "forgone care"
+    assert figure.axes[0].get_ylim() == figure.axes[1].get_ylim()
     per_run = fi.summarize(options, quantiles=None)
-    per_run["forgone_care"].attrs["long_name"] = "care not received"
-    # Units 1 (a count) are not shown: the long name says what is counted.
-    assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == "care not received"
-    assert summary["forgone_care"].attrs["long_name"] == "forgone care (patients)"
+    per_run["forgone_care"].attrs.update(long_name="care not received", units="1")
+    assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
+        "forgone care (patients)"
+    )
+    assert summary["forgone_care"].attrs["long_name"] == "forgone care"
 
 
 def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Dataset) -> None:
     per_run = fi.summarize(options, quantiles=None)
     figure = scenario_figure(per_run, options)
     total_axis = figure.axes[0]
-    assert total_axis.get_title(loc="left") == "patient contacts of all kinds"
+    assert total_axis.get_title(loc="left").replace("\n", " ") == "patient contacts of all kinds"
     widths = [patch.get_width() for patch in total_axis.patches]
     assert widths == sorted(widths)
     totals = per_run["forgone_care"].sel(period=365).sum(["facility", "service"]).median("draw")
@@ -201,21 +206,43 @@ def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Da
 
 
 @pytest.mark.slow
-def test_sweep_heatmap_has_labelled_contours(swept: xr.Dataset) -> None:
+def test_sweep_heatmap_on_a_coarse_grid_has_cells_with_their_numbers(swept: xr.Dataset) -> None:
     figure = sweep_figure(fi.summarize(swept, quantiles=None), swept)
     panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
     assert [axis.get_title(loc="left") for axis in panels] == ["outpatient", "emergency"]
+    expected = fi.summarize(swept)["forgone_care"].sel(period=120)
+    expected = expected.sum("facility").transpose("service", "time_days", "closure_days")
+    for axis, name in zip(panels, ("outpatient", "emergency"), strict=True):
+        # The swept keys in words, and their values as evenly spaced cells.
+        assert axis.get_xlabel() == "days of closure"
+        assert axis.get_ylabel().replace("\n", " ") == "days to restore building"
+        assert [t.get_text() for t in axis.get_xticklabels()] == ["7", "30", "60"]
+        # No contours on a 3 x 3 grid; each cell carries its number.
+        assert not [c for c in axis.collections if type(c).__name__ == "QuadContourSet"]
+        values = expected.sel(service=name).values
+        assert [t.get_text() for t in axis.texts] == [f"{v:,.0f}" for v in values.ravel()]
+        mesh = axis.collections[0]
+        np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), values.ravel())
+    title = figure.get_suptitle().replace("\n", " ")
+    assert title == (
+        "Forgone care (patients) in the first 120 days by days of closure and days to "
+        "restore building"
+    )
+
+
+@pytest.mark.slow
+def test_sweep_heatmap_on_a_fine_grid_has_labelled_contours() -> None:
+    fine = {
+        **SWEEP_CONFIG,
+        "strike": [{"day": 0, "closure_days": list(range(5, 85, 10)), "damage": {"building": 1.0}}],
+        "recovery": {"building": {"curve": "linear", "time_days": list(range(10, 90, 10))}},
+    }
+    results = fi.simulate(fi.load_config(fine))
+    figure = sweep_figure(fi.summarize(results, quantiles=None), results)
+    panels = [axis for axis in figure.axes if axis.get_title(loc="left")]
     for axis in panels:
-        assert axis.get_xlabel() == "closure_days"
-        assert axis.get_ylabel() == "time_days"
         assert axis.texts, "contour labels"
-    assert figure.get_suptitle().endswith("\nby closure_days and time_days")
-    # The colour is forgone care of the summary over the whole run, summed over facilities.
-    mesh = panels[0].collections[0]
-    expected = fi.summarize(swept)["forgone_care"].sel(period=120, service="outpatient")
-    expected = expected.sum("facility").transpose("time_days", "closure_days")
-    assert figure.get_suptitle().startswith("Forgone care in the first 120 days")
-    np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), expected.values.ravel())
+        assert axis.get_xlabel() == "days of closure"
 
 
 @pytest.mark.slow
@@ -266,7 +293,8 @@ class _Page(HTMLParser):
             self.images.append(attributes.get("src", ""))
         for key in ("src", "href"):
             value = attributes.get(key, "")
-            if value and not value.startswith("data:"):
+            # data: URIs and links within the page (#ref-...) load nothing.
+            if value and not value.startswith(("data:", "#")):
                 self.external.append(value)
         if tag == "table":
             self.tables.append(attributes)
@@ -323,7 +351,8 @@ def test_report_html_is_self_contained(options_report) -> None:
     assert page.external == []
     assert "script" not in page.tags and "link" not in page.tags
     text = paths[-1].read_text(encoding="utf-8")
-    assert not re.search(r"https?://", text.split("<pre>")[0])
+    # Addresses appear as the text of references, never as something to load or follow.
+    assert not re.search(r"""(src|href)=["']?https?://""", text)
     assert len(page.images) == 5
     for source in page.images:
         prefix = "data:image/png;base64,"
@@ -394,10 +423,53 @@ def test_report_lists_every_parameter_with_its_basis(options_report, options: xr
         "<code>strike.0.closure_days</code></td><td>triangular(low 7, mode 30, high 90)</td>"
         in (section)
     )
-    assert html.escape("seed: facility.catchment_population, ¶13 (approximate)") in section
+    # A citation is the source's short form, linked to its full reference below.
+    assert (
+        '<tr class="cited"><td><code>facility.maarat_al_numan.population</code></td>'
+        '<td>40000</td><td><a href="#ref-seed_news_report_2016" title="' in section
+    )
     assert (
         '<tr class="assumption"><td><code>facility.maarat_al_numan.services.outpatient.' in section
     )
+
+
+@pytest.mark.slow
+def test_report_stands_alone_with_full_citations_and_definitions(options_report) -> None:
+    paths, _, _ = options_report
+    text = paths[-1].read_text(encoding="utf-8")
+    box = text.split('<aside class="definitions" id="how-to-read">')[1].split("</aside>")[0]
+    assert "How to read this report" in box
+    for term in (
+        "forgone care",
+        "served elsewhere",
+        "extra still waiting",
+        "displaced",
+        "person-days without access",
+    ):
+        assert f"<dt>{term}</dt>" in box, term
+    section = text.split('<section id="assumptions">')[1].split("</section>")[0]
+    references = text.split('<section id="references">')[1].split("</section>")[0]
+    for phrase in ("see above", "see top", "MODEL.md", "not in the bibliography", "@"):
+        assert phrase not in section + references, phrase
+    cited = set(re.findall(r'href="#ref-(\w+)"', section))
+    listed = re.findall(r'<li id="ref-(\w+)">', references)
+    assert cited == set(listed) and len(listed) == len(set(listed))
+    assert {"moisi2011", "feikin2009", "hazus51_eq_tm", "seed_news_report_2016"} <= cited
+    known = bibliography()
+    for key in listed:
+        entry = references.split(f'<li id="ref-{key}">')[1].split("</li>")[0]
+        assert html.escape(known[key].reference()) in entry, key
+    moisi = references.split('<li id="ref-moisi2011">')[1].split("</li>")[0]
+    for part in (
+        "Moïsi JC",
+        "(2011)",
+        "Bulletin of the World Health Organization 89(2):102–111",
+        "doi:10.2471/BLT.10.080796",
+    ):
+        assert html.escape(part) in moisi, part
+    # No key is "cited" whose comment assumes something.
+    for row in re.findall(r'<tr class="cited">(.*?)</tr>', section):
+        assert not re.search(r"ASSUM|ILLUSTRATIVE", row, re.IGNORECASE), row
 
 
 # --------------------------------------------------------------------------- command line
@@ -434,6 +506,27 @@ def test_report_bad_input_is_one_line_and_writes_nothing(
     assert captured.err.count("\n") == 1
     assert (str(out) if case == "out is a file" else str(source)) in captured.err
     assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_plot_at_column_width_writes_8_cm_figures_beside_the_page_ones(
+    tmp_path: Path, reference: xr.Dataset, capsys
+) -> None:
+    from matplotlib.image import imread
+
+    source = write_netcdf(reference.isel(time=slice(0, 60)), tmp_path / "results.nc")
+    out = tmp_path / "out"
+    assert main(["plot", str(source), "--out", str(out), "--width", "column"]) == 0
+    column = out / "maarat_al_numan-capacity-column.png"
+    assert column.is_file() and not (out / "maarat_al_numan-capacity.png").exists()
+    # 8 cm at 200 dpi.
+    assert abs(imread(column).shape[1] - 8 / 2.54 * 200) <= 1
+    capsys.readouterr()
+    before = sorted(path.name for path in out.iterdir())
+    assert main(["plot", str(source), "--out", str(out), "--width", "narrow"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--width = narrow: must be one of page, column" in err
+    assert sorted(path.name for path in out.iterdir()) == before
 
 
 # --------------------------------------------------------------------------- browser
@@ -493,12 +586,8 @@ def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care()
     results = accounted(config)
     summary = fi.summarize(results)
     figure = forgone_figure(summary, results)
-    titles = [axis.get_title(loc="left") for axis in figure.axes]
-    assert titles == [
-        "forgone care (patients)",
-        "care of displaced people\n(patients)",
-        "patients served elsewhere",
-    ]
+    titles = [axis.get_title(loc="left").replace("\n", " ") for axis in figure.axes]
+    assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
     heights = [patch.get_height() for patch in figure.axes[1].patches]
     expected = (
         summary["displaced_total"]

@@ -457,4 +457,8 @@ def test_printed_standards_columns_line_up_with_ranges_from_draws():
         for end in ends:
             assert cells[end - 1] in "0123456789)", row  # each column ends where its head does
             assert end == len(cells) or cells[end] == " ", row
-        assert row[ends[-1] :].startswith(("   >= ", "   > ")), row
+        # The standard in the last column (a star would mark an unverified threshold).
+        assert row[ends[-1] :].lstrip().startswith(("> ", "≥ ")), row
+        assert not row.rstrip().endswith("*"), row
+    # Whose standards they are, under the table.
+    assert lines[start + 1 + count].strip() == "standards: UNHCR Emergency Handbook"

@@ -8,13 +8,18 @@ this rule (docs/report.md):
 2. else the comment block directly above the key (comment lines with no blank
    line between them and the key);
 3. else the same, trailing or directly above, for the table header (``[a.b]`` or
-   ``[[a]]``) the key sits under.
+   ``[[a]]``) the key sits under; where that header has none, for the nearest
+   enclosing table's header that has one (``[a]`` for a key of ``[a.b]``).
 
-A key whose comment says ASSUMPTION (or ASSUMED, ILLUSTRATIVE), or that has no
-comment at all, is an assumption; any other comment is taken as its source.
+A comment cites a source by its bibliography key after an ``@`` (``@moisi2011``,
+:mod:`facility_impact.config.bibliography`). A key is "cited" when its comment
+cites a source the bibliography holds and says nothing is assumed; it is an
+assumption when its comment says ASSUMPTION (or ASSUMED, ILLUSTRATIVE), even
+beside a citation, when its comment gives a reason but cites nothing, and when it
+has no comment at all.
 Names, labels and other text, switches, and the run settings (``run.*``: horizon,
-seed, draws) are not quantities of the world: without a comment they are
-"setting", not assumption.
+seed, draws) are not quantities of the world: unless their comment cites a
+source they are "setting", not assumption.
 Values changed on the command line (the ``# overridden: KEY = VALUE`` lines that
 ``load_config`` appends) are listed with their new value and "set on the command
 line" as source. Values a strike as recorded took from the priors of attacks
@@ -34,6 +39,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from facility_impact.config.bibliography import citations, unresolved
 from facility_impact.config.loading import parse_config
 from facility_impact.config.reading import show_value
 from facility_impact.config.recorded import prior_values
@@ -58,13 +64,15 @@ PRIOR = "prior"
 class Parameter:
     """One configuration key: ``key`` (dotted path, list entries by index), its
     ``value`` as text (a number, a distribution, a sweep), ``source`` (the comment
-    text, or a note when there is none) and ``basis``: "cited", "assumption",
-    "override", "setting" or "prior" (see the module docstring)."""
+    text, or a note when there is none), ``basis``: "cited", "assumption",
+    "override", "setting" or "prior" (see the module docstring), and the
+    bibliography keys its source cites."""
 
     key: str
     value: str
     source: str
     basis: str
+    citations: tuple[str, ...] = ()
 
 
 def parameters(text: str, text_format: str = "toml") -> list[Parameter]:
@@ -94,19 +102,25 @@ def parameters(text: str, text_format: str = "toml") -> list[Parameter]:
         if any(path[: len(prefix)] == prefix for prefix in overridden):
             source, basis = "set on the command line (overrides the file)", OVERRIDE
         else:
-            comment = _comment_for(path, comments)
-            if not comment and (path[0] == "run" or isinstance(value, str | bool)):
-                source, basis = "", SETTING
-            elif not comment:
-                source, basis = "no source given", ASSUMPTION
-            elif _ASSUMPTION.search(comment):
-                source, basis = comment, ASSUMPTION
-            else:
-                source, basis = comment, CITED
+            source = _comment_for(path, comments)
+            basis = _basis(source, path[0] == "run" or isinstance(value, str | bool))
+            if not source and basis == ASSUMPTION:
+                source = "no source given"
         # A quoted part with dots in it (a key path in a scenario's set) stays quoted.
         key = ".".join(f'"{part}"' if "." in part else part for part in path)
-        rows.append(Parameter(key, describe_value(path, value), source, basis))
+        cited = tuple(citations(source))
+        rows.append(Parameter(key, describe_value(path, value), source, basis, cited))
     return _with_priors(rows, raw)
+
+
+def _basis(comment: str, setting: bool) -> str:
+    """How to read a key's comment (module docstring); ``setting``: a name, label,
+    switch or run setting."""
+    if _ASSUMPTION.search(comment):
+        return ASSUMPTION
+    if len(unresolved(comment)) < len(citations(comment)):
+        return CITED
+    return SETTING if setting else ASSUMPTION
 
 
 def _with_priors(rows: list[Parameter], raw: Mapping[str, Any]) -> list[Parameter]:
@@ -153,7 +167,8 @@ def _all_notes(config: Config) -> list[PriorNote]:
 
 def prior_parameter(note: PriorNote, prefix: str = "") -> Parameter:
     """A value taken from the priors as a row of the table, marked "prior: <source>"."""
-    return Parameter(prefix + note.key, _shown(note), f"prior: {note.source}", PRIOR)
+    source = f"prior: {note.source}"
+    return Parameter(prefix + note.key, _shown(note), source, PRIOR, tuple(citations(source)))
 
 
 def _shown(note: PriorNote) -> str:
@@ -223,8 +238,10 @@ def _comments(text: str) -> dict[tuple[tuple[str, ...], str], str]:
             depth += _bracket_balance(line)
             continue
         if stripped.startswith("#"):
-            if not _OVERRIDDEN.match(stripped):
-                block.append(stripped.lstrip("#").strip())
+            text = stripped.lstrip("#").strip()
+            # A rule of dashes separates sections: it is no part of a source.
+            if not _OVERRIDDEN.match(stripped) and text.strip("-=") != "":
+                block.append(text)
             continue
         if not stripped:
             block = []
@@ -299,7 +316,8 @@ def _join(block: list[str], trailing: str | None) -> str:
 
 def _comment_for(path: tuple[str, ...], comments: Mapping[tuple[tuple[str, ...], str], str]) -> str:
     """The comment of the key line that defines ``path`` (or a prefix of it, for a
-    value inside an inline table), else of the table header it sits under."""
+    value inside an inline table), else of the nearest table header above it that
+    has one (``[a.b.c]``, else ``[a.b]``, ...)."""
     for cut in range(len(path), 0, -1):
         comment = comments.get((path[:cut], "key"))
         if comment is not None:
@@ -308,6 +326,6 @@ def _comment_for(path: tuple[str, ...], comments: Mapping[tuple[tuple[str, ...],
             break
     for cut in range(len(path) - 1, 0, -1):
         comment = comments.get((path[:cut], "table"))
-        if comment is not None:
+        if comment:
             return comment
     return ""

@@ -11,40 +11,36 @@ from __future__ import annotations
 
 import functools
 import io
-import math
 import re
+import textwrap
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.present.style import PNG_DPI, apply_style
+from facility_impact.present.style import (
+    LEGEND_HANDLE_EM,
+    PNG_DPI,
+    apply_style,
+    legend_columns,
+    points,
+    width_in,
+    wrap_width,
+)
 from facility_impact.run.io import atomic_path
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
+    from matplotlib.gridspec import GridSpec
 
 # Layout positions are figure fractions; 1e-9 of a 6.3 in figure is far below a pixel.
 _LAYOUT_DECIMALS = 9
 
 _SVG_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
-
-
-def label_from_attrs(da: xr.DataArray, extra: str = "") -> str:
-    """An axis label "long_name[extra] [units]" from ``da.attrs``.
-
-    Units "1" are not shown: in CF they mark a count or a share, and the long
-    name says which (``forgone care (patients)``, ``share of …``); without units
-    only the name is shown. Without a ``long_name`` the variable's name stands in.
-    """
-    name = da.attrs.get("long_name") or da.attrs.get("standard_name") or da.name or ""
-    units = str(da.attrs.get("units", "")).strip()
-    if units == "1":
-        units = ""
-    label = f"{name}{extra}"
-    return f"{label} [{units}]" if units else label
 
 
 def facility_label(data: xr.Dataset, facility: Hashable) -> str:
@@ -69,6 +65,48 @@ def caption(results: xr.Dataset, note: str) -> str:
     return " · ".join(parts)
 
 
+def caption_lines(
+    results: xr.Dataset, notes: Sequence[str], width: float | None = None
+) -> list[str]:
+    """The caption of a figure as lines that fit its width: the provenance line
+    (:func:`caption`), then each of ``notes`` (empty ones left out), wrapped."""
+    size = wrap_width(points("tiny"), width)
+    lines = textwrap.wrap(caption(results, ""), size, break_on_hyphens=False)
+    for note in notes:
+        if note:
+            lines += textwrap.wrap(note, size, break_on_hyphens=False)
+    return lines
+
+
+def wrapped(text: str, font_pt: float, width: float | None = None) -> str:
+    """``text`` wrapped so that each line of ``font_pt`` type fits ``width`` [in]
+    (the figure's width by default); lines it already breaks stay broken."""
+    size = wrap_width(font_pt, width)
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, size, break_long_words=False, break_on_hyphens=False) or [""])
+        for line in text.split("\n")
+    )
+
+
+def figure_title(figure: Figure, text: str) -> float:
+    """Set the figure's title, wrapped to its width; returns the height it takes [in]."""
+    title = wrapped(text, points("title") * 1.1)  # bold type is about a tenth wider
+    figure.suptitle(title, fontsize=points("title"))
+    return 0.1 + (title.count("\n") + 1) * points("title") * 1.35 / 72
+
+
+def block_title(block: SubFigure, text: str) -> None:
+    """The title of a block of panels (a facility), wrapped to the figure's width."""
+    block.suptitle(wrapped(text, points("heading") * 1.1), fontsize=points("heading"))
+
+
+def panel_title(axis: Axes, text: str, width: float) -> None:
+    """A panel's title on its left, wrapped to the width of a panel ``width`` [in] wide
+    less the room its axis labels take (the title starts where the axes start)."""
+    room = max(width - 0.75, 1.2)
+    axis.set_title(wrapped(text, points("heading") * 1.1, room), loc="left")
+
+
 def figure_stem(results: xr.Dataset) -> str:
     """The first part of every file name of ``results``: its configuration name."""
     return str(results.attrs.get("configuration_name", "")).strip() or "results"
@@ -80,30 +118,91 @@ def stacked_strips(figure: Figure, heights: Sequence[float]) -> list[SubFigure]:
     Legends and captions get strips of their own: constrained layout makes no room
     for a figure-level legend or text once the figure holds subfigures.
     """
-    strips = figure.subfigures(len(heights), 1, height_ratios=heights, hspace=0)
-    return list(strips) if isinstance(strips, np.ndarray) else [strips]
+    return stacked_grid(figure, heights)[0]
 
 
-def draw_legend(
-    strip: SubFigure | None,
-    handles: dict[str, Any],
-    rows: int = 1,
-    handlelength: float = 2.0,
-) -> None:
-    """The figure's legend, centred in its own ``strip`` in ``rows`` rows (none without handles).
+def stacked_grid(figure: Figure, heights: Sequence[float]) -> tuple[list[SubFigure], GridSpec]:
+    """:func:`stacked_strips` and the grid that holds them, whose height ratios may be
+    set again once what the strips hold is known (``grid.set_height_ratios``)."""
+    grid = figure.add_gridspec(len(heights), 1, height_ratios=list(heights), hspace=0)
+    return [figure.add_subfigure(grid[index]) for index in range(len(heights))], grid
 
-    ``handlelength`` [font sizes]: longer where dashed line styles must show.
-    """
+
+def draw_legend(strip: SubFigure | None, handles: dict[str, Any]) -> None:
+    """The figure's legend, centred in its own ``strip``, in as many columns as fit
+    the figure's width (:func:`~facility_impact.present.style.legend_columns`);
+    none without handles."""
     if strip is None or not handles:
         return
+    labels = legend_labels(handles)
     strip.legend(
         list(handles.values()),
-        list(handles.keys()),
+        labels,
         loc="center",
-        ncols=math.ceil(len(handles) / rows),
-        handlelength=handlelength,
+        ncols=legend_columns(labels),
+        handlelength=LEGEND_HANDLE_EM,
         columnspacing=1.4,
+        fontsize=points("small"),
     )
+
+
+def legend_labels(handles: dict[str, Any]) -> list[str]:
+    """The legend's entries, each wrapped to fit the figure's width beside its sample."""
+    room = width_in() - (LEGEND_HANDLE_EM + 1.5) * points("small") / 72 - 0.2
+    return [wrapped(label, points("small"), room) for label in handles]
+
+
+def legend_height(labels: Sequence[str]) -> float:
+    """The height [in] of a legend strip of ``labels`` (see :func:`draw_legend`): its
+    rows, each as tall as its tallest entry (matplotlib fills the columns first)."""
+    if not labels:
+        return 0.02
+    rows = -(-len(labels) // legend_columns(labels))
+    lines = sum(max(label.count("\n") + 1 for label in labels[row::rows]) for row in range(rows))
+    return 0.1 + lines * points("small") * 1.75 / 72
+
+
+@dataclass
+class Frame:
+    """A figure of three strips, top to bottom: legend, body, caption. The legend's
+    height and the title are set by :meth:`finish`, once the handles are known."""
+
+    figure: Figure
+    legend: SubFigure
+    body: SubFigure
+    grid: GridSpec
+    heights: list[float]
+
+    def finish(self, handles: dict[str, Any], title: str) -> Figure:
+        """Draw the legend of ``handles`` and the wrapped ``title``; size the figure."""
+        title_height = figure_title(self.figure, title)
+        self.heights[0] = legend_height(legend_labels(handles))
+        self.grid.set_height_ratios(self.heights)
+        self.figure.set_size_inches(width_in(), sum(self.heights) + title_height)
+        draw_legend(self.legend, handles)
+        return self.figure
+
+
+def framed(body_height: float, caption: Sequence[str]) -> Frame:
+    """A :class:`Frame` at the current width: a body of ``body_height`` [in] and the
+    ``caption`` lines. Call inside :func:`~facility_impact.present.style.apply_style`."""
+    # Imported here: matplotlib is optional for the package.
+    from matplotlib.figure import Figure
+
+    caption_height = 0.1 + points("tiny") * 1.45 / 72 * len(caption)
+    heights = [0.3, body_height, caption_height]
+    figure = Figure(figsize=(width_in(), sum(heights)), layout=snapped_constrained_layout()())
+    strips, grid = stacked_grid(figure, heights)
+    strips[-1].text(
+        0.01,
+        0.5,
+        "\n".join(caption),
+        ha="left",
+        va="center",
+        fontsize=points("tiny"),
+        color="#505050",
+    )
+    return Frame(figure, strips[0], strips[1], grid, heights)
 
 
 def render_figure(figure: Figure) -> dict[str, bytes]:

@@ -35,6 +35,7 @@ from facility_impact.present.comparison_figures import (
 from facility_impact.present.figures import capacity_figure, has_load, load_figure
 from facility_impact.present.headline import SHOWN_PERIODS_DAYS, longest_period
 from facility_impact.present.maps import NO_PLACES, has_places, map_figure
+from facility_impact.present.style import WIDTHS_IN, figure_width
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
 from facility_impact.results.accounting import require_counterfactual
 from facility_impact.results.summary import summarize
@@ -70,9 +71,25 @@ class FigureEntry:
         band = "median over draws and 5th–95th percentile band, " if draws else ""
         return self.description.format(band=band)
 
-    def stem(self, results: xr.Dataset) -> str:
-        """The file name of the figure of ``results``, without extension."""
-        return f"{figure_stem(results)}-{self.name}"
+    def stem(self, results: xr.Dataset, width: str = "page") -> str:
+        """The file name of the figure of ``results`` at ``width``, without extension."""
+        return f"{figure_stem(results)}-{figure_name(self.name, width)}"
+
+
+def figure_name(name: str, width: str) -> str:
+    """A figure's name in its file names: ``name`` at page width, ``name-column`` at
+    column width, so that both widths can share a folder."""
+    return name if width == "page" else f"{name}-{width}"
+
+
+def check_width(width: str) -> None:
+    """ConfigError unless ``width`` is a figure width (see
+    :data:`facility_impact.present.style.WIDTHS_IN`)."""
+    if width not in WIDTHS_IN:
+        raise ConfigError(
+            f"--width = {width}: must be one of {', '.join(WIDTHS_IN)} "
+            "(16 cm for an A4 page, 8 cm for a column or a brief)"
+        )
 
 
 def _always(_results: xr.Dataset) -> str | None:
@@ -181,7 +198,8 @@ CATALOGUE: tuple[FigureEntry, ...] = (
 
 @dataclass(frozen=True)
 class DrawnFigure:
-    """One figure of the report: ``name`` is the file suffix (``<stem>-<name>.png``)."""
+    """One figure of the report: ``name`` is the file suffix (``<stem>-<name>.png``,
+    with the width where it is not the page's: :func:`figure_name`)."""
 
     name: str
     heading: str
@@ -239,12 +257,16 @@ def check_results(results: xr.Dataset, where: str = "results") -> None:
     require_counterfactual(results, where)
 
 
-def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figures:
-    """Every figure of :data:`CATALOGUE` that applies to ``results``; a note for each
-    that does not, or whose drawing found nothing to draw.
+def draw_figures(
+    results: xr.Dataset, summary: xr.Dataset | None = None, width: str = "page"
+) -> Figures:
+    """Every figure of :data:`CATALOGUE` that applies to ``results``, drawn at
+    ``width`` (``"page"``, 16 cm, or ``"column"``, 8 cm); a note for each that does
+    not apply, or whose drawing found nothing to draw.
 
     ``summary`` is ``summarize(results)`` when the caller has it already.
     """
+    check_width(width)
     check_results(results)
     data = FigureData(results, summary)
     drawn: list[DrawnFigure] = []
@@ -253,25 +275,28 @@ def draw_figures(results: xr.Dataset, summary: xr.Dataset | None = None) -> Figu
         reason = entry.skip(results)
         if reason is None:
             try:
-                figure = entry.draw(*data.arguments(entry))
+                with figure_width(width):
+                    figure = entry.draw(*data.arguments(entry))
             except ValueError as error:
                 reason = str(error)
             else:
-                drawn.append(
-                    DrawnFigure(entry.name, entry.heading, entry.caption(data.draws), figure)
-                )
+                name = figure_name(entry.name, width)
+                drawn.append(DrawnFigure(name, entry.heading, entry.caption(data.draws), figure))
                 continue
         notes.append(f"{entry.heading}: not drawn — {reason}")
     return Figures(drawn, notes)
 
 
-def write_figure(results: xr.Dataset, name: str, out_dir: str | Path) -> list[Path]:
-    """Draw the figure ``name`` of :data:`CATALOGUE` and save it as ``<config>-<name>``
-    PNG and SVG; ValueError when it does not apply."""
+def write_figure(
+    results: xr.Dataset, name: str, out_dir: str | Path, width: str = "page"
+) -> list[Path]:
+    """Draw the figure ``name`` of :data:`CATALOGUE` at ``width`` and save it as
+    ``<config>-<name>`` PNG and SVG; ValueError when it does not apply."""
+    check_width(width)
     entry = {entry.name: entry for entry in CATALOGUE}[name]
     reason = entry.skip(results)
     if reason is not None:
         raise ValueError(reason)
-    return save_figure(
-        entry.draw(*FigureData(results).arguments(entry)), out_dir, entry.stem(results)
-    )
+    with figure_width(width):
+        figure = entry.draw(*FigureData(results).arguments(entry))
+    return save_figure(figure, out_dir, entry.stem(results, width))

@@ -16,22 +16,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from facility_impact.present.canvas import draw_legend, facility_label, label_from_attrs
+from facility_impact.present.canvas import facility_label, framed, panel_title, wrapped
 from facility_impact.present.headline import ALL_SERVICES_LABEL, longest_period
+from facility_impact.present.labels import axis_label, dim_labels, input_label
 from facility_impact.present.style import (
     BAR_EDGE,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     POSITIVE_NEGATIVE,
     SEQUENTIAL_COLOURMAP,
     apply_style,
+    narrow,
+    panel_columns,
+    points,
+    width_in,
 )
 from facility_impact.present.summary_axes import (
     WHISKER_LABEL,
     caption_text,
     draws_note,
     error_bars,
-    framed,
     median_range,
     offered_mask,
     over_draws,
@@ -42,16 +47,23 @@ from facility_impact.results.accounting import all_facilities
 from facility_impact.variables import sweep_dims
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 TOP_DRIVERS = 6
 """Inputs shown per panel of the sensitivity figure, the largest |rank correlation| first."""
 
+CONTOUR_MIN_VALUES = 8
+"""Contours are drawn on a sweep heatmap only when both swept dims have at least this
+many values: on a coarser grid the contours, interpolated between few points, bend
+and break where the data do not; the cells carry their numbers instead."""
+
 
 def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     """Forgone care per scenario [patient] over the longest window that fits the run:
     first as patient contacts of all kinds (every service and facility), then each
-    service, summed over facilities.
+    service, summed over facilities (at column width the first panel only, as the
+    caption says).
 
     ``per_run`` is ``summarize(results, quantiles=None)``: totals are summed per
     draw before their percentiles are taken. Scenarios are sorted by the median
@@ -63,7 +75,7 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     period = longest_period(per_run)
     if period is None:
         raise ValueError("no window fits the run: nothing to compare")
-    data, notes = select_first(per_run, keep=("scenario",))
+    data, notes = select_first(per_run, keep=("scenario",), results=results)
     forgone = data["forgone_care"].sel(period=period)
     forgone = forgone.where(offered_mask(data))
     by_service = over_draws(forgone.sum("facility", min_count=1))
@@ -80,60 +92,84 @@ def scenario_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
         (ALL_SERVICES_LABEL, total),
         *((str(s), by_service.sel(service=s)) for s in services),
     ]
-    # Imported here: matplotlib is optional for the package.
-    from matplotlib.ticker import MaxNLocator
-
-    columns = 2
+    if narrow() and len(panels) > 1:
+        # A column holds the total; the services are in the page-width figure.
+        panels = panels[:1]
+        notes.append("at column width, the total only (per service: the page-width figure)")
+    columns = panel_columns(2)
     rows = math.ceil(len(panels) / columns)
     caption = caption_text(
         results, [f"forgone care in the first {period:g} days", *notes, draws_note(per_run)]
     )
+    wrap = 26 if narrow() else 28
+    names = [textwrap.fill(str(label), wrap, break_on_hyphens=False) for label in labels]
     with apply_style():
-        height = rows * (0.35 + 0.24 * len(scenarios))
-        figure, legend, body, _ = framed(height, caption, legend_rows=1)
-        axes = body.subplots(rows, columns, sharey=True, squeeze=False).ravel()
+        # Each scenario's row holds its name, wrapped to two or three lines.
+        lines = max(name.count("\n") + 1 for name in names)
+        row = max(0.24, lines * points("small") * 1.3 / 72 + 0.06)
+        frame = framed(rows * (0.45 + row * len(scenarios)), caption)
+        axes = frame.body.subplots(rows, columns, sharey=True, squeeze=False).ravel()
         handles: dict[str, Any] = {}
         positions = np.arange(len(scenarios), dtype=float)
         for axis, (title, values) in zip(axes, panels, strict=False):
-            middle, low, high = (v.sel(scenario=scenarios).values for v in median_range(values))
-            colours = [OKABE_ITO["orange"] if index == 0 else OKABE_ITO["blue"] for index in order]
-            bars = axis.barh(
-                positions, middle, height=0.65, color=colours, edgecolor=BAR_EDGE, linewidth=0.5
-            )
-            for bar, index in zip(bars, order, strict=True):
-                if index == 0:
-                    bar.set_hatch("///")
-                    handles.setdefault("base case", bar)
-                else:
-                    handles.setdefault("scenario", bar)
-            whiskers = error_bars(axis, positions, middle, low, high, horizontal=True)
-            if whiskers is not None:
-                handles.setdefault(WHISKER_LABEL, whiskers)
-            axis.set_title(title, loc="left")
-            # Few ticks: five-digit labels at half a page width run into each other.
-            axis.xaxis.set_major_locator(MaxNLocator(4))
-            axis.xaxis.set_major_formatter(thousands)
-            axis.set_xlim(left=0)
-            axis.grid(axis="x", visible=True)
-            axis.grid(axis="y", visible=False)
-        axes[0].set_yticks(positions, [textwrap.fill(str(label), 28) for label in labels])
+            _scenario_bars(axis, values, scenarios, order, handles)
+            panel_title(axis, title, width_in() / columns / 2)
+        axes[0].set_yticks(positions, names)
         axes[0].invert_yaxis()  # least forgone care on top
         for axis in axes[len(panels) :]:
             axis.remove()
-        body.supxlabel(label_from_attrs(data["forgone_care"]), fontsize="medium")
-        figure.suptitle(f"Forgone care by scenario in the first {period:g} days, least on top")
-        draw_legend(legend, handles)
-    return figure
+        frame.body.supxlabel(axis_label(data["forgone_care"]), fontsize=points("text"))
+        return frame.finish(
+            handles, f"Forgone care by scenario in the first {period:g} days, least on top"
+        )
+
+
+def _scenario_bars(
+    axis: Axes,
+    values: xr.DataArray,
+    scenarios: np.ndarray,
+    order: np.ndarray,
+    handles: dict[str, Any],
+) -> None:
+    """One panel of the scenario figure: a bar per scenario (the base case, first in
+    the results, hatched), whiskers over draws, few ticks."""
+    # Imported here: matplotlib is optional for the package.
+    from matplotlib.ticker import MaxNLocator
+
+    positions = np.arange(len(scenarios), dtype=float)
+    middle, low, high = (v.sel(scenario=scenarios).values for v in median_range(values))
+    colours = [OKABE_ITO["orange"] if index == 0 else OKABE_ITO["blue"] for index in order]
+    bars = axis.barh(
+        positions, middle, height=0.65, color=colours, edgecolor=BAR_EDGE, linewidth=0.5
+    )
+    for bar, index in zip(bars, order, strict=True):
+        if index == 0:
+            bar.set_hatch("///")
+            handles.setdefault("base case", bar)
+        else:
+            handles.setdefault("scenario", bar)
+    whiskers = error_bars(axis, positions, middle, low, high, horizontal=True)
+    if whiskers is not None:
+        handles.setdefault(WHISKER_LABEL, whiskers)
+    # Few ticks: five-digit labels at half a page width run into each other.
+    axis.xaxis.set_major_locator(MaxNLocator(4))
+    axis.xaxis.set_major_formatter(thousands)
+    axis.set_xlim(left=0)
+    axis.grid(axis="x", visible=True)
+    axis.grid(axis="y", visible=False)
 
 
 def sweep_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     """Forgone care [patient] over the longest window that fits the run, across the
-    first two sweep dims: one heatmap per service with labelled contours.
+    first two sweep dims: one heatmap per service.
 
     Values are medians over draws of forgone care summed over facilities (from
-    ``per_run`` = ``summarize(results, quantiles=None)``). Other sweep dims and the
-    scenario are taken at their first value (said in the caption). Raises
-    ValueError with fewer than two sweep dims of at least two values each.
+    ``per_run`` = ``summarize(results, quantiles=None)``). The swept values are evenly
+    spaced cells, each with its number; only where both dims have
+    :data:`CONTOUR_MIN_VALUES` values or more is the grid drawn to scale with
+    labelled contours. Other sweep dims and the scenario are taken at their first
+    value (said in the caption). Raises ValueError with fewer than two sweep dims of
+    at least two values each.
     """
     dims = [d for d in sweep_dims(per_run["forgone_care"]) if per_run.sizes[d] >= 2]
     if len(dims) < 2:
@@ -142,59 +178,100 @@ def sweep_figure(per_run: xr.Dataset, results: xr.Dataset) -> Figure:
     period = longest_period(per_run)
     if period is None:
         raise ValueError("no window fits the run: nothing to draw")
-    data, notes = select_first(per_run, keep=(x_dim, y_dim))
+    data, notes = select_first(per_run, keep=(x_dim, y_dim), results=results)
     forgone = data["forgone_care"].sel(period=period).where(offered_mask(data))
     values = forgone.sum("facility", min_count=1)
     if "draw" in values.dims:
         values = values.median("draw")
     values = values.transpose("service", y_dim, x_dim)
     services = [s for s in values["service"].values if bool(values.sel(service=s).notnull().any())]
-    columns = 1 if len(services) == 1 else 2
+    columns = panel_columns(1 if len(services) == 1 else 2)
     rows = math.ceil(len(services) / columns)
     statistic = "median over draws of " if "draw" in per_run.dims else ""
     caption = caption_text(
         results,
-        [f"colour: {statistic}forgone care in the first {period:g} days", *notes],
+        [f"colour and numbers: {statistic}forgone care in the first {period:g} days", *notes],
     )
-    x, y = data[x_dim].values.astype(float), data[y_dim].values.astype(float)
-    # Imported here: matplotlib is optional for the package.
-    from matplotlib import patheffects
-
+    names = dim_labels(results, [x_dim, y_dim])
+    fine = min(data.sizes[x_dim], data.sizes[y_dim]) >= CONTOUR_MIN_VALUES
     with apply_style():
-        figure, _, body, _ = framed(2.4 * rows, caption)
-        axes = body.subplots(rows, columns, squeeze=False).ravel()
+        frame = framed((1.6 if narrow() else 2.5) * rows, caption)
+        axes = frame.body.subplots(rows, columns, squeeze=False).ravel()
         for axis, service in zip(axes, services, strict=False):
             grid = values.sel(service=service).values
-            mesh = axis.pcolormesh(x, y, grid, shading="nearest", cmap=SEQUENTIAL_COLOURMAP)
-            finite = grid[np.isfinite(grid)]
-            if finite.size and finite.max() > finite.min():
-                # White lines and black labels, each outlined in the other colour, read
-                # on both ends of the colour map.
-                contours = axis.contour(x, y, grid, levels=5, colors="white", linewidths=0.9)
-                contours.set(
-                    path_effects=[patheffects.withStroke(linewidth=1.8, foreground="black")]
-                )
-                labels = axis.clabel(
-                    contours, fmt=thousands, fontsize=7, inline=True, colors="black"
-                )
-                for label in labels:
-                    label.set_path_effects(
-                        [patheffects.withStroke(linewidth=2, foreground="white")]
-                    )
-            colour_bar = body.colorbar(mesh, ax=axis, pad=0.02)
-            colour_bar.set_label(label_from_attrs(data["forgone_care"]), fontsize=7)
-            colour_bar.ax.tick_params(labelsize=7)
+            x, y = data[x_dim].values.astype(float), data[y_dim].values.astype(float)
+            if fine:
+                mesh = _contoured(axis, x, y, grid)
+            else:
+                # Each cell about the panel's width (less its labels and colour
+                # bar) over the number of columns [pt]; its number fits it.
+                cell_pt = (width_in() / columns - 1.4) / x.size * 72
+                mesh = _cells(axis, x, y, grid, cell_pt)
+            # The colour bar's unit is the title's: patients, in every panel.
+            colour_bar = frame.body.colorbar(mesh, ax=axis, pad=0.02, fraction=0.06)
+            colour_bar.ax.tick_params(labelsize=points("tiny"))
             colour_bar.ax.yaxis.set_major_formatter(thousands)
-            axis.set_title(str(service), loc="left")
-            axis.set_xlabel(label_from_attrs(data[x_dim]))
-            axis.set_ylabel(label_from_attrs(data[y_dim]))
-            axis.set_xticks(x)
-            axis.set_yticks(y)
+            panel_title(axis, str(service), width_in() / columns)
+            axis.set_xlabel(wrapped(names[x_dim], points("text"), width_in() / columns * 0.8))
+            axis.set_ylabel(wrapped(names[y_dim], points("text"), 1.8 if narrow() else 1.4))
             axis.grid(visible=False)
         for axis in axes[len(services) :]:
             axis.remove()
-        figure.suptitle(f"Forgone care in the first {period:g} days\nby {x_dim} and {y_dim}")
-    return figure
+        title = (
+            f"Forgone care (patients) in the first {period:g} days by {names[x_dim]} "
+            f"and {names[y_dim]}"
+        )
+        return frame.finish({}, title)
+
+
+def _cells(axis: Axes, x: np.ndarray, y: np.ndarray, grid: np.ndarray, cell_pt: float) -> Any:
+    """Evenly spaced cells, one per pair of swept values, each with its number in type
+    that fits a cell about ``cell_pt`` wide (never below the smallest type)."""
+    texts = [thousands(value) for value in grid[np.isfinite(grid)]]
+    longest = max((len(text) for text in texts), default=1)
+    size = min(points("tiny"), max(MIN_FONT_PT, cell_pt / (0.65 * longest)))
+    mesh = axis.pcolormesh(grid, cmap=SEQUENTIAL_COLOURMAP, edgecolors="white", linewidth=0.8)
+    axis.set_xticks(np.arange(x.size) + 0.5, [f"{v:g}" for v in x])
+    axis.set_yticks(np.arange(y.size) + 0.5, [f"{v:g}" for v in y])
+    axis.tick_params(length=0)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    for (row, column), value in np.ndenumerate(grid):
+        if not np.isfinite(value):
+            continue
+        # Light text on the dark end of the colour map, dark on the light end.
+        dark = bool(np.asarray(mesh.norm(value)) < 0.5)
+        axis.text(
+            column + 0.5,
+            row + 0.5,
+            thousands(value),
+            ha="center",
+            va="center",
+            fontsize=size,
+            color="white" if dark else "black",
+        )
+    return mesh
+
+
+def _contoured(axis: Axes, x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> Any:
+    """The grid to scale with labelled contours (fine grids only, see
+    :data:`CONTOUR_MIN_VALUES`)."""
+    # Imported here: matplotlib is optional for the package.
+    from matplotlib import patheffects
+
+    mesh = axis.pcolormesh(x, y, grid, shading="nearest", cmap=SEQUENTIAL_COLOURMAP)
+    finite = grid[np.isfinite(grid)]
+    if finite.size and finite.max() > finite.min():
+        # White lines and black labels, each outlined in the other colour, read on
+        # both ends of the colour map.
+        contours = axis.contour(x, y, grid, levels=5, colors="white", linewidths=0.9)
+        contours.set(path_effects=[patheffects.withStroke(linewidth=1.8, foreground="black")])
+        labels = axis.clabel(
+            contours, fmt=thousands, fontsize=points("tiny"), inline=True, colors="black"
+        )
+        for label in labels:
+            label.set_path_effects([patheffects.withStroke(linewidth=2, foreground="white")])
+    return mesh
 
 
 def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
@@ -206,8 +283,7 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
     ``results``. The first scenario and sweep point are drawn (said in the
     caption). Raises ValueError when no correlation could be computed.
     """
-    rho = indices["rank_correlation"]
-    data, notes = select_first(indices)
+    data, notes = select_first(indices, results=results)
     rho = data["rank_correlation"]
     panels = [
         (facility, service)
@@ -218,26 +294,32 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
     if not panels:
         raise ValueError("no input varies together with forgone care: nothing to rank")
     several = rho.sizes["facility"] > 1
+    period = indices.attrs.get("period_days")
+    window = f" in the first {float(period):g} days after the first strike" if period else ""
     caption = caption_text(
         results,
         [
-            f"output: {indices.attrs.get('output', 'forgone care')}",
+            f"output: forgone care{window}",
             f"{indices.attrs.get('model_evaluations', '')} draws",
             *notes,
         ],
     )
-    columns = 2 if len(panels) > 1 else 1
+    columns = panel_columns(2 if len(panels) > 1 else 1)
     rows = math.ceil(len(panels) / columns)
+    keys = indices["input_keys"] if "input_keys" in indices.coords else None
+    ranked = {
+        panel: _top_inputs(rho.sel(facility=panel[0], service=panel[1]), keys) for panel in panels
+    }
+    # Each bar's row holds its input's name, wrapped to two or three lines.
+    lines = max(name.count("\n") + 1 for _, names in ranked.values() for name in names)
+    row = max(0.2, lines * points("tiny") * 1.3 / 72 + 0.05)
     with apply_style():
-        figure, legend, body, _ = framed(rows * (0.45 + 0.2 * TOP_DRIVERS), caption, legend_rows=1)
-        axes = body.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+        frame = framed(rows * (0.45 + row * TOP_DRIVERS), caption)
+        axes = frame.body.subplots(rows, columns, sharex=True, squeeze=False).ravel()
         handles: dict[str, Any] = {}
         for axis, (facility, service) in zip(axes, panels, strict=False):
-            values = rho.sel(facility=facility, service=service)
-            ranked = np.argsort(-np.abs(np.nan_to_num(values.values)), kind="stable")
-            order = [i for i in ranked[:TOP_DRIVERS] if np.isfinite(values.values[i])]
-            shown = values.values[order]
-            names = [_input_label(str(values["input"].values[i]), indices) for i in order]
+            order, names = ranked[(facility, service)]
+            shown = rho.sel(facility=facility, service=service).values[order]
             positions = np.arange(len(order), dtype=float)
             colours = [POSITIVE_NEGATIVE[0] if v >= 0 else POSITIVE_NEGATIVE[1] for v in shown]
             bars = axis.barh(
@@ -249,31 +331,32 @@ def sensitivity_figure(indices: xr.Dataset, results: xr.Dataset) -> Figure:
                     handles.setdefault("higher input, less forgone care", bar)
                 else:
                     handles.setdefault("higher input, more forgone care", bar)
-            wrapped = [
-                textwrap.fill(n.replace(".", ". "), 34, break_long_words=False) for n in names
-            ]
-            axis.set_yticks(positions, [w.replace(". ", ".") for w in wrapped], fontsize=7)
+            axis.set_yticks(positions, names, fontsize=points("tiny"))
             axis.invert_yaxis()
             axis.axvline(0, color=GREY, linewidth=0.8)
             axis.set_xlim(-1, 1)
             axis.grid(axis="x", visible=True)
             axis.grid(axis="y", visible=False)
             title = f"{facility_label(data, facility)}: {service}" if several else str(service)
-            axis.set_title(title, loc="left")
+            panel_title(axis, title, width_in() / columns)
         for axis in axes[len(panels) :]:
             axis.remove()
-        body.supxlabel(label_from_attrs(rho), fontsize="medium")
-        figure.suptitle("What drives forgone care: rank correlation of each uncertain input")
-        draw_legend(legend, handles)
-    return figure
+        frame.body.supxlabel(
+            "Spearman rank correlation with forgone care (−1 to 1)", fontsize=points("text")
+        )
+        return frame.finish(
+            handles, "What drives forgone care: rank correlation of each uncertain input"
+        )
 
 
-def _input_label(stream: str, indices: xr.Dataset) -> str:
-    """A short name of an input (random stream): its key path without the facility
-    and ``services`` prefixes, which every panel title already gives."""
-    parts = stream.split(".")
-    if len(parts) > 2 and parts[0] == "facility":
-        parts = parts[2:]
-    if parts and parts[0] == "services":
-        parts = parts[1:]
-    return ".".join(parts)
+def _top_inputs(values: xr.DataArray, keys: xr.DataArray | None) -> tuple[list[int], list[str]]:
+    """The :data:`TOP_DRIVERS` inputs of largest |rank correlation| in ``values``
+    (positions on ``input``), and their names in words, wrapped for the axis."""
+    ranked = np.argsort(-np.abs(np.nan_to_num(values.values)), kind="stable")
+    order = [int(i) for i in ranked[:TOP_DRIVERS] if np.isfinite(values.values[i])]
+    names = [
+        input_label(str(values["input"].values[i]), str(keys.values[i]) if keys is not None else "")
+        for i in order
+    ]
+    wrap = 26 if narrow() else 38
+    return order, [textwrap.fill(name, wrap, break_long_words=False) for name in names]

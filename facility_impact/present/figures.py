@@ -14,15 +14,34 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.present.canvas import (
-    caption,
+    block_title,
+    caption_lines,
     draw_legend,
     facility_label,
-    label_from_attrs,
+    figure_title,
+    legend_height,
+    legend_labels,
+    panel_title,
     snapped_constrained_layout,
-    stacked_strips,
+    stacked_grid,
+    wrapped,
 )
-from facility_impact.present.style import FULL_WIDTH_IN, SERIES, apply_style
-from facility_impact.present.time_axis import date_axis, position, spans, strikes_of
+from facility_impact.present.labels import axis_label, dim_labels, quantity
+from facility_impact.present.style import (
+    SERIES,
+    apply_style,
+    narrow,
+    points,
+    width_in,
+)
+from facility_impact.present.time_axis import (
+    closed_share,
+    date_axis,
+    full_capacity_strip,
+    label_strikes,
+    shade_closures,
+    strikes_of,
+)
 from facility_impact.results.summary import QUANTILES, at_full_capacity
 from facility_impact.variables import DRAW_DIM, ensemble_dims
 
@@ -49,12 +68,9 @@ run reach this share of its baseline volume over the run [1]; smaller loads are 
 the summary table only."""
 # Capacity within this relative distance of baseline counts as unchanged (float rounding).
 _RELATIVE_TOLERANCE = 1e-9
-_PANEL_HEIGHT_IN = 1.75
-_AXIS_LABEL_HEIGHT_IN = 0.35
-_TITLE_HEIGHT_IN = 0.3
-_LEGEND_HEIGHT_IN = 0.3
-_CAPTION_HEIGHT_IN = 0.25
-_CAPTION_LINE_HEIGHT_IN = 0.15
+_STRIP_SHARE = 0.16
+"""Height of the strip of days at full capacity under a panel of the load figure,
+as a share of the panel's height."""
 
 
 def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
@@ -69,12 +85,20 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     notes = []
     if DRAW_DIM in extra_dims:
         notes.append(f"median of {data.sizes['draw']} draws")
+        if "is_open" in data and DRAW_DIM in data["is_open"].dims:
+            # Closures differ by draw: the share of draws closed on each day.
+            data["closed_share"] = closed_share(data["is_open"])
         data = data.median("draw", keep_attrs=True)
+    names = dim_labels(results, [d for d in extra_dims if d != DRAW_DIM])
     for dim in extra_dims:
         if dim == DRAW_DIM:
             continue
         first = data[dim].values[0] if dim in data.coords else 0
-        notes.append(f"first {dim} ({first})")
+        if dim == "scenario" and "scenario_label" in data.coords:
+            first = data["scenario_label"].values[0]
+        elif isinstance(first, float | np.floating):
+            first = f"{first:g}"
+        notes.append(f"first {names[dim]} ({first})")
         data = data.isel({dim: 0})
     return data, "; ".join(notes)
 
@@ -108,11 +132,13 @@ def capacity_figure(results: xr.Dataset) -> Figure:
     """Capacity and demand of each service over time [patient d-1], one panel per service.
 
     With draws, each line is the median over draws and a shaded band spans the
-    5th to 95th percentile (:func:`draw_bands`). Baseline capacity is dotted,
-    closure periods (``is_open`` = 0 in the median draw) are shaded, and strikes
-    are vertical lines. The x axis is the date, or days since t = 0 [d]. In a
-    network, only facilities whose capacity departs from baseline are drawn (the
-    caption names the others), each with the services it offers.
+    5th to 95th percentile (:func:`draw_bands`). Baseline capacity is a wide pale
+    band under the lines. Days closed in at least half of the draws are shaded;
+    with draws, days closed in fewer (but at least 5 %) are hatched, so the shading
+    shows how long closures last across the draws. Strikes are vertical lines.
+    The x axis is the date, or days since t = 0 [d]. In a network, only facilities
+    whose capacity departs from baseline are drawn (the caption names the others),
+    each with the services it offers.
     """
     data, note = representative(results)
     bands = draw_bands(results)
@@ -127,22 +153,14 @@ def capacity_figure(results: xr.Dataset) -> Figure:
     subject = "Capacity and demand"
     if strike_count:
         subject += " after the strike" + ("s" if strike_count > 1 else "")
-    capacity, demand = data["capacity"], data["demand"]
-    extra = ""
-    if demand.attrs.get("units") == capacity.attrs.get("units"):
-        extra = f" and {demand.attrs.get('long_name', 'demand')}"
     return _panel_figure(
         data,
         panels,
         _draw_capacity_series,
         subject=subject,
-        y_label=label_from_attrs(capacity, extra=extra),
-        caption=caption(results, ""),
-        # What is shown on its own line: with draws and scenarios it fills a line.
-        second_caption="\n".join(
-            text for text in (f"shown: {note}" if note else "", not_drawn) if text
-        ),
-        legend_rows=2 if bands.data_vars else 1,
+        y_label=axis_label(data["capacity"], " and demand"),
+        notes=[f"shown: {note}" if note else "", not_drawn],
+        results=results,
     )
 
 
@@ -152,29 +170,23 @@ def load_figure(results: xr.Dataset) -> Figure:
 
     One row of panels per receiving facility, one panel per service whose arrivals
     over the run reach :data:`LOAD_SHARE` of its baseline volume. Where the top of
-    the band rises above capacity, arrivals overflowed; days on which the facility
-    ran at full capacity with arrivals are marked along the bottom.
+    the band rises above capacity, arrivals overflowed; the days on which the
+    facility ran at full capacity with arrivals are marked in a strip of their own
+    under each panel, apart from the data.
     """
     data, note = representative(results)
     panels = _load_panels(data)
     if not panels:
         raise ValueError("no facility received patients from other facilities: nothing to draw")
-    capacity, demand = data["capacity"], data["demand"]
-    extra = ""
-    if demand.attrs.get("units") == capacity.attrs.get("units"):
-        extra = f" and {demand.attrs.get('long_name', 'demand')}"
-    # Units on a second line: a facility with one row of panels is too short for
-    # the label on one line. The legend says that the band is the arrivals.
-    y_label = label_from_attrs(capacity, extra=extra).replace(" [", "\n[", 1)
     return _panel_figure(
         data,
         panels,
         _draw_load_series,
         subject="Load on receiving facilities",
-        y_label=y_label,
-        caption=caption(results, note),
-        second_caption="",
-        legend_rows=2,  # seven series do not fit one row at full page width
+        y_label=axis_label(data["capacity"], " and demand"),
+        notes=[f"shown: {note}" if note else ""],
+        results=results,
+        full_days=True,
     )
 
 
@@ -241,56 +253,65 @@ def _panel_figure(
     *,
     subject: str,
     y_label: str,
-    caption: str,
-    second_caption: str,
-    legend_rows: int,
+    notes: list[str],
+    results: xr.Dataset,
+    full_days: bool = False,
 ) -> Figure:
     """A figure with one block of panels per facility (``panels``: facility -> services),
-    a legend strip of ``legend_rows`` rows on top and the caption below."""
+    the legend on top and the caption below; with ``full_days``, a strip of days at
+    full capacity under each panel. Two columns of panels at either width: a time
+    axis reads at half the column."""
     # Imported here: matplotlib is optional for the package.
     from matplotlib.figure import Figure
 
     facilities = list(panels)
-    columns = 1 if max(len(services) for services in panels.values()) == 1 else 2
+    columns = 1 if max(len(s) for s in panels.values()) == 1 else 2
+    panel_height = (1.15 if narrow() else 1.6) * (1 + (_STRIP_SHARE if full_days else 0))
+    label_height = 0.42 if narrow() else 0.38
     facility_heights = []
     for facility in facilities:
         rows = math.ceil(len(panels[facility]) / columns)
-        height = rows * _PANEL_HEIGHT_IN + _AXIS_LABEL_HEIGHT_IN
+        height = rows * panel_height + label_height
         if len(facilities) > 1:
-            height += _AXIS_LABEL_HEIGHT_IN  # each facility's own title
+            height += label_height  # each facility's own title
         facility_heights.append(height)
-    extra_lines = second_caption.count("\n") + 1 if second_caption else 0
-    caption_height = _CAPTION_HEIGHT_IN + _CAPTION_LINE_HEIGHT_IN * extra_lines
-    heights = [_LEGEND_HEIGHT_IN * legend_rows, *facility_heights, caption_height]
-
     with apply_style():
-        figure = Figure(
-            figsize=(FULL_WIDTH_IN, sum(heights) + _TITLE_HEIGHT_IN),
-            layout=snapped_constrained_layout()(),
-        )
-        strips = stacked_strips(figure, heights)
-        legend_strip, caption_strip = strips[0], strips[-1]
+        lines = caption_lines(results, notes)
+        figure = Figure(layout=snapped_constrained_layout()())
         handles: dict[str, Any] = {}
+        heights = [0.3, *facility_heights, 0.1 + 0.13 * len(lines)]
+        strips, grid = stacked_grid(figure, heights)
         for subfigure, facility in zip(strips[1:-1], facilities, strict=True):
             _draw_facility(
-                subfigure, data, facility, panels[facility], columns, handles, draw_series
+                subfigure,
+                data,
+                facility,
+                panels[facility],
+                (columns, full_days),
+                handles,
+                draw_series,
             )
-            subfigure.supylabel(y_label, fontsize="medium")
-            subfigure.supxlabel(label_from_attrs(data["time"]), fontsize="medium")
+            rows = math.ceil(len(panels[facility]) / columns)
+            subfigure.supylabel(
+                wrapped(y_label, points("text"), rows * panel_height), fontsize=points("text")
+            )
+            subfigure.supxlabel(axis_label(data["time"]), fontsize=points("text"))
             if len(facilities) > 1:
-                subfigure.suptitle(facility_label(data, facility), fontsize="medium")
-
+                block_title(subfigure, facility_label(data, facility))
         if len(facilities) == 1:
             subject += f" — {facility_label(data, facilities[0])}"
-        figure.suptitle(subject)
-        draw_legend(legend_strip, handles, rows=legend_rows, handlelength=2.6)
-        caption_strip.text(
+        title_height = figure_title(figure, subject)
+        heights[0] = legend_height(legend_labels(handles))
+        grid.set_height_ratios(heights)
+        figure.set_size_inches(width_in(), sum(heights) + title_height)
+        draw_legend(strips[0], handles)
+        strips[-1].text(
             0.01,
             0.5,
-            caption + (f"\n{second_caption}" if second_caption else ""),
+            "\n".join(lines),
             ha="left",
             va="center",
-            fontsize=7,
+            fontsize=points("tiny"),
             color="#505050",
         )
     return figure
@@ -301,67 +322,72 @@ def _draw_facility(
     data: xr.Dataset,
     facility: Hashable,
     services: list[Hashable],
-    columns: int,
+    layout: tuple[int, bool],
     handles: dict[str, Any],
     draw_series: SeriesDrawer,
 ) -> None:
     """Panels of one facility: ``draw_series`` draws the figure's own series; baseline
-    capacity, closures and strikes on this facility are drawn the same in every figure."""
+    capacity, closures and strikes on this facility are drawn the same in every
+    figure. ``layout`` is (columns, whether each panel has a strip of full days)."""
+    columns, with_strips = layout
     rows = math.ceil(len(services) / columns)
-    axes = subfigure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    axes, strips = _panel_axes(subfigure, rows, columns, with_strips)
     at_facility = data.sel(facility=facility)
     time = data["time"]
     is_date = np.issubdtype(time.dtype, np.datetime64)
-    closures = spans(at_facility["is_open"].values < 0.5, time) if "is_open" in at_facility else []
     strikes = strikes_of(data, facility)
-
     for index, (axis, service) in enumerate(zip(axes, services, strict=False)):
         at_service = at_facility.sel(service=service)
         peaks = draw_series(axis, at_service, time, handles)
         if "baseline_capacity" in at_service:
             baseline = at_service["baseline_capacity"]
             peaks.append(float(baseline))
-            line = axis.axhline(float(baseline), zorder=1.5, **SERIES["baseline"])
-            handles.setdefault(baseline.attrs.get("long_name", "baseline capacity"), line)
-        for start, end in closures:
-            patch = axis.axvspan(start, end, zorder=0, **SERIES["closure"])
-            handles.setdefault("facility closed", patch)
-        for number, (x, label) in enumerate(strikes):
-            line = axis.axvline(x, **SERIES["strike"])
-            handles.setdefault("strike", line)
-            if index == 0:
-                # One label per facility is enough; every panel shares the x axis.
-                # Late strikes are labelled on the left so the text stays inside.
-                left = position(time, x) > 0.6
-                axis.annotate(
-                    label,
-                    xy=(x, 0.97 - 0.11 * number),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(-3 if left else 3, 0),
-                    textcoords="offset points",
-                    ha="right" if left else "left",
-                    va="top",
-                    fontsize=7.5,
-                    bbox={
-                        "boxstyle": "square,pad=0.15",
-                        "facecolor": "white",
-                        "edgecolor": "none",
-                        "alpha": 0.85,
-                    },
-                )
-        axis.set_title(str(service), loc="left")
+            line = axis.axhline(float(baseline), zorder=1.2, **SERIES["baseline"])
+            handles.setdefault(quantity(baseline), line)
+        shade_closures(axis, at_facility, time, handles)
+        if with_strips:
+            full = at_full_capacity(at_service).values if "received" in at_service else None
+            full_capacity_strip(strips[index], full, time, handles)
+        label_strikes(axis, strikes, time, handles, labelled=index == 0)
+        panel_title(axis, str(service), width_in() / columns)
         top = _top(peaks)
         # A little room below zero and left of t = 0, so that zero capacity and a
         # strike on the first day are not hidden by the axis spines.
         axis.set_ylim(bottom=-0.03 * top, top=top)
         axis.margins(x=0.015)
+        bottom_axis = strips[index] if with_strips else axis
         if is_date:
-            date_axis(axis)
-
+            date_axis(bottom_axis)
     # An odd number of services leaves one empty cell; the panel above it keeps its dates.
     for index in range(len(services), len(axes)):
         axes[index].remove()
-        axes[index - columns].xaxis.set_tick_params(labelbottom=True)
+        if with_strips:
+            strips[index].remove()
+        above = strips[index - columns] if with_strips else axes[index - columns]
+        above.xaxis.set_tick_params(labelbottom=True)
+
+
+def _panel_axes(
+    subfigure: SubFigure, rows: int, columns: int, with_strips: bool
+) -> tuple[list[Axes], list[Axes]]:
+    """The panels of one facility, row by row; with strips, each panel's strip below it
+    (sharing its time axis)."""
+    if not with_strips:
+        return list(subfigure.subplots(rows, columns, sharex=True, squeeze=False).ravel()), []
+    grid = subfigure.add_gridspec(
+        2 * rows, columns, height_ratios=[1.0, _STRIP_SHARE] * rows, hspace=0.0
+    )
+    axes: list[Axes] = []
+    strips: list[Axes] = []
+    for row in range(rows):
+        for column in range(columns):
+            axis = subfigure.add_subplot(grid[2 * row, column], sharex=axes[0] if axes else None)
+            strip = subfigure.add_subplot(grid[2 * row + 1, column], sharex=axis)
+            # The strip below carries the dates: no tick marks between panel and strip.
+            axis.xaxis.set_tick_params(labelbottom=False, bottom=False)
+            axes.append(axis)
+            strips.append(strip)
+    return axes, strips
 
 
 def _draw_capacity_series(
@@ -376,12 +402,10 @@ def _draw_capacity_series(
             # A band of zero width (the draws agree) would only add a legend entry.
             if np.any(high - low > _RELATIVE_TOLERANCE * max(float(np.max(high)), 1.0)):
                 band = axis.fill_between(time.values, low, high, **SERIES[f"{name}_band"])
-                handles.setdefault(
-                    f"{at_service[name].attrs.get('long_name', name)}, 5th–95th percentile", band
-                )
+                handles.setdefault(f"{quantity(name)}, 5th–95th percentile", band)
             peaks.append(float(np.max(high)))
-        (line,) = axis.plot(time.values, at_service[name].values, **SERIES[name])
-        handles.setdefault(at_service[name].attrs.get("long_name", name), line)
+        (line,) = axis.plot(time.values, at_service[name].values, zorder=2.5, **SERIES[name])
+        handles.setdefault(quantity(name), line)
         peaks.append(float(at_service[name].max()))
     return peaks
 
@@ -389,22 +413,19 @@ def _draw_capacity_series(
 def _draw_load_series(
     axis: Axes, at_service: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
 ) -> list[float]:
-    """Capacity, own demand, arrivals stacked on it, and days at full capacity."""
+    """Capacity, own demand and the arrivals stacked on it."""
     capacity, demand, arrivals = (
         at_service["capacity"],
         at_service["demand"],
         at_service["arrivals"],
     )
-    (line,) = axis.plot(time.values, capacity.values, **SERIES["capacity"])
-    handles.setdefault(capacity.attrs.get("long_name", "capacity"), line)
-    (line,) = axis.plot(time.values, demand.values, **SERIES["demand"])
-    handles.setdefault(demand.attrs.get("long_name", "demand"), line)
     load = demand.values + arrivals.values
     band = axis.fill_between(time.values, demand.values, load, **SERIES["arrivals"])
-    handles.setdefault(arrivals.attrs.get("long_name", "arrivals"), band)
-    for start, end in spans(at_full_capacity(at_service).values, time):
-        patch = axis.axvspan(start, end, ymin=0, ymax=0.05, **SERIES["full_capacity"])
-        handles.setdefault("at full capacity with arrivals", patch)
+    (line,) = axis.plot(time.values, capacity.values, zorder=2.5, **SERIES["capacity"])
+    handles.setdefault(quantity("capacity"), line)
+    (line,) = axis.plot(time.values, demand.values, zorder=2.5, **SERIES["demand"])
+    handles.setdefault(quantity("demand"), line)
+    handles.setdefault(quantity("arrivals"), band)
     return [float(capacity.max()), float(np.max(load))]
 
 

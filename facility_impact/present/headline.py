@@ -70,6 +70,52 @@ IDENTITY_TEXT = (
 )
 """The identity under every table of the accounts, in plain words."""
 
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    (
+        "care without the strikes",
+        "the care the people of the catchment would have received, at the facility or "
+        "elsewhere, had there been no strike: the same run and the same random draws "
+        "without the strikes and with nobody leaving. Every other number is counted "
+        "against it, so a shortage that existed before the strike is not counted as lost.",
+    ),
+    (
+        "forgone care",
+        "care that the people still living in the catchment would have received without "
+        "the strikes and did not receive anywhere: care lost.",
+    ),
+    (
+        "served elsewhere",
+        "care that the facility's patients received at another facility or provider "
+        "instead: not lost, but it took them a journey and took the other facility's room.",
+    ),
+    (
+        "extra still waiting",
+        "patients on a waiting list at the end of the window beyond those who would have "
+        "been waiting without the strikes; their care is neither given nor lost yet.",
+    ),
+    (
+        "displaced",
+        "the care that the people who left the area would have received at home. It is "
+        "not counted as lost, because they may have found care where they went; it is "
+        "shown beside forgone care so that an emptied town never looks like an improvement.",
+    ),
+    (
+        "person-days without access",
+        "for one service, the people of the catchment times the share of that service's "
+        "demand that was served neither here nor elsewhere, added up day by day: 1,000 "
+        "people without care for 10 days are 10,000 person-days. Over all services a "
+        "person who lacks several counts once a day: the most people lacking any one "
+        "service, never the sum over services.",
+    ),
+    (
+        "patient contacts of all kinds",
+        "the services added up: an outpatient visit, an admission and an operation count "
+        "one contact each. No other number adds services together.",
+    ),
+)
+"""The terms of the headline numbers in plain words, for the report's box "How to read
+this report" (docs/report.md, "Where the care went, in plain words")."""
+
 MEDIANS_TEXT = (
     "With draws each number is the median over draws; the columns add up draw by draw, "
     "so the medians add up only approximately."
@@ -79,7 +125,10 @@ MEDIANS_TEXT = (
 
 def count(value: float) -> str:
     """A number of patients (or days) to the unit, with thousands separators; '-' for NaN."""
-    return "-" if math.isnan(value) else f"{value:,.0f}"
+    if math.isnan(value):
+        return "-"
+    text = f"{value:,.0f}"
+    return "0" if text == "-0" else text  # a rounding error below zero is no patient
 
 
 def days(value: float, horizon_left: float) -> str:

@@ -22,22 +22,25 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 import tomllib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.config import BASE_SCENARIO, load_config
+from facility_impact.config import BASE_SCENARIO
 from facility_impact.errors import ConfigError
 from facility_impact.model.choice import choose, distance_factor
 from facility_impact.model.parameters import build_parameters
+from facility_impact.present.canvas import figure_title, wrapped
+from facility_impact.present.labels import axis_label, stored_config
 from facility_impact.present.style import (
     FULL_WIDTH_IN,
     OKABE_ITO,
     SEQUENTIAL_COLOURMAP,
     apply_style,
+    points,
+    width_in,
 )
 from facility_impact.results.summary import at_full_capacity
 from facility_impact.variables import ensemble_dims
@@ -72,19 +75,6 @@ def _one_run(data: Any) -> Any:
     return data
 
 
-def _stored_config(results: xr.Dataset) -> Any:
-    """The configuration the results were simulated from, with its recorded overrides."""
-    text = results.attrs.get("configuration", "")
-    if results.attrs.get("configuration_format") == "json":
-        return load_config(json.loads(text))
-    overrides = []
-    for line in text.splitlines():
-        if line.startswith("# overridden: "):
-            key, _, value = line.removeprefix("# overridden: ").partition(" = ")
-            overrides.append((key, tomllib.loads(f"v = {value}")["v"]))
-    return load_config(tomllib.loads(text), settings=overrides)
-
-
 def results_values(data: xr.Dataset, name: str, dims: tuple[str, ...]) -> np.ndarray:
     """``data[name]`` as a numpy array with axes ``dims``."""
     return np.asarray(data[name].transpose(*dims).values, dtype=float)
@@ -99,7 +89,7 @@ def pair_flows(results: xr.Dataset) -> xr.Dataset:
     ``ValueError`` when the stored configuration cannot be read back.
     """
     try:
-        params = _one_run(build_parameters(_stored_config(results)))
+        params = _one_run(build_parameters(stored_config(results)))
     except (ConfigError, tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"the stored configuration cannot be read back: {error}") from None
     data = _one_run(results[[n for n in _FLOW_VARIABLES if n in results]])
@@ -195,7 +185,7 @@ def _scale_bar(ax: Axes, latitude: float) -> None:
     length = _nice_length((x1 - x0) * km_per_degree)
     left, height = x0 + 0.05 * (x1 - x0), y0 + 0.06 * (y1 - y0)
     ax.plot([left, left + length / km_per_degree], [height] * 2, color="black", lw=2.5)
-    ax.text(left, height + 0.02 * (y1 - y0), f"{length:g} km", fontsize=7)
+    ax.text(left, height + 0.02 * (y1 - y0), f"{length:g} km", fontsize=points("tiny"))
 
 
 NO_PLACES = "the results carry no facility coordinates (latitude/longitude)"
@@ -231,14 +221,14 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
     lon = results["longitude"].values.astype(float)
     volume = _one_run(results["baseline_capacity"]).sum("service").values
     load = _load_share(results)
-    figure = figure_class(figsize=(FULL_WIDTH_IN, FULL_WIDTH_IN * 0.85), layout="constrained")
+    figure = figure_class(figsize=(width_in(), width_in() * 0.95), layout="constrained")
     ax = figure.add_subplot()
     mean_lat = float(np.mean(lat[located]))
     cos_lat = max(math.cos(math.radians(mean_lat)), 0.01)
     ax.set_aspect(1 / cos_lat)
     caption = _draw_flows(ax, results, names, lat, lon, located)
     sizes = _MAX_MARKER_PT2 * volume / max(float(volume.max()), 1e-12) + 15
-    points = ax.scatter(
+    markers = ax.scatter(
         lon[located],
         lat[located],
         s=sizes[located],
@@ -250,7 +240,7 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
         linewidths=0.6,
         zorder=3,
     )
-    figure.colorbar(points, ax=ax, shrink=0.7, label="share of days at full capacity [1]")
+    _colour_bar(figure, ax, markers)
     struck = _strike_dates(results)
     labels = results["facility_label"].values if "facility_label" in results.coords else names
     texts = [""] * len(names)
@@ -271,31 +261,48 @@ def _draw_map(figure_class: type[Figure], results: xr.Dataset) -> Figure:
             text += f"\nstruck {struck[name]}"
         texts[i] = text
     limits = _pad(ax, lon[located], lat[located], cos_lat)
-    rises = label_rises_pt(lon, lat, [t.count("\n") + 1 for t in texts], limits, located)
+    rises = label_rises_pt(
+        lon,
+        lat,
+        [t.count("\n") + 1 for t in texts],
+        limits,
+        located,
+        height_pt=MAP_HEIGHT_PT * width_in() / FULL_WIDTH_IN,
+    )
     for k in np.flatnonzero(located):
         ax.annotate(
             texts[k],
             (lon[k], lat[k]),
             xytext=(6, 6 + rises[k]),
             textcoords="offset points",
-            fontsize=6.5,
+            fontsize=points("tiny"),
             zorder=5,
             # A raised label keeps a thin leader line to its facility.
             arrowprops=None if rises[k] == 0 else {"arrowstyle": "-", "lw": 0.4, "color": "0.4"},
         )
     _scale_bar(ax, mean_lat)
-    ax.set_xlabel("longitude [degrees_east]")
-    ax.set_ylabel("latitude [degrees_north]")
-    ax.set_title(f"{results.attrs.get('title', '')}: facilities and diverted patients", fontsize=9)
+    ax.set_xlabel(axis_label("longitude"))
+    ax.set_ylabel(axis_label("latitude"))
+    figure_title(figure, f"{results.attrs.get('title', '')}: facilities and diverted patients")
     ax.annotate(
-        textwrap.fill(caption, 110),
-        xy=(0, -0.1),
+        wrapped(caption, points("tiny"), width_in() * 0.9),
+        xy=(0, -0.12),
         xycoords="axes fraction",
         va="top",
-        fontsize=6.5,
+        fontsize=points("tiny"),
         annotation_clip=False,
     )
     return figure
+
+
+def _colour_bar(figure: Figure, ax: Axes, markers: Any) -> None:
+    """The colour bar of the share of days at full capacity: beside the map at page
+    width, under it at column width."""
+    bar = figure.colorbar(
+        markers, ax=ax, shrink=0.7, location="bottom" if width_in() < FULL_WIDTH_IN else "right"
+    )
+    bar.set_label("share of days at full capacity (0 to 1)", fontsize=points("tiny"))
+    bar.ax.tick_params(labelsize=points("tiny"))
 
 
 def _pad(
@@ -320,8 +327,8 @@ LABEL_LINE_PT = 8.5
 """Height of one line of a facility label [pt] (6.5 pt type with its leading)."""
 
 MAP_HEIGHT_PT = 0.85 * FULL_WIDTH_IN * 72 * 0.8
-"""About how tall the map's axes are [pt]: the figure's height less title, caption
-and margins. Only used to keep labels apart, so an estimate is enough."""
+"""About how tall the map's axes are at page width [pt]: the figure's height less
+title, caption and margins. Only used to keep labels apart, so an estimate is enough."""
 
 
 def label_rises_pt(
@@ -330,8 +337,10 @@ def label_rises_pt(
     lines: list[int],
     limits: tuple[float, float, float, float],
     located: np.ndarray,
+    height_pt: float = MAP_HEIGHT_PT,
 ) -> np.ndarray:
-    """How far [pt] to raise each facility's label so that labels do not overlap.
+    """How far [pt] to raise each facility's label so that labels do not overlap
+    (on a map about ``height_pt`` tall).
 
     Labels sit up and to the right of their facility. Going from the southernmost
     facility north, a label whose text would start within a third of the map's
@@ -339,7 +348,7 @@ def label_rises_pt(
     (and drawn with a leader line). 0 for a label that needs no move.
     """
     west, east, south, north = limits
-    points_per_degree = MAP_HEIGHT_PT / max(north - south, 1e-12)
+    points_per_degree = height_pt / max(north - south, 1e-12)
     rises = np.zeros(len(lat))
     placed: list[tuple[float, float]] = []  # (longitude, top of label [pt])
     for i in sorted(np.flatnonzero(located), key=lambda k: (lat[k], lon[k])):

@@ -10,44 +10,43 @@ summary tables. matplotlib is imported inside the functions, as in
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
-from facility_impact.present.canvas import caption, snapped_constrained_layout, stacked_strips
+from facility_impact.present.canvas import caption_lines
 from facility_impact.present.headline import longest_period
-from facility_impact.present.style import BAR_EDGE, FULL_WIDTH_IN
+from facility_impact.present.labels import dim_labels
+from facility_impact.present.style import BAR_EDGE
 from facility_impact.results.summary import QUANTILES
 from facility_impact.variables import DRAW_DIM, ensemble_dims
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
 
 WHISKER_LABEL = "5th–95th percentile over draws"
 """Legend entry of the whiskers of every bar figure."""
 
-_CAPTION_WRAP = 125  # characters per caption line at 7 pt across a full page width
-_CAPTION_LINE_IN = 0.14
-_LEGEND_ROW_IN = 0.28
-_TITLE_IN = 0.35
 
-
-def select_first(data: xr.Dataset, keep: Sequence[str] = ()) -> tuple[xr.Dataset, list[str]]:
+def select_first(
+    data: xr.Dataset, keep: Sequence[str] = (), results: xr.Dataset | None = None
+) -> tuple[xr.Dataset, list[str]]:
     """``data`` at the first element of every scenario and sweep dim not in ``keep``,
-    and a note per dim reduced ("first scenario (no support)")."""
+    and a note per dim reduced ("first scenario (no support)", "first days of closure
+    (7)"); ``results`` name the sweep dims by their keys."""
+    dims = [d for d in ensemble_dims(data) if d != DRAW_DIM and d not in keep]
+    names = dim_labels(results if results is not None else data, dims)
     notes = []
-    for dim in [d for d in ensemble_dims(data) if d != DRAW_DIM and d not in keep]:
+    for dim in dims:
         value = data[dim].values[0] if dim in data.coords else 0
         label = str(value)
         if dim == "scenario" and "scenario_label" in data.coords:
             label = str(data["scenario_label"].values[0])
         elif isinstance(value, float | np.floating):
             label = f"{value:g}"
-        notes.append(f"first {dim} ({label})")
+        notes.append(f"first {names[dim]} ({label})")
         data = data.isel({dim: 0})
     return data, notes
 
@@ -74,9 +73,10 @@ def draws_note(data: xr.Dataset) -> str:
     return ""
 
 
-def caption_text(results: xr.Dataset, notes: Sequence[str]) -> str:
+def caption_text(results: xr.Dataset, notes: Sequence[str]) -> list[str]:
+    """The caption's lines: provenance, then what is shown, wrapped to the figure's width."""
     note = "; ".join(n for n in notes if n)
-    return "\n".join(textwrap.wrap(caption(results, note), _CAPTION_WRAP))
+    return caption_lines(results, [f"shown: {note}" if note else ""])
 
 
 def offered_mask(summary: xr.Dataset) -> xr.DataArray:
@@ -96,31 +96,6 @@ def struck_facilities(summary: xr.Dataset) -> list[Hashable]:
     return [f for f in facilities if bool(lost.sel(facility=f))] or facilities
 
 
-def framed(
-    height: float, lines: str, legend_rows: int = 0, width: float = FULL_WIDTH_IN
-) -> tuple[Figure, SubFigure | None, SubFigure, SubFigure]:
-    """A figure with a legend strip (when ``legend_rows``), a body of ``height`` [in]
-    and a strip with the caption ``lines``. Call inside :func:`apply_style`.
-    """
-    # Imported here: matplotlib is optional for the package.
-    from matplotlib.figure import Figure
-
-    caption_height = 0.12 + _CAPTION_LINE_IN * (lines.count("\n") + 1)
-    heights = [height, caption_height]
-    if legend_rows:
-        heights.insert(0, _LEGEND_ROW_IN * legend_rows)
-    figure = Figure(
-        figsize=(width, sum(heights) + _TITLE_IN), layout=snapped_constrained_layout()()
-    )
-    strips = stacked_strips(figure, heights)
-    legend = strips[0] if legend_rows else None
-    body, caption_strip = strips[-2], strips[-1]
-    caption_strip.text(
-        0.01, 0.5, lines, ha="left", va="center", fontsize=7, color="#505050", wrap=False
-    )
-    return figure, legend, body, caption_strip
-
-
 def error_bars(
     axis: Axes,
     positions: np.ndarray,
@@ -135,7 +110,13 @@ def error_bars(
     if not np.any(np.nan_to_num(spread) > 0):
         return None
     spread = np.clip(np.nan_to_num(spread), 0, None)
-    options: dict[str, Any] = {"fmt": "none", "ecolor": BAR_EDGE, "elinewidth": 0.9, "capsize": 2.0}
+    options: dict[str, Any] = {
+        "fmt": "none",
+        "ecolor": BAR_EDGE,
+        "elinewidth": 0.9,
+        "capsize": 2.0,
+        "capthick": 0.9,
+    }
     if horizontal:
         return axis.errorbar(middle, positions, xerr=spread, **options)
     return axis.errorbar(positions, middle, yerr=spread, **options)

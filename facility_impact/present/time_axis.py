@@ -1,4 +1,5 @@
-"""The time axis of the time-series figures: dates or days, spans of days, strikes.
+"""The time axis of the time-series figures: dates or days, spans of days, strikes,
+closures and the days a facility ran at full capacity.
 
 matplotlib is imported inside the functions, as in :mod:`facility_impact.present.canvas`.
 """
@@ -12,11 +13,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from facility_impact.present.style import SERIES, narrow, points
+from facility_impact.results.summary import QUANTILES
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 STRIKE_LABEL_CHARACTERS = 32
 """Longest strike label drawn in full; longer ones end in an ellipsis."""
+
+CLOSED_IN_MOST = 0.5
+"""A day is shaded closed when at least this share of the draws has the facility
+closed on it: the median draw's closure."""
+
+CLOSED_IN_SOME = 1 - QUANTILES[-1]
+"""A day is hatched when the facility is closed in at least this share of the draws
+(but fewer than half): up to the 95th percentile of the closures' ends."""
+
+CLOSED_IN_ALL = QUANTILES[-1]
+"""A day is shaded darker when the facility is closed in at least this share of the
+draws: up to the 5th percentile of the closures' ends."""
 
 
 def date_axis(axis: Axes) -> None:
@@ -24,7 +40,7 @@ def date_axis(axis: Axes) -> None:
     # Imported here: matplotlib is optional for the package.
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=4 if narrow() else 7)
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(_first_tick_year_formatter()(locator))
 
@@ -115,3 +131,93 @@ def _x_of_day(data: xr.Dataset, day: float) -> Any:
     if np.issubdtype(time.dtype, np.datetime64):
         return time.values[0] + np.timedelta64(round(offset * 86400), "s")
     return time.values[0] + offset
+
+
+def closed_share(is_open: xr.DataArray) -> xr.DataArray:
+    """The share of draws in which the facility is closed, day by day [1]."""
+    return (is_open < 0.5).mean("draw")
+
+
+def shade_closures(
+    axis: Axes, at_facility: xr.Dataset, time: xr.DataArray, handles: dict[str, Any]
+) -> None:
+    """Shade the days the facility is closed. With draws (``closed_share``), the range
+    of the closures' ends: darker grey where 95 % of the draws or more are closed (to
+    the 5th percentile of the ends), grey where half to 95 % are (to the median),
+    hatched where 5 % to half are (to the 95th percentile). Without draws, grey
+    where it is closed."""
+    if "closed_share" in at_facility:
+        share = at_facility["closed_share"].values
+        low, high = f"{CLOSED_IN_SOME * 100:.0f}", f"{CLOSED_IN_ALL * 100:.0f}"
+        levels = (
+            (share >= CLOSED_IN_ALL - 1e-12, "closure_all", f"closed in {high}–100 % of draws"),
+            (
+                (share >= CLOSED_IN_MOST) & (share < CLOSED_IN_ALL - 1e-12),
+                "closure",
+                f"closed in 50–{high} % of draws",
+            ),
+            (
+                (share >= CLOSED_IN_SOME - 1e-12) & (share < CLOSED_IN_MOST),
+                "closure_range",
+                f"closed in {low}–50 % of draws",
+            ),
+        )
+        for mask, style, label in levels:
+            for start, end in spans(mask, time):
+                patch = axis.axvspan(start, end, zorder=0, **SERIES[style])
+                handles.setdefault(label, patch)
+    elif "is_open" in at_facility:
+        for start, end in spans(at_facility["is_open"].values < 0.5, time):
+            patch = axis.axvspan(start, end, zorder=0, **SERIES["closure"])
+            handles.setdefault("facility closed", patch)
+
+
+def full_capacity_strip(
+    strip: Axes, full: np.ndarray | None, time: xr.DataArray, handles: dict[str, Any]
+) -> None:
+    """The strip under a panel that marks the days at full capacity with arrivals:
+    an axis of its own, with no values, so the marks cannot be read as data."""
+    strip.set_ylim(0, 1)
+    strip.set_yticks([])
+    strip.grid(visible=False)
+    strip.spines["left"].set_visible(False)
+    strip.set_ylabel("full", rotation=0, ha="right", va="center", fontsize=points("tiny"))
+    if full is None:
+        return
+    for start, end in spans(full, time):
+        patch = strip.axvspan(start, end, ymin=0.15, ymax=0.85, **SERIES["full_capacity"])
+        handles.setdefault("at full capacity with arrivals", patch)
+
+
+def label_strikes(
+    axis: Axes,
+    strikes: list[tuple[Any, str]],
+    time: xr.DataArray,
+    handles: dict[str, Any],
+    *,
+    labelled: bool,
+) -> None:
+    """A vertical line at each strike; with ``labelled``, its label beside it (late
+    strikes are labelled on the left so that the text stays inside)."""
+    for number, (x, label) in enumerate(strikes):
+        line = axis.axvline(x, **SERIES["strike"])
+        handles.setdefault("strike", line)
+        if not labelled:
+            continue
+        left = position(time, x) > 0.6
+        axis.annotate(
+            label,
+            xy=(x, 0.97 - 0.11 * number),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3 if left else 3, 0),
+            textcoords="offset points",
+            ha="right" if left else "left",
+            va="top",
+            fontsize=points("tiny"),
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.85,
+            },
+        )

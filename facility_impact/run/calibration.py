@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from facility_impact.config.observed import Comparison, Plan, PriorTerm
+from facility_impact.config.bibliography import bibliography
+from facility_impact.config.observed import Comparison, Observed, Plan, PriorTerm
 from facility_impact.config.priors import Entry, Priors
 from facility_impact.config.variation import Distribution
 from facility_impact.errors import ConfigError
@@ -343,11 +344,18 @@ BEFORE = " | before the fit: "
 """What separates, in a fitted entry's source, the fit from what the entry was."""
 
 
+def _cited(observed: Observed) -> str:
+    """How a prior's source cites the study of an effect: ``@key`` where the effect's id
+    begins with a bibliography key (``burbach2024_…``), else "Author et al. year"."""
+    key = observed.id.split("_", 1)[0]
+    return f"@{key}" if key in bibliography() else observed.citation.split(",")[0]
+
+
 def fitted_source(calibration: Calibration, plan: Plan, draws: int) -> Callable[[Fitted], str]:
     """The source of a fitted entry: how it was fitted, to what, and what it was (an
     earlier fit's source keeps only what it was before that fit)."""
     fitted = [c for c in plan.comparisons if c.id in calibration.fitted]
-    studies = ", ".join(sorted({c.observed.citation.split(",")[0] for c in fitted}))
+    studies = ", ".join(sorted({_cited(c.observed) for c in fitted}))
     held = ", ".join(calibration.held_out) or "none"
     entries = calibrated_entries(calibration.priors)
 
