@@ -321,11 +321,8 @@ def test_load_figure_draws_each_receiving_facility_with_its_services(network: xr
     ]
     assert _x_labels(figure) == ["days since t = 0"]
     legend = _legend_texts(figure)
-    for entry in (
-        "capacity (patients per day)",
-        "demand (patients per day)",
-        "patients arriving from other facilities",
-    ):
+    # The axis says the units; the legend names the quantities.
+    for entry in ("capacity", "demand", "patients arriving from other facilities"):
         assert entry in legend
     # Full on the 10 closed days: one span from day 5 to day 15, in a strip of its
     # own under each panel (no values on it), not on the panel's data.
@@ -348,7 +345,7 @@ def test_load_figure_labels_come_from_the_registry(network: xr.Dataset) -> None:
     renamed["arrivals"] = renamed["arrivals"].copy()
     renamed["arrivals"].attrs.update(long_name="diverted patients", units="d-1")
     legend = _legend_texts(load_figure(renamed))
-    assert "arrivals from other facilities" in legend
+    assert "patients arriving from other facilities" in legend
     assert "diverted patients" not in legend
 
 

@@ -587,7 +587,7 @@ def test_forgone_figure_shows_the_care_of_displaced_people_beside_forgone_care()
     summary = fi.summarize(results)
     figure = forgone_figure(summary, results)
     titles = [axis.get_title(loc="left").replace("\n", " ") for axis in figure.axes]
-    assert titles == ["forgone care", "care of displaced people", "served elsewhere"]
+    assert titles == ["forgone care", "care of displaced people", "patients served elsewhere"]
     heights = [patch.get_height() for patch in figure.axes[1].patches]
     expected = (
         summary["displaced_total"]

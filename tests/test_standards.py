@@ -240,7 +240,8 @@ def test_the_printed_table_names_whose_standard_each_threshold_is():
     text = format_summary(summarize(simulate(config)))
     lines = text.splitlines()
     row = next(line for line in lines if "consultations per person per year" in line)
-    assert row.rstrip().endswith(">= 1 (UNHCR Emergency Handbook)")
+    assert row.rstrip().endswith("≥ 1")
+    assert "  standards: UNHCR Emergency Handbook" in lines
     assert "unverified" not in text
 
 

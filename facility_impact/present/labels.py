@@ -152,11 +152,15 @@ def unit_words(name: Hashable) -> str:
 
 def quantity(data: xr.DataArray | str) -> str:
     """What a variable is, in words: its registry ``long_name``, else its own
-    ``long_name`` attribute, else its name."""
+    ``long_name`` attribute, else its name. A registry long name that ends with its
+    units in words, as CF files need ("capacity (patients per day)"), loses them here:
+    labels add the units where they fit (:func:`axis_label`)."""
     name = data if isinstance(data, str) else str(data.name)
     variable = VARIABLES.get(name)
     if variable is not None:
-        return variable.long_name
+        units = f" ({variable.label})" if variable.label else ""
+        long_name = variable.long_name
+        return long_name[: -len(units)] if units and long_name.endswith(units) else long_name
     if isinstance(data, xr.DataArray):
         return str(data.attrs.get("long_name") or name)
     return name

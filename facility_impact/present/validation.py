@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,8 @@ import numpy as np
 import xarray as xr
 
 from facility_impact.config.observed import Decision
-from facility_impact.present.canvas import draw_legend
-from facility_impact.present.style import BAR_EDGE, GREY, OKABE_ITO, apply_style
-from facility_impact.present.summary_axes import framed
+from facility_impact.present.canvas import framed, wrapped
+from facility_impact.present.style import BAR_EDGE, GREY, OKABE_ITO, apply_style, points
 from facility_impact.run.calibration import Calibration
 from facility_impact.version import __version__
 
@@ -159,19 +157,17 @@ def validation_figure(table: xr.Dataset, title: str = "") -> Figure:
         f"facility_impact {__version__}. Observed: seeds/literature/observed_effects.toml. "
         "A model row with no marker had no draw with the facility open in the window."
     )
-    caption = "\n".join(textwrap.wrap(note, 150))
     heights = [len(effects) + 1.2 for _, effects in groups]
     with apply_style():
-        figure, legend, body, _ = framed(0.27 * sum(heights) + 0.3, caption, legend_rows=1)
-        axes = body.subplots(len(groups), 1, height_ratios=heights, squeeze=False)[:, 0]
+        caption = wrapped(note, points("tiny")).split("\n")
+        frame = framed(0.27 * sum(heights) + 0.3, caption)
+        axes = frame.body.subplots(len(groups), 1, height_ratios=heights, squeeze=False)[:, 0]
         handles: dict[str, Any] = {}
         for axis, (name, effects) in zip(axes, groups, strict=True):
             _draw_group(axis, table.sel(effect=effects), handles)
             axis.set_title(name, loc="left")
         axes[-1].set_xlabel("relative risk of service use (1 = no change; log scale)")
-        figure.suptitle(title or "Service use after attacks: observed and modelled")
-        draw_legend(legend, handles)
-    return figure
+        return frame.finish(handles, title or "Service use after attacks: observed and modelled")
 
 
 def _draw_group(axis: Any, table: xr.Dataset, handles: dict[str, Any]) -> None:
