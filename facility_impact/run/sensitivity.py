@@ -152,8 +152,9 @@ def _sobol_base(config: Config) -> int:
 
 
 def sobol_draws(config: Config) -> int:
-    """The draws of the one simulation :func:`sobol` runs: the base sample for each
-    input and two more (the model is evaluated on all of them at once)."""
+    """The draws :func:`sobol` simulates: the base sample for each input and two more
+    (in two simulations, the larger of ``inputs`` base samples; the memory
+    estimate counts all of them, which leaves room for the outputs kept)."""
     return _sobol_base(config) * (len(uncertain_streams(config)) + 2)
 
 
@@ -243,7 +244,11 @@ def sobol(
         one = np.where(intervals.varies(outputs), 1.0, np.nan)[:, None]
         found = dict.fromkeys(_sobol_names(), one)
     else:
-        outputs = model(sobol_sample(len(streams), base, config.seed))
+        sample = sobol_sample(len(streams), base, config.seed)
+        # A and B, then the pages AB: two simulations, the larger of d n draws, as
+        # scipy's own evaluation runs them (one of (d + 2) n would take more memory).
+        halves = (sample[:, : 2 * base], sample[:, 2 * base :])
+        outputs = np.concatenate([model(half) for half in halves], axis=1)
         found = _sobol_estimates(outputs, len(streams), base, config.seed, level)
     point = template[0]
 
