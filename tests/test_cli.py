@@ -898,3 +898,37 @@ def test_every_json_key_is_documented(one_command_run):
     text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     for key in _json_keys(json.loads(completed.stdout)):
         assert f"`{key}`" in text, key
+
+
+@pytest.mark.slow
+def test_results_report_and_figures_appear_together_or_not_at_all(tmp_path, monkeypatch, capsys):
+    """A disk that fills while the report is written: no results, no summary, no figure."""
+    import facility_impact.run.io as io_module
+
+    write_image = io_module.write_image
+
+    def full_at_the_report(image, path, target=None):
+        if str(target).endswith("-report.html"):
+            raise OSError(28, "No space left on device", str(target))
+        write_image(image, path, target)
+
+    monkeypatch.setattr(io_module, "write_image", full_at_the_report)
+    out = tmp_path / "out"
+    args = [
+        "run",
+        str(REFERENCE),
+        "--out",
+        str(out),
+        "--report",
+        "--plots",
+        "--horizon",
+        "60",
+        "-q",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"{ERROR_PREFIX}cannot write {out / f'{STEM}-report.html'}: No space left on device\n"
+    )
+    assert _files(out) == []
