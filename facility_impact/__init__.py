@@ -18,7 +18,13 @@ What the command line does, as functions (the same code path)::
 
 dask and zarr, which ``chunks`` and ``simulate_to_zarr`` need, are the optional
 ``scale`` extra; they are imported only when used.
+
+Notes and warnings (a leftover removed, sensitivity intervals wider than their
+tolerance) go to the ``facility_impact`` logger, which prints nothing until the
+program configures logging (``logging.basicConfig(level=logging.INFO)``).
 """
+
+import logging
 
 from facility_impact.commands import figures_from_file, run_to_files, sensitivity_to_files
 from facility_impact.config import Config, load_config
@@ -28,6 +34,8 @@ from facility_impact.run.scale import simulate_to_zarr
 from facility_impact.run.sensitivity import sensitivity
 from facility_impact.run.workflow import simulate, simulate_parameters
 from facility_impact.version import __version__
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Config",

@@ -1,16 +1,22 @@
 """The ``facility-impact`` command line: reads the arguments, calls the workflow
 (:mod:`facility_impact.commands`, which the Python API shares) and prints.
 
+Tables, ``wrote`` lines and ``--json`` go to stdout. Notes, warnings and
+progress bars go to stderr through the ``facility_impact`` logger, which every
+command sets from ``-q`` / ``-v`` (docs/cli.md).
+
 Bad input of any kind prints one line to stderr and exits with status 2, and
 so do a run too large for the memory (refused before it starts), a full disk
 and numbers that overflow; a run that fails for another reason (a dask cluster
-that lost its workers) exits with status 1. Either way no output file is
-created or overwritten (docs/reliability.md).
+that lost its workers, a block that failed on a worker) exits with status 1.
+Either way no output file is created or overwritten (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,15 +30,22 @@ from facility_impact.config.observed import OBSERVED_TABLE
 from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
 from facility_impact.errors import ConfigError
 from facility_impact.present.describe import describe_config
-from facility_impact.present.tables import format_sensitivity, format_summary
+from facility_impact.present.sensitivity_table import format_sensitivity
+from facility_impact.present.tables import format_summary
 from facility_impact.present.validation import format_calibration, format_validation
 from facility_impact.run import calibration, validation
+from facility_impact.run.intervals import CONFIDENCE_LEVEL, DEFAULT_TOLERANCE
+from facility_impact.run.progress import log_to_stderr
 from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed
 from facility_impact.run.sizes import parse_bytes
 from facility_impact.version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
+
+PROGRAM = "facility-impact"
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 """What a subcommand runs: its parsed arguments → exit status."""
@@ -69,26 +82,18 @@ def _load(args: argparse.Namespace) -> Config:
 
 def _note_unused_draws(args: argparse.Namespace, config: Config) -> None:
     if getattr(args, "draws", None) and config.draws == 0:
-        _notes(args)("--draws has no effect: no input of the configuration is a distribution")
+        logger.info("--draws has no effect: no input of the configuration is a distribution")
 
 
 def _print_table(table: str, outcome: commands.RunOutcome) -> None:
     print(table)
     print(f"\nwrote {outcome.data_path} and {outcome.table_path}")
-
-
-def _notes(args: argparse.Namespace) -> commands.Notes:
-    """Where notes go: one line each on stderr, or nowhere with -q."""
-
-    def note(text: str) -> None:
-        if not getattr(args, "quiet", False):
-            print(f"facility-impact: note: {text}", file=sys.stderr)
-
-    return note
+    for path in outcome.other_paths:
+        print(f"wrote {path}")
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    chunks = commands.chunked_options(
+    chunks = commands.chunk_options(
         args.format, args.chunk_draws, args.chunk_days, args.workers, args.scheduler
     )
     config = _load(args)
@@ -102,12 +107,18 @@ def _command_run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             max_memory=args.max_memory,
-            notes=_notes(args),
+            report=args.report,
+            plots=args.plots,
         )
     except RunFailed as error:
-        print(f"facility-impact: error: {error}; nothing was written", file=sys.stderr)
+        print(f"{PROGRAM}: error: {error}; nothing was written", file=sys.stderr)
         return EXIT_RUN_FAILED
-    _print_table(format_summary(outcome.table), outcome)
+    if args.json:
+        print(json.dumps(commands.run_document(outcome, config.name), indent=2, allow_nan=False))
+        for path in outcome.paths:
+            logger.info("wrote %s", path)
+    else:
+        _print_table(format_summary(outcome.table), outcome)
     return 0
 
 
@@ -116,7 +127,7 @@ def _command_check(args: argparse.Namespace) -> int:
     print(describe_config(config))
     print("\n".join(baseline_lines(config)))
     for warning in baseline_warnings(config):
-        print(f"facility-impact: warning: {warning}", file=sys.stderr)
+        logger.warning("%s", warning)
     print("configuration is valid")
     return 0
 
@@ -142,7 +153,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
         method=args.method,
         period_days=args.period,
         max_memory=args.max_memory,
-        notes=_notes(args),
+        tolerance=args.tolerance,
     )
     _print_table(format_sensitivity(outcome.table), outcome)
     return 0
@@ -150,7 +161,7 @@ def _command_sensitivity(args: argparse.Namespace) -> int:
 
 def _print_figures(outcome: Any) -> None:
     for note in getattr(outcome, "notes", ()):
-        print(f"facility-impact: note: {note}", file=sys.stderr)
+        logger.info("%s", note)
     for path in outcome.paths:
         print(f"wrote {path}")
 
@@ -231,7 +242,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one subparser per command, each added by its own function."""
     parser = _Parser(
-        prog="facility-impact",
+        prog=PROGRAM,
         description="How much health care is lost when a health facility is struck, "
         "for whom, for how long, and what would shorten it.",
     )
@@ -245,7 +256,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_parser(subcommands)
     _add_import_parser(subcommands)
     _add_evidence_parsers(subcommands)
+    for command in subcommands.choices.values():
+        _add_verbosity_options(command)
     return parser
+
+
+def _add_verbosity_options(command: argparse.ArgumentParser) -> None:
+    """-q and -v, which every command takes (added to each by :func:`build_parser`)."""
+    group = command.add_argument_group("what goes to stderr besides errors")
+    for flags, text in (
+        (("-q", "--quiet"), "no notes, no progress bar; -qq: no warnings either (never errors)"),
+        (("-v", "--verbose"), "details too (timings, what each step did)"),
+    ):
+        group.add_argument(*flags, action="count", default=0, help=text)
 
 
 def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
@@ -257,6 +280,16 @@ def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
     )
     run.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder [results]")
+    for flag, text in (
+        ("--report", "also write the HTML report DIR/<config>-report.html (as `report` does)"),
+        ("--plots", "also draw every figure that applies as DIR/<config>-<figure>.png and .svg"),
+        (
+            "--json",
+            "print the headline numbers and the files written as JSON on stdout, "
+            "instead of the tables (schema: docs/cli.md)",
+        ),
+    ):
+        run.add_argument(flag, action="store_true", help=text)
     _add_ensemble_options(run)
     _add_run_options(run)
     _add_scale_options(run)
@@ -272,7 +305,7 @@ def _memory(text: str) -> int:
 
 
 def _add_run_options(command: argparse.ArgumentParser) -> None:
-    """Options of every command that simulates: its memory, and notes on stderr."""
+    """Options of every command that simulates: its memory."""
     command.add_argument(
         "--max-memory",
         type=_memory,
@@ -280,12 +313,6 @@ def _add_run_options(command: argparse.ArgumentParser) -> None:
         help="memory the run may take, e.g. 4GB or 512MiB [what the machine has available]; "
         "a run estimated to need more is refused before it starts (or, with --format zarr, "
         "cut into smaller chunks)",
-    )
-    command.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print no notes on stderr (leftovers removed, chunks chosen, options unused)",
     )
 
 
@@ -359,7 +386,9 @@ def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:
         help="rank the uncertain inputs that drive forgone care",
         description="Which distributions of CONFIG drive forgone care per facility and "
         "service: Spearman rank correlation over the Latin hypercube draws, or Sobol "
-        "indices (first order and total). Writes DIR/<config>-sensitivity.nc and .csv.",
+        f"indices (first order and total), each with its {CONFIDENCE_LEVEL:.0%} confidence "
+        "interval. Writes DIR/<config>-sensitivity.nc and .csv; warns when intervals are "
+        "wider than --tolerance and says how many draws would narrow them.",
     )
     sensitivity.add_argument("config", metavar="CONFIG", help="scenario configuration (TOML)")
     sensitivity.add_argument(
@@ -374,6 +403,14 @@ def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:
         type=_whole_number(1),
         metavar="DAYS",
         help="window after the first strike: 30, 90, 180, 365 or the horizon [horizon]",
+    )
+    sensitivity.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        metavar="WIDTH",
+        help=f"widest {CONFIDENCE_LEVEL:.0%}% confidence interval of an index before a warning "
+        f"[{DEFAULT_TOLERANCE:g}: an index known to about ±{DEFAULT_TOLERANCE / 2:g}]",
     )
     sensitivity.add_argument(
         "--out", default="results", metavar="DIR", help="output folder [results]"
@@ -472,23 +509,29 @@ def _add_evidence_parsers(subcommands: Subcommands[_Parser]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 success, 2 bad input, 1 run failed)."""
     args = build_parser().parse_args(argv)
+    with log_to_stderr(PROGRAM, args.verbose - args.quiet):
+        return _handle(args)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    """Run the command of ``args``; errors as one line on stderr and their status."""
     handler: Handler = args.handler
     try:
         return handler(args)
     except ConfigError as error:
-        print(f"facility-impact: error: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
         # The estimate (run/budget.py) should refuse such a run before it starts.
         print(
-            "facility-impact: error: out of memory; nothing was written "
+            f"{PROGRAM}: error: out of memory; nothing was written "
             "(--max-memory, or --format zarr with a smaller --chunk-draws, makes it fit)",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
     except OSError as error:
         # An output folder that cannot be written (or a full disk) is an error, not a crash.
-        print(f"facility-impact: error: {_cannot_write(error)}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {_cannot_write(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import xarray as xr
@@ -47,9 +49,17 @@ from facility_impact.config.priors import Priors, load_priors, read_priors
 from facility_impact.errors import ConfigError, read_input_text
 from facility_impact.ingest import import_tables, parse_start
 from facility_impact.present import validation as shown
-from facility_impact.present.canvas import render_figure
-from facility_impact.present.catalogue import check_width
-from facility_impact.present.report import check_results, write_figures, write_files, write_report
+from facility_impact.present.canvas import figure_stem, render_figure
+from facility_impact.present.catalogue import check_width, draw_figures
+from facility_impact.present.report import (
+    check_results,
+    figure_files,
+    report_html,
+    write_figures,
+    write_files,
+    write_report,
+)
+from facility_impact.results.headline_json import headline_document
 from facility_impact.results.summary import summarize
 from facility_impact.run import budget, chunked, io, progress, scale, staging
 from facility_impact.run.calibration import DEFAULT_DRAWS as CALIBRATION_DRAWS
@@ -60,10 +70,13 @@ from facility_impact.run.calibration import (
     fitted_priors,
     fitted_source,
 )
+from facility_impact.run.intervals import DEFAULT_TOLERANCE
 from facility_impact.run.sensitivity import sensitivity, sobol_draws
 from facility_impact.run.sizes import show_bytes
 from facility_impact.run.validation import DEFAULT_DRAWS, DEFAULT_SEED, validate
 from facility_impact.run.workflow import simulate
+
+logger = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = ("netcdf", "zarr")
 """Results files :func:`run_to_files` writes: a NetCDF file (simulated in
@@ -80,6 +93,13 @@ class RunOutcome:
     """The results (NetCDF file or Zarr store), or the indices' NetCDF file."""
     table_path: Path
     """``table`` as CSV."""
+    other_paths: tuple[Path, ...] = ()
+    """What was written with them: the figures (PNG, SVG) and the report."""
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file (or store) written, the results first."""
+        return [self.data_path, self.table_path, *self.other_paths]
 
 
 @dataclass(frozen=True)
@@ -118,14 +138,6 @@ def require_chunked() -> None:
         raise ConfigError(str(error)) from None
 
 
-Notes = Callable[[str], None]
-"""Takes one line to show the user (a leftover removed, chunks chosen to fit)."""
-
-
-def _ignore(_: str) -> None:
-    pass
-
-
 @contextlib.contextmanager
 def no_overflow() -> Iterator[None]:
     """Numerical overflow while simulating or summarising is bad input: an
@@ -140,34 +152,40 @@ def no_overflow() -> Iterator[None]:
         ) from None
 
 
-def remove_leftovers(folder: Path, targets: Sequence[Path], notes: Notes) -> list[Path]:
+def remove_leftovers(folder: Path, targets: Sequence[Path]) -> list[Path]:
     """Remove what interrupted runs left of ``targets`` in ``folder`` (hidden
-    ``.part`` names older than this process), telling ``notes`` of each."""
+    ``.part`` names older than this process), noting each in the log."""
     removed = staging.remove_leftovers(folder, [target.name for target in targets])
     for path in removed:
-        notes(f"removed {path}, left behind by an interrupted run")
+        logger.info("removed %s, left behind by an interrupted run", path)
     return removed
 
 
-def chunked_options(
+def chunk_options(
     output_format: str,
     chunk_draws: int | None,
     chunk_days: int | None,
     workers: int | None,
     scheduler: str | None,
 ) -> dict[str, int] | None:
-    """The chunks of a chunked run from the command line's options, or ``None`` for the
-    in-memory path (or the default chunks). --format zarr asks for the chunked path;
-    --chunk-draws, --chunk-days, --workers and --scheduler tune it and need it. Bad
-    combinations are bad input."""
+    """The chunks of a chunked run from the command line's options, or ``None`` for
+    the in-memory path or the default chunks.
+
+    --format zarr asks for the chunked path; --chunk-draws, --chunk-days,
+    --workers and --scheduler tune it and need it. Bad combinations are bad input.
+    """
     if workers is not None and scheduler is not None:
         raise ConfigError(
             f"--workers = {workers} and --scheduler = {json.dumps(scheduler)}: "
             "give one (--workers starts a local cluster, --scheduler uses an existing one)"
         )
-    given = (chunk_draws, chunk_days, workers, scheduler)
-    options = ("--chunk-draws", "--chunk-days", "--workers", "--scheduler")
-    asked = [option for option, value in zip(options, given, strict=True) if value is not None]
+    given = {
+        "--chunk-draws": chunk_draws,
+        "--chunk-days": chunk_days,
+        "--workers": workers,
+        "--scheduler": scheduler,
+    }
+    asked = [option for option, value in given.items() if value is not None]
     if asked and output_format != "zarr":
         raise ConfigError(
             f"{asked[0]} needs --format zarr: chunked runs stream their blocks into a "
@@ -179,6 +197,15 @@ def chunked_options(
     if chunk_draws is None and chunk_days is None:
         return None  # the default chunks, or fewer draws per chunk to fit the memory
     return scale.run_chunks(chunk_draws, chunk_days)
+
+
+def run_document(outcome: RunOutcome, configuration: str) -> dict[str, Any]:
+    """The headline numbers of a run as a JSON-ready mapping (``run --json``;
+    :func:`~facility_impact.results.headline_json.headline_document`), with the
+    files it wrote under ``files``."""
+    document = headline_document(outcome.table, configuration)
+    document["files"] = [str(path) for path in outcome.paths]
+    return document
 
 
 def _local_workers(workers: int | None, scheduler: str | None) -> int:
@@ -193,10 +220,9 @@ def _fit_chunks(
     chunks: Mapping[str, int] | None,
     local_workers: int,
     max_memory: int | None,
-    notes: Notes,
 ) -> Mapping[str, int]:
     """The chunks of a chunked run: those given if they fit the memory, else
-    the default ones or fewer draws per chunk (told to ``notes``)."""
+    the default ones or fewer draws per chunk (noted in the log)."""
     shape = budget.run_shape(config)
     limit = budget.memory_limit(max_memory)
     given = chunks or {}
@@ -206,7 +232,7 @@ def _fit_chunks(
     if shape.draws and plan.chunk_draws < min(scale.DEFAULT_CHUNK_DRAWS, shape.draws):
         assert limit is not None  # only a limit makes the plan smaller than the default
         size = show_bytes(plan.bytes)
-        notes(f"chunks of {plan.chunk_draws} draws (about {size}) to fit {limit.source}")
+        logger.info("chunks of %s draws (about %s) to fit %s", plan.chunk_draws, size, limit.source)
     return scale.run_chunks(plan.chunk_draws)
 
 
@@ -220,27 +246,38 @@ def run_to_files(
     scheduler: str | None = None,
     progress_stream: TextIO | None = None,
     max_memory: int | None = None,
-    notes: Notes = _ignore,
+    report: bool = False,
+    plots: bool = False,
 ) -> RunOutcome:
-    """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``.
+    """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``,
+    and with ``report`` the HTML report ``<name>-report.html``, with ``plots`` every
+    figure that applies as PNG and SVG (as ``report`` and ``plot`` would from the
+    results file), all into ``out_dir`` and all together or none.
 
     ``output_format="netcdf"`` simulates in memory; ``"zarr"`` simulates in
     chunks with dask (``chunks`` as for :func:`facility_impact.simulate`,
     default :func:`~facility_impact.run.scale.run_chunks`, or fewer draws per
     chunk when those would not fit the memory) on a local pool of processes, a
     local cluster of ``workers`` processes, or the existing cluster at
-    ``scheduler``. Both give the same numbers, bit for bit. A progress line goes
-    to ``progress_stream`` (stderr by default) when it is a terminal.
+    ``scheduler``. Both give the same numbers, bit for bit. A progress bar goes
+    to ``progress_stream`` (stderr by default) when it is a terminal
+    (:func:`~facility_impact.run.progress.shows_progress`).
 
     Before anything is drawn, the memory the run needs is estimated
     (:mod:`facility_impact.run.budget`) against what the machine has and
     ``max_memory`` [B]: a run that cannot fit is refused with a ConfigError
     naming the options that make it fit. Leftovers of interrupted runs of the
-    same outputs are removed first, each told to ``notes``.
+    same outputs are removed first; notes go to the ``facility_impact`` logger.
     """
     if output_format not in OUTPUT_FORMATS:
         raise ConfigError(
             f"--format = {json.dumps(output_format)}: must be one of {', '.join(OUTPUT_FORMATS)}"
+        )
+    if (report or plots) and output_format != "netcdf":
+        asked = "--report" if report else "--plots"
+        raise ConfigError(
+            f"{asked} needs --format netcdf: the report and the figures are drawn from "
+            f"results in memory; --format = {json.dumps(output_format)} streams them to a store"
         )
     out = output_folder(out_dir)
     target = scale.result_path(out, config.name, output_format)
@@ -250,8 +287,8 @@ def run_to_files(
     local_workers = _local_workers(workers, scheduler)
     if output_format == "zarr":
         require_chunked()
-        plan = _fit_chunks(config, chunks, local_workers, max_memory, notes)
-        remove_leftovers(out, (target, table_path), notes)
+        plan = _fit_chunks(config, chunks, local_workers, max_memory)
+        remove_leftovers(out, (target, table_path))
         with no_overflow(), scale.dask_client(workers=workers, address=scheduler) as client:
             summary = scale.write_chunked(config, target, table_path, plan, client, progress_stream)
         return RunOutcome(summary, target, table_path)
@@ -260,13 +297,38 @@ def run_to_files(
             'chunks, workers and scheduler need the chunked path: output_format = "zarr"'
         )
     budget.check_in_memory(budget.run_shape(config), budget.memory_limit(max_memory), local_workers)
-    remove_leftovers(out, (target, table_path), notes)
+    remove_leftovers(out, (target, table_path))
+    started = time.perf_counter()
     with no_overflow():
         with progress.day_progress(progress_stream) as advance:
             results = simulate(config, progress=advance)
+        logger.debug("simulated in %.1f s", time.perf_counter() - started)
         summary = summarize(results)
-    io.write_with_table(results, target, summary, table_path)
-    return RunOutcome(summary, target, table_path)
+    others = {out / name: content for name, content in _shown(results, summary, report, plots)}
+    remove_leftovers(out, tuple(others))
+    io.write_with_table(results, target, summary, table_path, others)
+    logger.debug("run and files done in %.1f s", time.perf_counter() - started)
+    return RunOutcome(summary, target, table_path, tuple(others))
+
+
+def _shown(
+    results: xr.Dataset, summary: xr.Dataset, report: bool, plots: bool
+) -> list[tuple[str, bytes]]:
+    """The files of the figures (with ``plots``) and of the report (with ``report``),
+    as ``plot`` and ``report`` write them: name and content. Notes on figures not
+    drawn go to the log."""
+    if not (report or plots):
+        return []
+    figures = draw_figures(results, summary)
+    for note in figures.notes:
+        logger.info(note)
+    stem = figure_stem(results)
+    images = figure_files(figures, stem)
+    files = list(images.items()) if plots else []
+    if report:
+        page = report_html(results, summary, figures, images, stem)
+        files.append((f"{stem}-report.html", page.encode("utf-8")))
+    return files
 
 
 def sensitivity_to_files(
@@ -276,12 +338,13 @@ def sensitivity_to_files(
     method: str = "spearman",
     period_days: float | None = None,
     max_memory: int | None = None,
-    notes: Notes = _ignore,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> RunOutcome:
-    """Rank the uncertain inputs of ``config`` (:func:`facility_impact.sensitivity`);
-    write ``<name>-sensitivity.nc`` and ``<name>-sensitivity.csv``. Refused before
-    anything is drawn when its simulation cannot fit the memory (as
-    :func:`run_to_files`)."""
+    """Rank the uncertain inputs of ``config`` (:func:`facility_impact.sensitivity`,
+    with the confidence intervals and the warnings of intervals wider than
+    ``tolerance``); write ``<name>-sensitivity.nc`` and ``<name>-sensitivity.csv``.
+    Refused before anything is drawn when its simulation cannot fit the memory
+    (as :func:`run_to_files`)."""
     out = output_folder(out_dir)
     netcdf = out / f"{config.name}-sensitivity.nc"
     table_path = out / f"{config.name}-sensitivity.csv"
@@ -291,9 +354,9 @@ def sensitivity_to_files(
     if method == "sobol":
         shape = shape.with_draws(sobol_draws(config))
     budget.check_in_memory(shape, budget.memory_limit(max_memory), _local_workers(None, None))
-    remove_leftovers(out, (netcdf, table_path), notes)
+    remove_leftovers(out, (netcdf, table_path))
     with no_overflow():
-        indices = sensitivity(config, method=method, period_days=period_days)
+        indices = sensitivity(config, method=method, period_days=period_days, tolerance=tolerance)
     io.write_with_table(indices, netcdf, indices, table_path)
     return RunOutcome(indices, netcdf, table_path)
 

@@ -7,7 +7,10 @@ same code path without paying for an interpreter start each time.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import ENSEMBLE_TOML
 
 import facility_impact
-from facility_impact.cli import main
+from facility_impact.cli import build_parser, main
 from facility_impact.results.accounting import ACCOUNTS, all_facilities, all_services
 from facility_impact.results.summary_table import ALL_SERVICES
 from facility_impact.run.io import atomic_path, read_netcdf
@@ -727,3 +731,220 @@ def test_atomic_path_success_gives_normal_permissions(tmp_path):
     assert target.read_text(encoding="utf-8") == "a,b\n1,2\n"
     assert target.stat().st_mode & 0o777 == 0o644
     assert _files(target.parent) == ["table.csv"]
+
+
+# --------------------------------------------------------------------------- conventions
+
+
+def _command_names() -> list[str]:
+    parser = build_parser()
+    (subcommands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(subcommands.choices)
+
+
+@pytest.mark.parametrize("command", _command_names())
+def test_every_command_takes_quiet_and_verbose(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("-q, --quiet", "-v, --verbose"):
+        assert flag in out, (command, flag)
+
+
+def test_quiet_and_verbose_set_what_the_log_shows(capsys):
+    """check of a configuration short of capacity warns: -q keeps the warning (it is
+    not a note), -qq drops it; the logger is as it was after each command."""
+    package = logging.getLogger("facility_impact")
+    shortage = ["--set", "facility.maarat_al_numan.population=120000"]
+    expected = []
+    for flags, shown in (([], True), (["-q"], True), (["-qq"], False), (["-v"], True)):
+        assert main(["check", str(REFERENCE), *shortage, *flags]) == 0
+        err = capsys.readouterr().err.splitlines()
+        assert bool(err) == shown, flags
+        assert all(line.startswith("facility-impact: warning: ") for line in err), err
+        expected = expected or err
+        assert err in ([], expected)
+        assert package.level == logging.NOTSET and package.handlers == [
+            h for h in package.handlers if isinstance(h, logging.NullHandler)
+        ]
+
+
+@pytest.mark.slow
+def test_verbose_adds_details_and_quiet_removes_notes(tmp_path, capsys):
+    config = tmp_path / "clinic.toml"
+    config.write_text(ENSEMBLE_TOML, encoding="utf-8")
+    args = ["run", str(config), "--out", str(tmp_path / "out"), "--draws", "3"]
+    assert main([*args, "-v"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    note = "--draws has no effect: no input of the configuration is a distribution"
+    assert f"facility-impact: note: {note}" in err
+    assert any(line.startswith("facility-impact: debug: simulated in ") for line in err)
+    assert main([*args, "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_report_and_plots_need_the_in_memory_path(tmp_path, capsys):
+    for option in ("--report", "--plots"):
+        args = ["run", str(REFERENCE), "--out", str(tmp_path / "out"), option]
+        assert main([*args, "--format", "zarr"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert err.startswith(f"{ERROR_PREFIX}{option} needs --format netcdf")
+        assert _files(tmp_path / "out") == []
+
+
+# --------------------------------------------------------------------------- run --json
+
+
+def _json_keys(node: object) -> set[str]:
+    """Every key of a JSON document, at any depth."""
+    if isinstance(node, dict):
+        return set(node) | {k for value in node.values() for k in _json_keys(value)}
+    if isinstance(node, list):
+        return {k for value in node for k in _json_keys(value)}
+    return set()
+
+
+ONE_COMMAND = ("--report", "--plots", "-q", "--json", "--out", "out")
+
+
+@pytest.fixture(scope="module")
+def one_command_run(tmp_path_factory):
+    """The issue's command: results, report and figures in one go, quiet, as JSON."""
+    cwd = tmp_path_factory.mktemp("one")
+    completed = subprocess.run(
+        [sys.executable, "-m", "facility_impact", "run", str(REFERENCE), *ONE_COMMAND],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return completed, cwd
+
+
+@pytest.mark.slow
+def test_run_with_report_plots_quiet_json_in_one_command(one_command_run):
+    completed, cwd = one_command_run
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    document = json.loads(completed.stdout)
+    written = [Path(name) for name in document["files"]]
+    assert sorted(p.name for p in written) == _files(cwd / "out")
+    names = {p.name for p in written}
+    assert {f"{STEM}.nc", f"{STEM}-summary.csv", f"{STEM}-report.html"} <= names
+    for figure in ("capacity", "forgone", "standards"):
+        assert {f"{STEM}-{figure}.png", f"{STEM}-{figure}.svg"} <= names
+    for path in written:
+        assert (cwd / path).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_run_json_holds_the_summary_numbers(one_command_run):
+    completed, cwd = one_command_run
+    document = json.loads(completed.stdout)
+    summary = facility_impact.summarize(_open(cwd / "out" / f"{STEM}.nc"))
+    assert document["schema"] == "facility_impact.run/1"
+    assert document["configuration"] == STEM
+    assert document["draws"] == 0 and document["statistics"] == ["value"]
+    assert document["windows_days"] == [30, 90, 180, 365]
+    (point,) = document["points"]
+    assert point["where"] == {}
+    (facility,) = point["facilities"]
+    assert facility["facility"] == FACILITY
+    assert [s["service"] for s in facility["services"]] == list(SERVICES)
+    for entry in facility["services"]:
+        one = summary.sel(facility=FACILITY, service=entry["service"])
+        for window in entry["windows"]:
+            for name in (*ACCOUNTS, "forgone_share"):
+                expected = float(one[name].sel(period=window["days"]))
+                assert window[name] == {"value": pytest.approx(expected, rel=1e-12)}, name
+        for recovery in entry["days_to_capacity"]:
+            days = float(one["days_to_capacity"].sel(threshold=recovery["share_of_capacity"]))
+            assert recovery["value"] == (days if np.isfinite(days) else None)
+    totals = facility["all_services"]["windows"][-1]
+    expected = float(summary[all_services("forgone_care")].sel(facility=FACILITY, period=365))
+    assert totals["forgone_care"]["value"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_run_report_and_plots_write_what_report_and_plot_write(one_command_run, tmp_path, capsys):
+    _, cwd = one_command_run
+    assert main(["report", str(cwd / "out" / f"{STEM}.nc"), "--out", str(tmp_path), "-q"]) == 0
+    capsys.readouterr()
+    for name in _files(tmp_path):
+        assert (tmp_path / name).read_bytes() == (cwd / "out" / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_run_json_with_draws_and_scenarios(tmp_path, capsys):
+    config = tmp_path / "clinic.toml"
+    text = ENSEMBLE_TOML.replace(
+        "closure_days = 10", 'closure_days = { dist = "uniform", low = 5, high = 15 }'
+    )
+    text += (
+        '\n[scenario.fast]\nlabel = "fast repair"\nset = { "recovery.building.time_days" = 5 }\n'
+    )
+    config.write_text(text, encoding="utf-8")
+    assert main(["run", str(config), "--out", str(tmp_path), "--draws", "20", "--json", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    document = json.loads(captured.out)
+    assert document["draws"] == 20
+    assert document["statistics"] == ["p05", "median", "p95"]
+    assert [p["where"] for p in document["points"]] == [
+        {"scenario": "base", "scenario_label": "base case (as configured)"},
+        {"scenario": "fast", "scenario_label": "fast repair"},
+    ]
+    summary = facility_impact.summarize(_open(tmp_path / "clinic.nc"))
+    window = document["points"][1]["facilities"][0]["services"][0]["windows"][0]
+    forgone = summary["forgone_care"].sel(
+        scenario="fast", facility="clinic", service="outpatient", period=window["days"]
+    )
+    assert window["forgone_care"] == {
+        name: pytest.approx(float(forgone.sel(quantile=q)), rel=1e-12)
+        for name, q in (("p05", 0.05), ("median", 0.5), ("p95", 0.95))
+    }
+
+
+@pytest.mark.slow
+def test_every_json_key_is_documented(one_command_run):
+    completed, _ = one_command_run
+    text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    for key in _json_keys(json.loads(completed.stdout)):
+        assert f"`{key}`" in text, key
+
+
+@pytest.mark.slow
+def test_results_report_and_figures_appear_together_or_not_at_all(tmp_path, monkeypatch, capsys):
+    """A disk that fills while the report is written: no results, no summary, no figure."""
+    import facility_impact.run.io as io_module
+
+    write_image = io_module.write_image
+
+    def full_at_the_report(image, path, target=None):
+        if str(target).endswith("-report.html"):
+            raise OSError(28, "No space left on device", str(target))
+        write_image(image, path, target)
+
+    monkeypatch.setattr(io_module, "write_image", full_at_the_report)
+    out = tmp_path / "out"
+    args = [
+        "run",
+        str(REFERENCE),
+        "--out",
+        str(out),
+        "--report",
+        "--plots",
+        "--horizon",
+        "60",
+        "-q",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"{ERROR_PREFIX}cannot write {out / f'{STEM}-report.html'}: No space left on device\n"
+    )
+    assert _files(out) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import tomllib
 
 import pytest
@@ -38,9 +39,24 @@ def test_a_terminal_shows_the_days_simulated_and_the_numbers_do_not_change():
     with day_progress(stream) as advance:
         shown = simulate(_config(), progress=advance)
     assert advance is not None
-    assert "simulated 40/40 days (100 %)" in stream.getvalue()
+    last = stream.getvalue().split("\r")[-1]
+    assert last.startswith("simulated: 100%|") and "| 40/40 [" in last
+    assert " days/s]" in last or " s/ days]" in last
     assert stream.getvalue().endswith("\n")
     assert shown.identical(simulate(_config()))
+
+
+def test_quiet_turns_the_bar_off_on_a_terminal_too():
+    """-q sets the package's logger to warnings; the bar goes with the notes."""
+    package = logging.getLogger("facility_impact")
+    stream = FakeTerminal()
+    package.setLevel(logging.WARNING)
+    try:
+        with day_progress(stream) as advance:
+            assert advance is None
+    finally:
+        package.setLevel(logging.NOTSET)
+    assert stream.getvalue() == ""
 
 
 @pytest.mark.slow

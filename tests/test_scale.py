@@ -8,6 +8,7 @@ bit with the in-memory simulation of the same configuration and seed.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import signal
@@ -197,17 +198,18 @@ def test_missing_dask_is_one_clear_line(tmp_path, capsys, monkeypatch):
 # ------------------------------------------------------------------ progress
 
 
-def test_progress_line_counts_blocks_on_a_terminal():
+def test_progress_bar_counts_blocks_on_a_terminal():
     config = load_config(UNCERTAIN, draws=6, horizon_days=30)
     results = simulate(config, chunks={"draw": 3, "time": 10})
     blocks = progress.block_count(results)
     assert blocks == 2 * 3
     stream = FakeTerminal()
-    with progress.local_progress(blocks, stream):
+    with progress.local_progress(blocks, stream) as bar:
         results.compute(scheduler="sync")
+    assert bar is not None and bar.n == blocks
     text = stream.getvalue()
-    assert text.startswith("\rsimulated ")
-    assert f"simulated {blocks}/{blocks} blocks (100 %)" in text
+    assert text.startswith("\rsimulated:")
+    assert f"{blocks}/{blocks} [" in text.split("\r")[-1]
     assert text.endswith("\n")
 
 
@@ -217,24 +219,52 @@ def test_progress_of_a_chunked_run_counts_every_block(tmp_path):
     target, table = tmp_path / "run.zarr", tmp_path / "run.csv"
     scale.write_chunked(config, target, table, {"draw": 3, "time": 10}, progress_stream=stream)
     last = stream.getvalue().split("\r")[-1]
-    assert re.fullmatch(r"simulated 6/6 blocks \(100 %\), elapsed 0:\d\d\n", last)
+    assert re.match(r"simulated: 100%\|.*\| 6/6 \[", last), last
     assert _files(tmp_path) == ["run.csv", "run.zarr"]
 
 
-def test_progress_is_off_when_not_a_terminal():
+def test_progress_is_off_when_not_a_terminal_or_when_quiet(monkeypatch):
     stream = io.StringIO()
-    with progress.local_progress(10, stream) as line:
-        assert line is None
+    with progress.local_progress(10, stream) as bar:
+        assert bar is None
     assert stream.getvalue() == ""
+    # -q sets the package's logger to warnings: no bar on a terminal either.
+    monkeypatch.setattr(logging.getLogger("facility_impact"), "level", logging.WARNING)
+    terminal = FakeTerminal()
+    with progress.local_progress(10, terminal) as bar:
+        assert bar is None
+    assert terminal.getvalue() == ""
 
 
-def test_progress_line_format():
-    stream = FakeTerminal()
-    line = progress.ProgressLine(200, stream)
-    line.update(50, force=True)
-    assert stream.getvalue() == "\rsimulated 50/200 blocks (25 %), elapsed 0:00"
-    line.close()
-    assert stream.getvalue().endswith("(25 %), elapsed 0:00\n")
+class FailingWriter(scale.ZarrBlockWriter):
+    """Fails on the block of days 10-19 of the draws 3-5, as a bug in a worker would."""
+
+    def __call__(self, outputs, where):
+        if where["draw"].start == 3 and where["time"].start == 10:
+            raise ValueError("an array of the wrong shape\nsecond line")
+        super().__call__(outputs, where)
+
+
+def test_a_block_that_fails_on_a_worker_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    """An error in a worker that is not a lost worker: status 1, one line that names the
+    block (its draws and days), nothing written."""
+    monkeypatch.setattr(scale, "ZarrBlockWriter", FailingWriter)
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), "--draws", "6", "--horizon", "30", "--out", str(out)]
+    status = main([*args, "--format", "zarr", "--chunk-draws", "3", "--chunk-days", "10"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err == (
+        f"{ERROR_PREFIX}the block of draws 3–5, days 10–19 failed: ValueError: "
+        "an array of the wrong shape second line; nothing was written\n"
+    )
+    assert _files(out) == []
+
+
+def test_parts_of_a_run_are_named_as_people_count_them():
+    where = {"scenario": slice(1, 2), "draw": slice(0, 50_000), "time": slice(0, 13)}
+    assert chunked.describe_part(where) == "scenario 1, draws 0–49,999, days 0–12"
+    assert chunked.describe_part({"draw": slice(7, 8)}) == "draw 7"
 
 
 # ------------------------------------------------------------------ clusters
@@ -269,6 +299,35 @@ def test_existing_cluster_gives_the_in_memory_results(tmp_path, cluster, capsys)
     assert "wrote" in capsys.readouterr().out
     # Both workers took part.
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_a_cluster_run_shows_dasks_progress_bar_on_a_terminal(tmp_path, cluster):
+    """On a cluster the bar is dask.distributed's own (distributed.progress), drawn on
+    the progress stream, never on stdout (which carries the tables and --json)."""
+    _, client = cluster
+    config = load_config(UNCERTAIN, draws=6, horizon_days=30)
+    stream = FakeTerminal()
+    target, table = tmp_path / "run.zarr", tmp_path / "run.csv"
+    chunks = {"draw": 3, "time": 10}
+    scale.write_chunked(config, target, table, chunks, client, progress_stream=stream)
+    assert "| 100% Completed |" in stream.getvalue()
+    _assert_same_values(target, _in_memory(6, 30))
+
+
+def test_a_block_that_fails_on_a_cluster_worker_is_one_line_naming_it(
+    tmp_path, cluster, capsys, monkeypatch
+):
+    local, _ = cluster
+    monkeypatch.setattr(scale, "ZarrBlockWriter", FailingWriter)
+    out = tmp_path / "results"
+    args = ["run", str(UNCERTAIN), "--draws", "6", "--horizon", "30", "--out", str(out)]
+    args += ["--format", "zarr", "--chunk-draws", "3", "--chunk-days", "10"]
+    assert main([*args, "--scheduler", local.scheduler_address]) == 1
+    assert capsys.readouterr().err == (
+        f"{ERROR_PREFIX}the block of draws 3–5, days 10–19 failed: ValueError: "
+        "an array of the wrong shape second line; nothing was written\n"
+    )
+    assert _files(out) == []
 
 
 def test_workers_option_starts_a_local_cluster(tmp_path, cluster, monkeypatch):

@@ -1,16 +1,15 @@
-"""Summary Dataset → a readable text table (terminal); sensitivity indices ranked.
+"""Summary Dataset → a readable text table (terminal).
 
-A configuration is described by :mod:`facility_impact.present.describe`.
+A configuration is described by :mod:`facility_impact.present.describe`, sensitivity
+indices by :mod:`facility_impact.present.sensitivity_table`.
 """
 
 from __future__ import annotations
 
-import itertools
 import textwrap
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from facility_impact.present.headline import (
@@ -333,35 +332,4 @@ def _overload_lines(summary: xr.Dataset, horizon_left: float) -> list[str]:
     ]
 
 
-def format_sensitivity(indices: xr.Dataset, top: int = 5) -> str:
-    """The ``top`` inputs per facility and service (and scenario or sweep point),
-    ranked by the size of their index."""
-    measure = "rank_correlation" if "rank_correlation" in indices else "total_order"
-    names = [measure] + (["first_order"] if measure == "total_order" else [])
-    lines = [
-        f"What drives {indices.attrs.get('output', 'the output')} ({indices.attrs['method']}):"
-    ]
-    extra_dims = ensemble_dims(indices[measure])
-    for combination in itertools.product(*(indices[d].values for d in extra_dims)):
-        selection: dict[Hashable, Any] = dict(zip(extra_dims, combination, strict=True))
-        subset = indices.sel(selection)
-        label = None
-        if SCENARIO_DIM in selection and "scenario_label" in indices.coords:
-            label = str(indices["scenario_label"].sel(scenario=selection[SCENARIO_DIM]).item())
-        tag = selection_heading(selection, label)
-        for facility in subset["facility"].values:
-            for service in subset["service"].values:
-                values = subset[measure].sel(facility=facility, service=service)
-                if bool(values.isnull().all()):
-                    continue
-                order = np.argsort(-np.abs(np.nan_to_num(values.values)))[:top]
-                lines.append("")
-                lines.append(f"{facility} / {service}" + (f" ({tag})" if tag else ""))
-                for position in order:
-                    entry = subset.isel(input=int(position)).sel(facility=facility, service=service)
-                    numbers = "  ".join(f"{n} {float(entry[n]):+.2f}" for n in names)
-                    lines.append(f"  {entry['input'].item()!s:<44} {numbers}")
-    return "\n".join(lines)
-
-
-__all__ = ["block_table", "format_sensitivity", "format_summary", "selection_heading"]
+__all__ = ["block_table", "format_summary", "selection_heading"]

@@ -216,6 +216,21 @@ def _number(value: float) -> tuple[object, bool]:
     return ("" if math.isnan(value) else value), False
 
 
+INTERVAL_ENDS = {"_low": "ci95_low", "_high": "ci95_high"}
+"""Suffixes of the variables holding the ends of another's 95 % confidence interval
+(the sensitivity indices' ``rank_correlation_low`` …) and their statistic."""
+
+
+def _interval_end(summary: xr.Dataset, name: Hashable) -> tuple[str, str] | None:
+    """(indicator, statistic) of a variable that holds an end of another variable's
+    95 % interval; ``None`` for any other."""
+    for suffix, statistic in INTERVAL_ENDS.items():
+        base = str(name).removesuffix(suffix)
+        if base != str(name) and base in summary.data_vars:
+            return base, statistic
+    return None
+
+
 def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
     """One row per facility, service, indicator, period (or other dim) and statistic
     of ``summary``, each a mapping of column (:data:`TIDY_COLUMNS`) → cell. The
@@ -228,6 +243,9 @@ def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
         if name in left_out:
             continue
         indicator, fixed = shown.get(name, (str(name), {}))
+        interval = _interval_end(summary, name)
+        if interval is not None:
+            indicator, end = interval
         labels = [variable[d].values for d in variable.dims]
         values = variable.values.astype(float)
         for index in np.ndindex(variable.shape):
@@ -241,7 +259,9 @@ def tidy_rows(summary: xr.Dataset) -> list[dict[str, object]]:
             row.update(fixed)
             row.update(
                 indicator=indicator,
-                statistic=_statistic(None if quantile is None else float(quantile)),
+                statistic=end
+                if interval is not None
+                else _statistic(None if quantile is None else float(quantile)),
                 value=value,
                 not_reached="true" if not_reached else "false",
                 units=_units(summary, name, indicator, where),

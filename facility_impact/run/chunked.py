@@ -19,8 +19,9 @@ Pure: builds a task graph, runs nothing, reads and writes no file.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,43 @@ BLOCK_TASK_PREFIX = "facility-impact-block"
 """Name prefix of the kernel tasks in the graph (one per block); used to count progress."""
 
 
+_PLURALS = {"scenario": "scenarios", "draw": "draws", "time": "days"}
+_SINGULARS = {"scenario": "scenario", "draw": "draw", "time": "day"}
+
+
 class MissingDaskError(ImportError):
     """dask is not installed: the out-of-core path needs the ``scale`` extra."""
+
+
+class BlockFailed(RuntimeError):
+    """A task of a chunked run failed on a worker for a reason of its own (not a
+    lost worker, an overflow, a file or the memory); the message names the block."""
+
+
+def describe_part(where: Mapping[str, slice]) -> str:
+    """The part of a run a task covers, as a person reads it: "scenario 1, draws
+    0–49,999, days 0–12" (positions along each dim, both ends included)."""
+    parts = []
+    for dim, part in where.items():
+        start, stop = int(part.start or 0), int(part.stop)
+        if stop - start == 1:
+            parts.append(f"{_SINGULARS.get(dim, dim)} {start:,}")
+        else:
+            parts.append(f"{_PLURALS.get(dim, dim)} {start:,}–{stop - 1:,}")
+    return ", ".join(parts)
+
+
+@contextlib.contextmanager
+def failing_part(what: str) -> Iterator[None]:
+    """While active, an error other than an overflow, a file's or the memory's (which
+    the command reports in its own words) becomes :class:`BlockFailed` naming ``what``."""
+    try:
+        yield
+    except (FloatingPointError, OSError, MemoryError):
+        raise
+    except Exception as error:
+        text = " ".join(str(error).split())
+        raise BlockFailed(f"{what} failed: {type(error).__name__}: {text}") from error
 
 
 def require_dask() -> None:
@@ -231,11 +267,12 @@ def _run_and_consume(
     consume: Consumer,
     where: dict[str, slice],
 ) -> ModelState:
+    block = {**where, "time": slice(start_day, stop_day)}
     # Overflow is an error, in a worker process as in the run's own
     # (facility_impact.commands.no_overflow): never an inf in a store.
-    with np.errstate(over="raise"):
+    with failing_part(f"the block of {describe_part(block)}"), np.errstate(over="raise"):
         outputs, state = run_days(params, start_day, stop_day, state)
-    consume(outputs, {**where, "time": slice(start_day, stop_day)})
+        consume(outputs, block)
     return state
 
 

@@ -191,18 +191,26 @@ def check_finite(summary: xr.Dataset) -> None:
 
 
 def write_with_table(
-    dataset: xr.Dataset, netcdf: str | Path, tabulated: xr.Dataset, table: str | Path
+    dataset: xr.Dataset,
+    netcdf: str | Path,
+    tabulated: xr.Dataset,
+    table: str | Path,
+    others: Mapping[Path, bytes] | None = None,
 ) -> None:
     """``dataset`` as NetCDF at ``netcdf`` and ``tabulated`` as a CSV table at
-    ``table`` (:func:`~facility_impact.results.summary_table.tidy_table`):
-    both files appear, or neither does and any earlier ones stay as they were.
-    A table with an infinite number is refused (:func:`check_finite`)."""
+    ``table`` (:func:`~facility_impact.results.summary_table.tidy_table`), and
+    each of ``others`` (target → content: figures, a report): all files appear,
+    or none does and any earlier ones stay as they were. A table with an
+    infinite number is refused (:func:`check_finite`)."""
     check_finite(tabulated)
     header, rows = tidy_table(tabulated)
     image = netcdf_image(dataset)
-    with atomic_paths(netcdf, table) as (netcdf_part, table_part):
+    others = others or {}
+    with atomic_paths(netcdf, table, *others) as (netcdf_part, table_part, *other_parts):
         write_image(image, netcdf_part, netcdf)
         save_csv(header, rows, table_part)
+        for part, (target, content) in zip(other_parts, others.items(), strict=True):
+            write_image(content, part, target)
 
 
 def read_netcdf(source: str | Path) -> xr.Dataset:

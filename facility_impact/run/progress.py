@@ -1,62 +1,32 @@
-"""A progress line for long runs: blocks (chunked) or days (in memory) simulated, on stderr.
+"""Progress bars for long runs, on stderr: days simulated (in memory) or blocks
+simulated (chunked), drawn by tqdm; on a dask.distributed cluster, dask's own
+console progress bar (:func:`distributed.progress`).
 
-Shown only when the stream is a terminal, so logs and pipes stay clean. Works
-with dask's local schedulers (through a dask callback) and with a
-dask.distributed cluster (by asking the scheduler how many of the run's kernel
-tasks are done).
+A bar is drawn only when its stream is a terminal, so logs and pipes stay
+clean, and only while the ``facility_impact`` logger shows notes: the command
+line's ``-q`` (which sets that logger to warnings) turns the bars off with the
+notes. A logger left at its default level (as in a notebook that configured no
+logging) shows them. :class:`StderrHandler` writes the command line's log
+lines without breaking a bar.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
-import threading
-import time
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 import xarray as xr
+from tqdm import tqdm
 
 from facility_impact.run.chunked import BLOCK_TASK_PREFIX
 
 REFRESH_SECONDS = 0.5
-"""Shortest time between two redraws of the line [s]."""
+"""Shortest time between two redraws of a bar [s]."""
 
-
-class ProgressLine:
-    """Draws ``simulated k/N blocks (p %), elapsed m:ss`` on ``stream``, in place
-    (``unit`` names what is counted: blocks of a chunked run, days of one in memory)."""
-
-    def __init__(self, total: int, stream: TextIO, unit: str = "blocks") -> None:
-        self.total = total
-        self.stream = stream
-        self.unit = unit
-        self.started = time.monotonic()
-        self._drawn_at = -float("inf")
-        self._done = 0
-        self._lock = threading.Lock()
-
-    def update(self, done: int, *, force: bool = False) -> None:
-        """Record ``done`` blocks; redraw at most every :data:`REFRESH_SECONDS`."""
-        with self._lock:
-            self._done = max(self._done, min(done, self.total))
-            now = time.monotonic()
-            if not force and now - self._drawn_at < REFRESH_SECONDS:
-                return
-            self._drawn_at = now
-            elapsed = int(now - self.started)
-            share = 100 * self._done // max(self.total, 1)
-            self.stream.write(
-                f"\rsimulated {self._done:,}/{self.total:,} {self.unit} ({share} %), "
-                f"elapsed {elapsed // 60}:{elapsed % 60:02d}"
-            )
-            self.stream.flush()
-
-    def close(self) -> None:
-        """Draw the final count and end the line."""
-        self.update(self._done, force=True)
-        self.stream.write("\n")
-        self.stream.flush()
+_PACKAGE_LOGGER = "facility_impact"
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -67,30 +37,50 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
-@contextmanager
+def shows_progress(stream: TextIO) -> bool:
+    """Whether a bar goes to ``stream``: a terminal, and the package's logger shows
+    notes (or was left at its default level)."""
+    logger = logging.getLogger(_PACKAGE_LOGGER)
+    wanted = logger.level == logging.NOTSET or logger.isEnabledFor(logging.INFO)
+    return wanted and is_terminal(stream)
+
+
+def progress_bar(total: int, stream: TextIO, unit: str) -> tqdm[Any]:
+    """A bar counting ``total`` ``unit`` simulated, on ``stream``."""
+    return tqdm(
+        total=total,
+        file=stream,
+        desc="simulated",
+        unit=f" {unit}",
+        mininterval=REFRESH_SECONDS,
+        dynamic_ncols=True,
+    )
+
+
+@contextlib.contextmanager
 def day_progress(stream: TextIO | None = None) -> Iterator[Callable[[int, int], None] | None]:
     """While active, a ``progress(done, total)`` callback for an in-memory run's days.
 
-    Pass it to :func:`facility_impact.simulate`; it draws ``simulated k/N days``
-    on ``stream`` (stderr by default). Yields ``None`` when the stream is not a
-    terminal, so logs and pipes stay clean.
+    Pass it to :func:`facility_impact.simulate`; it draws a bar of the days
+    simulated on ``stream`` (stderr by default). Yields ``None`` when no bar is
+    shown (:func:`shows_progress`).
     """
     stream = sys.stderr if stream is None else stream
-    if not is_terminal(stream):
+    if not shows_progress(stream):
         yield None
         return
-    lines: list[ProgressLine] = []
+    bars: list[tqdm[Any]] = []
 
     def advance(done: int, total: int) -> None:
-        if not lines:
-            lines.append(ProgressLine(total, stream, unit="days"))
-        lines[0].update(done)
+        if not bars:
+            bars.append(progress_bar(total, stream, "days"))
+        bars[0].update(done - bars[0].n)
 
     try:
         yield advance
     finally:
-        if lines:
-            lines[0].close()
+        for bar in bars:
+            bar.close()
 
 
 def _is_block_key(key: object) -> bool:
@@ -98,86 +88,53 @@ def _is_block_key(key: object) -> bool:
     return str(name).startswith(BLOCK_TASK_PREFIX)
 
 
-@contextmanager
-def local_progress(total: int, stream: TextIO | None = None) -> Iterator[ProgressLine | None]:
-    """While active, count kernel tasks finished by dask's local schedulers.
+@contextlib.contextmanager
+def local_progress(total: int, stream: TextIO | None = None) -> Iterator[tqdm[Any] | None]:
+    """While active, count the kernel tasks (blocks) dask's local schedulers finish,
+    through a dask callback.
 
-    Yields the line, or ``None`` (and does nothing) when ``stream`` (stderr by
-    default) is not a terminal or there is nothing to count.
+    Yields the bar, or ``None`` (and does nothing) when no bar is shown
+    (:func:`shows_progress`) or there is nothing to count.
     """
     stream = sys.stderr if stream is None else stream
-    if total <= 0 or not is_terminal(stream):
+    if total <= 0 or not shows_progress(stream):
         yield None
         return
     # Optional (the 'scale' extra): only chunked runs have dask tasks to count.
     from dask import callbacks
 
-    line = ProgressLine(total, stream)
-    counter = {"done": 0}
+    bar = progress_bar(total, stream, "blocks")
 
     def finished(
         key: object, result: object, dsk: object, state: object, worker_id: object
     ) -> None:
         if _is_block_key(key):
-            counter["done"] += 1
-            line.update(counter["done"])
+            bar.update(1)
 
     # Any: the checker cannot follow dask's untyped callback class.
     callback_class: Any = callbacks.Callback
     with callback_class(posttask=finished):
         try:
-            yield line
+            yield bar
         finally:
-            line.close()
+            bar.close()
 
 
-def _blocks_done(dask_scheduler: Any, names: list[str]) -> int:
-    """On the scheduler: kernel tasks of the run that have finished."""
-    done = 0
-    for name in names:
-        group = dask_scheduler.task_groups.get(name)
-        if group is None:
-            continue
-        counts = group.states
-        # Tasks leave "memory" for "released" and "forgotten" once used; all
-        # three mean the block was simulated.
-        done += counts.get("memory", 0) + counts.get("released", 0) + counts.get("forgotten", 0)
-    return done
-
-
-@contextmanager
-def cluster_progress(
-    client: Any, names: list[str], total: int, stream: TextIO | None = None
-) -> Iterator[ProgressLine | None]:
-    """While active, poll a dask.distributed scheduler for finished kernel tasks.
-
-    ``names`` are the kernel task group names (see :func:`block_group_names`).
-    Off when ``stream`` is not a terminal.
-    """
+def cluster_progress(client: Any, futures: list[Any], stream: TextIO | None = None) -> None:
+    """Draw dask.distributed's console progress bar of ``futures`` on ``stream``
+    (stderr by default) until they are done; nothing when no bar is shown
+    (:func:`shows_progress`). A failed task ends the bar; the caller's
+    ``client.gather`` then raises its error."""
     stream = sys.stderr if stream is None else stream
-    if total <= 0 or not is_terminal(stream):
-        yield None
+    if not futures or not shows_progress(stream):
         return
-    line = ProgressLine(total, stream)
-    stop = threading.Event()
+    # Optional (the 'scale' extra): only cluster runs have a cluster to follow.
+    import distributed
 
-    def poll() -> None:
-        while not stop.wait(REFRESH_SECONDS):
-            try:
-                line.update(client.run_on_scheduler(_blocks_done, names=names))
-            except Exception:  # a progress line must never break the run
-                return
-
-    thread = threading.Thread(target=poll, name="facility-impact-progress", daemon=True)
-    thread.start()
-    try:
-        yield line
-        # The scheduler forgets finished tasks: the last poll may miss some.
-        line.update(total, force=True)
-    finally:
-        stop.set()
-        thread.join()
-        line.close()
+    cluster_api: Any = distributed  # untyped: the checker cannot follow its calls
+    # The console bar draws on stdout, which carries the tables and --json.
+    with contextlib.redirect_stdout(stream):
+        cluster_api.progress(futures, scheduler=client.scheduler.address, multi=False)
 
 
 def _graphs(collection: Any) -> list[Any]:
@@ -191,18 +148,56 @@ def _graphs(collection: Any) -> list[Any]:
     return [collection.__dask_graph__()]
 
 
-def block_group_names(collection: Any) -> list[str]:
-    """Names of the kernel task groups (one per run) behind ``collection``."""
-    names: set[str] = set()
-    for graph in _graphs(collection):
-        names.update(name for name in graph.layers if str(name).startswith(BLOCK_TASK_PREFIX))
-        names.update(key[0] for key in graph if isinstance(key, tuple) and _is_block_key(key))
-    return sorted(names)
-
-
 def block_count(collection: Any) -> int:
     """Kernel tasks (blocks of days) behind ``collection``; 0 for in-memory data."""
     keys: set[Hashable] = set()
     for graph in _graphs(collection):
         keys.update(key for key in graph if isinstance(key, tuple) and _is_block_key(key))
     return len(keys)
+
+
+class StderrHandler(logging.Handler):
+    """Log records as ``facility-impact: <kind>: <message>`` lines on stderr, the
+    kind being ``note`` (info), ``warning``, ``error`` or ``debug``; written
+    through tqdm so that a bar being drawn is not broken by the line. Looks up
+    ``sys.stderr`` at each record, so a redirected stderr gets it."""
+
+    KINDS: ClassVar[dict[int, str]] = {
+        logging.DEBUG: "debug",
+        logging.INFO: "note",
+        logging.WARNING: "warning",
+    }
+
+    def __init__(self, program: str) -> None:
+        super().__init__()
+        self.program = program
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            kind = self.KINDS.get(record.levelno, "error")
+            tqdm.write(f"{self.program}: {kind}: {record.getMessage()}", file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+LOG_LEVELS = {-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}
+"""``-v`` count less ``-q`` count → what the ``facility_impact`` logger shows: errors
+only (``-qq``), warnings (``-q``), notes (default), notes and details (``-v``)."""
+
+
+@contextlib.contextmanager
+def log_to_stderr(program: str, verbosity: int) -> Iterator[None]:
+    """While active, the ``facility_impact`` logger writes to stderr
+    (:class:`StderrHandler`) at the level of ``verbosity``: ``-v`` count less ``-q``
+    count (:data:`LOG_LEVELS`). Its level and handlers are restored after."""
+    package = logging.getLogger(_PACKAGE_LOGGER)
+    level = LOG_LEVELS[max(min(verbosity, max(LOG_LEVELS)), min(LOG_LEVELS))]
+    handler = StderrHandler(program)
+    previous = package.level
+    package.addHandler(handler)
+    package.setLevel(level)
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(previous)

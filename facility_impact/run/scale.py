@@ -38,7 +38,7 @@ from facility_impact.results.summary import over_draws, per_run
 from facility_impact.results.summary_table import tidy_table
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.run import cf, io, progress
-from facility_impact.run.chunked import consumed_blocks
+from facility_impact.run.chunked import BlockFailed, consumed_blocks, describe_part, failing_part
 from facility_impact.run.workflow import simulate_parameters, with_configuration
 from facility_impact.variables import ensemble_dims
 
@@ -60,7 +60,7 @@ draws); its in-memory summary needs a few times that."""
 
 class RunFailed(RuntimeError):
     """The run could not finish (a worker lost more often than dask retries, the
-    scheduler gone); no output was written."""
+    scheduler gone, a block that failed on a worker); no output was written."""
 
 
 def result_path(folder: Path, name: str, output_format: str) -> Path:
@@ -194,7 +194,10 @@ def _compute_locally(pool: Any, *collections: Any) -> tuple[Any, ...]:
             return _compute_locally(own, *collections)
     dask = _dask()
     scheduler = partial(dask.multiprocessing.get, pool=pool, chunksize=1, optimize_graph=False)
-    return tuple(dask.compute(*collections, scheduler=scheduler))
+    try:
+        return tuple(dask.compute(*collections, scheduler=scheduler))
+    except BlockFailed as error:
+        raise RunFailed(str(error)) from error
 
 
 def fill_zarr_store(
@@ -222,21 +225,29 @@ def fill_zarr_store(
         for kernel, (name, _) in KERNEL_LAYOUT.items()
     }
     job = consumed_blocks(params, ZarrBlockWriter(path, layout), plan)
-    blocks = progress.block_count(job)
     if client is None:
-        with progress.local_progress(blocks, progress_stream):
+        with progress.local_progress(progress.block_count(job), progress_stream):
             _compute_locally(pool, job)
     else:
-        names = progress.block_group_names(job)
-        with progress.cluster_progress(client, names, blocks, progress_stream):
-            _compute_on(client, job)
+        _compute_on(client, job, progress_stream=progress_stream, with_progress=True)
 
 
-def _compute_on(client: Any, *collections: Any) -> tuple[Any, ...]:
-    """Compute ``collections`` on a dask.distributed cluster; lost workers that dask
-    gave up on become :class:`RunFailed`."""
+def _compute_on(
+    client: Any,
+    *collections: Any,
+    progress_stream: TextIO | None = None,
+    with_progress: bool = False,
+) -> tuple[Any, ...]:
+    """Compute ``collections`` on a dask.distributed cluster, ``with_progress`` drawn
+    by dask's bar on ``progress_stream`` (:func:`~facility_impact.run.progress.cluster_progress`);
+    lost workers that dask gave up on, and a block that failed, become :class:`RunFailed`."""
+    futures = client.compute(list(collections))
     try:
-        return tuple(_dask().compute(*collections, scheduler=client.get))
+        if with_progress:
+            progress.cluster_progress(client, futures, progress_stream)
+        return tuple(client.gather(futures))
+    except BlockFailed as error:
+        raise RunFailed(str(error)) from error
     except Exception as error:
         if _lost_work(error):
             raise RunFailed(
@@ -299,11 +310,12 @@ def _per_run_part(path: str, draws: slice | None, latest_t0: float) -> xr.Datase
 
 def _write_per_run_part(path: str, draws: slice, latest_t0: float) -> None:
     """Summarise some draws and write their rows into the store's per-run group."""
-    piece = _per_run_part(path, draws, latest_t0)
-    elsewhere = [name for name, v in piece.variables.items() if "draw" not in v.dims]
-    piece.drop_vars(elsewhere).to_zarr(
-        path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=io.ZARR_FORMAT
-    )
+    with failing_part(f"the summary of {describe_part({'draw': draws})}"):
+        piece = _per_run_part(path, draws, latest_t0)
+        elsewhere = [name for name, v in piece.variables.items() if "draw" not in v.dims]
+        piece.drop_vars(elsewhere).to_zarr(
+            path, group=PER_RUN_GROUP, region={"draw": draws}, zarr_format=io.ZARR_FORMAT
+        )
 
 
 def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
