@@ -21,9 +21,10 @@ from typing import Any
 
 from facility_impact.config.default_values import ATTACK_TYPES, FACILITY_DAMAGE
 from facility_impact.config.keys import KEYS
+from facility_impact.config.toml_text import parse_toml
 from facility_impact.config.variation import Distribution, Uncertain, parse_variation
 from facility_impact.curves import CURVE_FAMILIES
-from facility_impact.errors import ConfigError, show_number
+from facility_impact.errors import ConfigError, read_input_text, show_number
 
 PRIORS_FILE = "data/attack_priors.toml"
 """Where the table is, inside the package."""
@@ -181,8 +182,8 @@ def load_priors() -> Priors:
 
 def read_priors(path: str | Path) -> Priors:
     """A priors table in a file of the same layout (a fitted one, for example)."""
-    with open(path, "rb") as stream:
-        return parse_priors(tomllib.load(stream), str(path))
+    text = read_input_text(Path(path), "priors table")
+    return parse_priors(parse_toml(text, str(path)), str(path))
 
 
 def parse_priors(raw: Mapping[str, Any], where: str) -> Priors:
@@ -238,9 +239,9 @@ def _most(pattern: str) -> float:
 _MOST_DAYS = _most("strike[].closure_days")  # and of every curve time: all durations
 _MOST_KM = _most("strike[].avoidance_radius_km")
 _RANGES: dict[str, tuple[float, float]] = {
-    "building": (0.0, 1.0),
-    "equipment": (0.0, 1.0),
-    "closure_days": (0.0, _MOST_DAYS),
+    "building": (0, 1),
+    "equipment": (0, 1),
+    "closure_days": (0, _MOST_DAYS),
 }
 
 

@@ -220,17 +220,18 @@ def number(
         raise fail(path, value, f"must be a finite number{range_text(minimum, maximum)}")
     if integer and isinstance(value, float) and not value.is_integer():
         raise fail(path, value, f"must be a whole number{range_text(minimum, maximum)}")
+    whole = " a whole number" if integer else ""
     if minimum is not None and value < minimum:
         if maximum == 1 and minimum == 0:
             raise fail(path, value, "must be a fraction between 0 and 1")
         # A negative number where none is allowed: its sign is what is wrong.
         shown = None if minimum == 0 else maximum
-        raise fail(path, value, f"must be{range_text(minimum, shown)}")
+        raise fail(path, value, f"must be{whole if shown else ''}{range_text(minimum, shown)}")
     # inf, where the key allows it, stands for "none" (no limit, out of reach).
     if maximum is not None and value > maximum and not (allow_inf and value == math.inf):
         if maximum == 1 and minimum == 0:
             raise fail(path, value, "must be a fraction between 0 and 1")
-        raise fail(path, value, f"must be{range_text(minimum, maximum)}")
+        raise fail(path, value, f"must be{whole}{range_text(minimum, maximum)}")
     return int(value) if integer else float(value)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,6 +116,12 @@ class Distribution:
         return f"{self.family}({shown}{truncated})"
 
 
+QUANTILE_EDGE = 1e-12
+"""The lowest quantile drawn (and 1 minus the highest): a quantile of exactly 0 or 1
+(possible in a Sobol' sequence) would give an infinite value for an unbounded
+distribution."""
+
+
 class Varying(float):
     """A configured number that takes several values.
 
@@ -199,9 +206,7 @@ class Uncertain(Varying):
 
     def values_at(self, quantile: np.ndarray) -> np.ndarray:
         """Values at uniform quantiles ``quantile``, rounded where the key counts whole days."""
-        # A quantile of exactly 0 or 1 (possible in a Sobol' sequence) would give
-        # an infinite value for an unbounded distribution.
-        values = self.distribution.ppf(np.clip(quantile, 1e-12, 1 - 1e-12))
+        values = self.distribution.ppf(np.clip(quantile, QUANTILE_EDGE, 1 - QUANTILE_EDGE))
         return np.round(values) if self.integer else values
 
     def describe(self) -> str:
@@ -333,14 +338,38 @@ def _distribution(
             )
     kept = tuple((key, float(numbers[key])) for key in (*required, *optional) if key in numbers)
     distribution = Distribution(family, kept, (float(bounds[0]), float(bounds[1])))
-    floor = distribution.frozen.cdf(bounds[0]) if math.isfinite(bounds[0]) else 0.0
-    ceiling = distribution.frozen.cdf(bounds[1]) if math.isfinite(bounds[1]) else 1.0
+    floor, ceiling = _computed(distribution, path)
     if ceiling - floor < 1e-6:
         raise ConfigError(
             f"{path}: the {family} distribution has almost no probability inside the allowed "
             f"range [{show_number(bounds[0])}, {show_number(bounds[1])}]"
         )
     return distribution
+
+
+def _computed(distribution: Distribution, path: str) -> tuple[float, float]:
+    """The probability below and up to the distribution's bounds, once every value the
+    run can draw (the quantiles from :data:`QUANTILE_EDGE` to 1 - it) is known to be
+    finite: extreme parameters (an sd of 5e-324, a beta's alpha of 1e308) overflow
+    in scipy, and are refused here, naming the key, rather than in the middle of a run."""
+    low, high = distribution.bounds
+    base = distribution.frozen
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            floor = float(base.cdf(low)) if math.isfinite(low) else 0.0
+            ceiling = float(base.cdf(high)) if math.isfinite(high) else 1.0
+            reach = distribution.ppf(np.array([QUANTILE_EDGE, 0.5, 1 - QUANTILE_EDGE]))
+            finite = bool(np.all(np.isfinite(reach)))
+    except (ArithmeticError, ValueError, RuntimeWarning):
+        finite = False
+    if not finite:
+        shown = ", ".join(f"{key} {show_number(value)}" for key, value in distribution.parameters)
+        raise ConfigError(
+            f"{path}: {distribution.family}({shown}) cannot be computed: its numbers are too "
+            "large or too small for one another"
+        )
+    return floor, ceiling
 
 
 def _check_shape(family: str, numbers: dict[str, float], path: str) -> None:
