@@ -176,15 +176,16 @@ def test_default_of_refuses_a_key_without_a_value():
 
 
 def test_the_words_of_the_docs_by_hand():
-    assert allowed_text(KEYS["run.horizon_days"]) == "whole number, 1–36,500"
+    assert allowed_text(KEYS["run.horizon_days"]) == "whole number, 1–36,525"
+    assert allowed_text(KEYS["facility.<name>.population"]) == "1–10⁹"
     assert allowed_text(KEYS["strike[].damage"]) == (
         "table of names; each 0–1; resources of the struck facility; may be `{}`"
     )
     assert allowed_text(KEYS["facility.<name>.services.<service>.distance_decay_km"]) == (
-        "> 0; `inf` allowed"
+        "> 0 and ≤ 40,000; `inf` allowed"
     )
     assert allowed_text(KEYS["alternative[].opens_day"]) == (
-        "whole number, ≥ 0, ≤ `horizon_days`; `horizon_days` = never within the run"
+        "whole number, 0–36,525, ≤ `horizon_days`; `horizon_days` = never within the run"
     )
     assert default_text(KEYS["facility.<name>.services.<service>.deferrable_share"]) == (
         "0. ASSUMPTION: nobody waits"

@@ -122,7 +122,7 @@ def test_a_table_without_a_source_or_with_a_wrong_key_is_refused():
         parse_priors(raw, "test.toml")
     raw = copy.deepcopy(RAW)
     raw["response"]["share"]["routine"]["value"] = 1.5
-    with pytest.raises(ConfigError, match="at most 1"):
+    with pytest.raises(ConfigError, match="must be a number between 0 and 1"):
         parse_priors(raw, "test.toml")
     raw = copy.deepcopy(RAW)
     del raw["attack_type"]["sexual_assault"]

@@ -9,6 +9,7 @@ earlier outputs untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import shutil
@@ -21,6 +22,7 @@ import pytest
 
 from facility_impact import load_config
 from facility_impact.cli import main
+from facility_impact.config import reading
 from facility_impact.run import budget, io, staging
 from facility_impact.run.sizes import show_bytes
 
@@ -314,16 +316,31 @@ def _raise_drawn(*args, **kwargs):
 
 # --------------------------------------------------------------------------- overflow
 
+UTILISATION = "facility.<name>.services.<service>.utilisation_per_person_year"
+
+
+def _without_bound(monkeypatch: pytest.MonkeyPatch, pattern: str) -> None:
+    """Lift the upper bound of one key. The bounds keep numbers this large out of a
+    run (test_bounds.py); the overflow guard stays behind them, and these tests reach it."""
+    keys = dict(reading.KEYS)
+    keys[pattern] = dataclasses.replace(keys[pattern], maximum=None)
+    monkeypatch.setattr(reading, "KEYS", keys)
+
 
 @pytest.mark.parametrize(
-    ("old", "new"),
+    ("old", "new", "key"),
     [
-        ("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e308\n"),
-        ("population = 40000", "population = 1e308"),
+        (
+            "utilisation_per_person_year = 0.45\n",
+            "utilisation_per_person_year = 1e308\n",
+            UTILISATION,
+        ),
+        ("population = 40000", "population = 1e308", "facility.<name>.population"),
     ],
     ids=["volume", "population"],
 )
-def test_overflow_is_an_error_not_an_inf_in_a_file(tmp_path, capsys, old, new):
+def test_overflow_is_an_error_not_an_inf_in_a_file(tmp_path, capsys, monkeypatch, old, new, key):
+    _without_bound(monkeypatch, key)
     text = REFERENCE.read_text(encoding="utf-8")
     assert text.count(old) == 1
     config = tmp_path / "huge.toml"
@@ -335,8 +352,9 @@ def test_overflow_is_an_error_not_an_inf_in_a_file(tmp_path, capsys, old, new):
     assert _files(out) == []
 
 
-def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys):
+def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys, monkeypatch):
     """float32 results: a daily volume beyond float32's range overflows in the kernel."""
+    _without_bound(monkeypatch, UTILISATION)
     text = UNCERTAIN.read_text(encoding="utf-8")
     config = tmp_path / "huge.toml"
     config.write_text(
@@ -349,8 +367,9 @@ def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_overflow_in_a_chunked_run_is_an_error(tmp_path, capsys):
+def test_overflow_in_a_chunked_run_is_an_error(tmp_path, capsys, monkeypatch):
     """The kernel runs in worker processes there: they raise on overflow too."""
+    _without_bound(monkeypatch, UTILISATION)
     text = UNCERTAIN.read_text(encoding="utf-8")
     config = tmp_path / "huge.toml"
     config.write_text(

@@ -14,11 +14,38 @@ from facility_impact.curves import CURVE_FAMILIES
 
 NOTHING_UNLESS_GIVEN = "ASSUMPTION: nothing of the kind happens unless the configuration says so"
 
+# Upper bounds. Every count, rate, time and distance has one: far beyond any real
+# facility or strike, so that a number this large is a typing error (a unit slip, a
+# stray exponent), and low enough that nothing computed from numbers within them
+# overflows, not even in float32 (about 3.4e38): the largest demand a day is
+# MAX_POPULATION × MAX_UTILISATION / 365.25 × MAX_FACTOR ≈ 2.7e12 patients, over
+# MAX_DAYS days ≈ 1e17, and its square ≈ 1e34.
+MAX_POPULATION = 10**9
+"""Most people in a facility's catchment [persons]."""
+MAX_COUNT = 10**6
+"""Most of a resource at one facility (beds, staff, theatres), and most staff lost
+to one fate or casualties of one strike [count]."""
+MAX_VOLUME = 10**8
+"""Most patients a month of one service at one facility, or spare at an alternative."""
+MAX_THROUGHPUT = 10**4
+"""Most patients a day that one unit of a resource supports [patient d⁻¹ unit⁻¹]."""
+MAX_UTILISATION = 10**3
+"""Most patients per person of the catchment per year [patient person⁻¹ year⁻¹]."""
+MAX_FACTOR = 10**3
+"""Most a ratio of demands may be (demand to capacity, a demand multiplier) [1]."""
+MAX_DAYS = 36_525
+"""Most days of a day number, a duration and the horizon: 100 years of 365.25 d."""
+MAX_KM = 40_000
+"""Longest distance [km]: about the Earth's circumference at the equator (40,075 km)."""
+MAX_MINUTES = 10**6
+"""Longest travel time [min]: about 694 days."""
 
-def number(path: str, doc: str, unit: str, **options: Any) -> Key:
-    """A number that may also be a sweep or a distribution; not negative unless told."""
+
+def number(path: str, doc: str, unit: str, *, maximum: float, **options: Any) -> Key:
+    """A number that may also be a sweep or a distribution; not negative unless told;
+    ``maximum`` is its sane upper bound (one of the ``MAX_*`` above, or 1)."""
     options.setdefault("minimum", 0)
-    return Key(path, "number", doc, unit, sweep=True, distribution=True, **options)
+    return Key(path, "number", doc, unit, maximum=maximum, sweep=True, distribution=True, **options)
 
 
 def fraction(path: str, doc: str, unit: str = "fraction", **options: Any) -> Key:
@@ -26,7 +53,8 @@ def fraction(path: str, doc: str, unit: str = "fraction", **options: Any) -> Key
 
 
 def day(path: str, doc: str, **options: Any) -> Key:
-    return number(path, doc, "d", integer=True, **options)
+    """A day number (whole days from day 0), at most :data:`MAX_DAYS`."""
+    return number(path, doc, "d", maximum=MAX_DAYS, integer=True, **options)
 
 
 def label(path: str, default_doc: str) -> Key:
@@ -68,6 +96,7 @@ def curve_keys(
             "d",
             default=time_default,
             default_doc=time_default_doc,
+            maximum=MAX_DAYS,
             rule="`exponential` needs `T` > 0; see [Curves](#curves)",
         ),
         number(
@@ -76,6 +105,7 @@ def curve_keys(
             "d",
             default=time_default,
             default_doc=time_default_doc,
+            maximum=MAX_DAYS,
             rule="see [Curves](#curves)",
         ),
         number(
@@ -84,6 +114,7 @@ def curve_keys(
             "d",
             default=time_default,
             default_doc=time_default_doc,
+            maximum=MAX_DAYS,
             rule="see [Curves](#curves)",
         ),
     ]
@@ -95,6 +126,7 @@ def curve_keys(
                 "d",
                 default=0.0,
                 source="ASSUMPTION: the curve starts at once unless a delay is configured",
+                maximum=MAX_DAYS,
             )
         )
     return tuple(keys)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from facility_impact.config import key_helpers as _limits
 from facility_impact.config.default_values import (
     ATTACK_TYPES,
     DECAY_SOURCE,
@@ -81,7 +82,7 @@ _TOP = (
 
 _RUN = (
     Key("run.horizon_days", "number", "number of simulated days `H` (days `0 … H-1`)", "d",
-        365, minimum=1, maximum=100 * 365, integer=True),
+        365, minimum=1, maximum=_limits.MAX_DAYS, integer=True),
     Key("run.start_date", "date", "calendar date of day 0. When set, results get a date `time` "
         "axis and strikes may be given by `date`", "date", ABSENT, "time is day numbers"),
     Key("run.seed", "number", "random seed of the Latin hypercube draws, recorded in the "
@@ -107,13 +108,13 @@ _FACILITY = (
         "in `strike.facility`", "table"),
     _label("facility.<name>.label", "`<name>`"),
     _number("facility.<name>.population", "catchment population `P0` before the strikes. "
-            "Demand scales with `P(t)/P0`", "persons", minimum=1),
+            "Demand scales with `P(t)/P0`", "persons", minimum=1, maximum=_limits.MAX_POPULATION),
     Key("facility.<name>.resources", "map", "baseline quantity `Q_r` of each resource, as "
         "`{ beds = 30, staff = 54 }`. The resource names defined here are the only ones that "
         "`needs`, `damage` and `recovery` accept. Capacity depends on the *fraction* "
         "available, not on the counts", "table", rule="may be `{}`"),
     _number("facility.<name>.resources.<resource>", "baseline quantity of the resource",
-            "count"),
+            "count", maximum=_limits.MAX_COUNT),
     Key("facility.<name>.services", "map", "service lines, one sub-table each", "table",
         rule="at least one service"),
     Key("facility.<name>.displacement", "table", "population loss over time", "table", ABSENT,
@@ -151,10 +152,10 @@ _SERVICES = (
     Key(_SERVICE, "table", "a service line of the facility", "table"),
     _number(f"{_SERVICE}.volume_per_month", "baseline capacity `C_s^0` as a monthly volume. "
             "When given, it is the capacity, whatever the resources", "patients/month",
-            default=COMPUTED, default_doc="what the resources allow: `min_r Q_r × θ_{s,r}` "
-            "over the resources of `throughput_per_day`", rule="give `volume_per_month` or "
-            "`throughput_per_day`, or both (`check` warns when they differ by more than a "
-            "factor 1.5)"),
+            maximum=_limits.MAX_VOLUME, default=COMPUTED, default_doc="what the resources "
+            "allow: `min_r Q_r × θ_{s,r}` over the resources of `throughput_per_day`",
+            rule="give `volume_per_month` or `throughput_per_day`, or both (`check` warns "
+            "when they differ by more than a factor 1.5)"),
     Key(f"{_SERVICE}.throughput_per_day", "map", "patients a day that one unit of each "
         "resource supports, `θ_{s,r}`, as `{ beds = 0.2, staff = 0.9 }` (beds: occupancy / "
         "mean length of stay). The resource then limits the service to `K_{s,r} = Q_r × "
@@ -162,19 +163,19 @@ _SERVICES = (
         "table", ABSENT, "capacity is `volume_per_month`",
         rule="resources of this facility; at least one"),
     _number(f"{_SERVICE}.throughput_per_day.<resource>", "patients a day per unit of the "
-            "resource", "patient d⁻¹ unit⁻¹"),
+            "resource", "patient d⁻¹ unit⁻¹", maximum=_limits.MAX_THROUGHPUT),
     _number(f"{_SERVICE}.utilisation_per_person_year", "baseline demand per person of the "
             "catchment per year, `u_s`, so `D_s^0 = P0 × u_s / 365.25` a day",
-            "patient person⁻¹ year⁻¹", default=ABSENT, default_doc="demand is `demand_ratio` "
-            "× capacity", rule="not with `demand_ratio`"),
+            "patient person⁻¹ year⁻¹", maximum=_limits.MAX_UTILISATION, default=ABSENT,
+            default_doc="demand is `demand_ratio` × capacity", rule="not with `demand_ratio`"),
     Key(f"{_SERVICE}.needs", "map", "dependency weight `w_{s,r}` on each resource: 1 = cannot "
         "run without it, 0 = does not need it. A resource left out has weight 0", "table",
         rule="resources of this facility", required_note=" (use {} if none)"),
     _fraction(f"{_SERVICE}.needs.<resource>", "dependency weight on the resource"),
     _number(f"{_SERVICE}.demand_ratio", "baseline demand divided by baseline capacity, so "
             "`D_s^0 = ratio × C_s^0`; only without `utilisation_per_person_year`", "–",
-            default=1.0, source="ASSUMPTION: the facility met all of its demand before the "
-            "strike", rule="not with `utilisation_per_person_year`"),
+            maximum=_limits.MAX_FACTOR, default=1.0, source="ASSUMPTION: the facility met all "
+            "of its demand before the strike", rule="not with `utilisation_per_person_year`"),
     _fraction(f"{_SERVICE}.deferrable_share", "share `φ_s` of unserved new demand that waits "
               "in a backlog. The rest seeks care elsewhere", default=0.0,
               source="ASSUMPTION: nobody waits"),
@@ -189,24 +190,27 @@ _SERVICES = (
               "checked](#what-is-checked))", source="ASSUMPTION: nobody travels where "
               "nobody could receive them"),
     _number(f"{_SERVICE}.distance_decay_km", "distance-decay scale `λ_s`. The share reaching "
-            "a facility `d` km away falls as `exp(-d/λ)`", "km", default=COMPUTED,
+            "a facility `d` km away falls as `exp(-d/λ)`", "km", maximum=_limits.MAX_KM,
+            default=COMPUTED,
             default_doc=f"{HOSPITAL_DECAY_KM:g} km for every service but `outpatient`, "
             f"{OUTPATIENT_DECAY_KM:g} km for `outpatient`", source=DECAY_SOURCE,
             positive=True, inf=True),
     _number(f"{_SERVICE}.distance_decay_minutes", "distance-decay scale `λ_s` on travel time. "
             "The share reaching a facility `t` minutes away falls as `exp(-t/λ)`. Instead of "
             "`distance_decay_km` where `[network]` gives `travel_minutes`", "min",
-            default=float("inf"), default_doc="no decay; used only where no other facility "
-            "offers the service, otherwise **required** (the cited defaults are distances)",
+            maximum=_limits.MAX_MINUTES, default=float("inf"), default_doc="no decay; used "
+            "only where no other facility offers the service, otherwise **required** (the "
+            "cited defaults are distances)",
             source="ASSUMPTION: irrelevant where nobody can divert", positive=True, inf=True),
     _number(f"{_SERVICE}.reach_km", "farthest distance a patient of this service goes to "
-            "another facility: one farther away is never chosen", "km", default=float("inf"),
+            "another facility: one farther away is never chosen", "km", maximum=_limits.MAX_KM,
+            default=float("inf"),
             default_doc="no limit but the distance decay", source="ASSUMPTION: the decay alone "
             "says how few go far", positive=True, inf=True),
     _number(f"{_SERVICE}.reach_minutes", "as `reach_km`, in minutes of travel, where "
-            "`[network]` gives `travel_minutes`", "min", default=float("inf"),
-            default_doc="no limit", source="ASSUMPTION: as `reach_km`", positive=True,
-            inf=True),
+            "`[network]` gives `travel_minutes`", "min", maximum=_limits.MAX_MINUTES,
+            default=float("inf"), default_doc="no limit", source="ASSUMPTION: as `reach_km`",
+            positive=True, inf=True),
     Key(f"{_SERVICE}.demand_multipliers", "list", "periods with demand multiplied by a factor",
         "list", ABSENT, "factor 1 throughout"),
     _day(f"{_SERVICE}.demand_multipliers[].start_day", "first day of the period",
@@ -214,7 +218,8 @@ _SERVICES = (
     _day(f"{_SERVICE}.demand_multipliers[].end_day", "first day after the period; a period "
          "running past the horizon is cut there", default=COMPUTED,
          default_doc="`horizon_days`", rule="> `start_day`"),
-    _number(f"{_SERVICE}.demand_multipliers[].factor", "demand multiplier `m_s(t)`", "–"),
+    _number(f"{_SERVICE}.demand_multipliers[].factor", "demand multiplier `m_s(t)`", "–",
+            maximum=_limits.MAX_FACTOR),
 )
 
 _DISPLACEMENT = "facility.<name>.displacement"
@@ -254,17 +259,19 @@ _RELOCATIONS = (
     _day(f"{_RELOCATION}.opens_day", "first day the site works",
          rule="on or after `horizon_days`: not within the run"),
     _number(f"{_RELOCATION}.distance_km", "distance from the catchment to the site; only "
-            "`exp(-d/λ_s)` of the facility's new patients reach it", "km", default=ABSENT,
+            "`exp(-d/λ_s)` of the facility's new patients reach it", "km", maximum=_limits.MAX_KM,
+            default=ABSENT,
             default_doc="exactly one of `distance_km`/`travel_minutes` is **required**"),
     _number(f"{_RELOCATION}.travel_minutes", "travel time from the catchment to the site, as "
-            "`distance_km`, where `[network]` gives `travel_minutes`", "min", default=ABSENT,
+            "`distance_km`, where `[network]` gives `travel_minutes`", "min",
+            maximum=_limits.MAX_MINUTES, default=ABSENT,
             default_doc="exactly one of `distance_km`/`travel_minutes` is **required**"),
     Key(f"{_RELOCATION}.resources", "map", "the site's own quantity of each resource it has, "
         "as `{ beds = 10, theatres = 1, building = 1 }`. A resource left out moves with the "
         "facility at its current availability (staff)", "table", ABSENT,
         "every resource moves with the facility", rule="resources of this facility"),
     _number(f"{_RELOCATION}.resources.<resource>", "the site's quantity of the resource",
-            "count"),
+            "count", maximum=_limits.MAX_COUNT),
 )
 
 _PRIORS = "the prior of `attack_type` × `facility_damage` (facility_impact/data/attack_priors.toml)"
@@ -289,7 +296,8 @@ _STRIKES = (
         source="ASSUMPTION: a record that says nothing of damage reports none (as `facility-"
         "impact import` reads an empty cell)", choices=FACILITY_DAMAGE, rule=_RECORDED),
     _number("strike[].closure_days", "days the facility is closed (capacity 0), starting on the "
-            "strike day. Recovery starts when the closure ends", "d", default=COMPUTED,
+            "strike day. Recovery starts when the closure ends", "d", maximum=_limits.MAX_DAYS,
+            default=COMPUTED,
             default_doc=f"with `attack_type`, {_PRIORS}; without, 0",
             source="ASSUMPTION without `attack_type`: it keeps working at its damaged capacity"),
     Key("strike[].damage", "map", "damage fraction `δ_{k,r}` of each resource. It applies to "
@@ -300,15 +308,19 @@ _STRIKES = (
         rule="resources of the struck facility; may be `{}`"),
     _fraction("strike[].damage.<resource>", "damage fraction of the resource"),
     _number("strike[].staff_killed", "staff killed; only recruitment replaces them",
-            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+            "persons", maximum=_limits.MAX_COUNT, default=0.0, source=_NOTHING_UNLESS_GIVEN,
+            rule=_FATE_RULE),
     _number("strike[].staff_injured", "staff injured; most come back once healed", "persons",
-            default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+            maximum=_limits.MAX_COUNT, default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
     _number("strike[].staff_abducted", "staff abducted or missing; a share comes back",
-            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+            "persons", maximum=_limits.MAX_COUNT, default=0.0, source=_NOTHING_UNLESS_GIVEN,
+            rule=_FATE_RULE),
     _number("strike[].staff_fled", "staff who fled; a share comes back over months",
-            "persons", default=0.0, source=_NOTHING_UNLESS_GIVEN, rule=_FATE_RULE),
+            "persons", maximum=_limits.MAX_COUNT, default=0.0, source=_NOTHING_UNLESS_GIVEN,
+            rule=_FATE_RULE),
     _number("strike[].casualties", "patients added to the demand of `casualty_service` on the "
-            "strike day", "patients", default=0.0, source=_NOTHING_UNLESS_GIVEN),
+            "strike day", "patients", maximum=_limits.MAX_COUNT, default=0.0,
+            source=_NOTHING_UNLESS_GIVEN),
     Key("strike[].casualty_service", "string", "service that receives the casualties", "name",
         "emergency", rule="a service of the struck facility (checked whenever given, or when "
         "`casualties` > 0)"),
@@ -326,7 +338,8 @@ _STRIKES = (
     _number("strike[].avoidance_radius_km", "how far from the struck facility the nearby "
             "response reaches: the straight-line distance between facilities that give "
             "`latitude` and `longitude`, else the `[network]` `distance_km`", "km",
-            default=COMPUTED, default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
+            maximum=_limits.MAX_KM, default=COMPUTED,
+            default_doc=f"with `attack_type`, {_RESPONSE}; without, 0",
             source="ASSUMPTION without `attack_type`: no response elsewhere unless said",
             inf=True),
     Key("strike[].avoidance_fade", "table", "how the response fades: the share that stays "
@@ -373,24 +386,26 @@ _ALTERNATIVES = (
         rule="unique among alternatives and different from every facility name"),
     _label("alternative[].label", "`name`"),
     _number("alternative[].distance_km", "distance from each facility. Give one number for all "
-            "facilities, or a table `{ <facility> = km, … }`", "km", inf=True, by_name=True,
-            default=ABSENT, default_doc="exactly one of `distance_km`/`travel_minutes` is "
-            "**required**", rule="`inf` = out of reach. A table must name every facility"),
+            "facilities, or a table `{ <facility> = km, … }`", "km", maximum=_limits.MAX_KM,
+            inf=True, by_name=True, default=ABSENT, default_doc="exactly one of "
+            "`distance_km`/`travel_minutes` is **required**",
+            rule="`inf` = out of reach. A table must name every facility"),
     _number("alternative[].travel_minutes", "travel time from each facility, as "
-            "`distance_km`; use it when `[network]` gives `travel_minutes`", "min", inf=True,
+            "`distance_km`; use it when `[network]` gives `travel_minutes`", "min",
+            maximum=_limits.MAX_MINUTES, inf=True,
             by_name=True, default=ABSENT, default_doc="exactly one of "
             "`distance_km`/`travel_minutes` is **required**",
             rule="`inf` = out of reach. A table must name every facility"),
     Key("alternative[].spare_capacity_per_month", "map", "spare capacity per service: the most "
         "it can absorb. A service left out gets 0", "table", rule="services of any facility"),
     _number("alternative[].spare_capacity_per_month.<service>", "spare capacity",
-            "patients/month"),
+            "patients/month", maximum=_limits.MAX_VOLUME),
     Key("alternative[].capacity_per_month", "map", "baseline capacity per service. The model's "
         "destination choice uses the spare capacity only; the maps of `facility-impact plot` "
         "draw this one", "table", COMPUTED, "equal to `spare_capacity_per_month`",
         rule="services of any facility"),
     _number("alternative[].capacity_per_month.<service>", "baseline capacity", "patients/month",
-            rule="≥ the spare capacity of the service"),
+            maximum=_limits.MAX_VOLUME, rule="≥ the spare capacity of the service"),
     _day("alternative[].opens_day", "first day on which it attracts and absorbs patients",
          default=0, source="ASSUMPTION: it is open from the first day", below_horizon=0,
          rule="`horizon_days` = never within the run"),
@@ -402,14 +417,14 @@ _NETWORK = (
         "patients may travel to another modelled facility, and that facility"),
     Key("network.distance_km", "matrix", "`distance_km[i][j]` is the distance from "
         "`facilities[i]` to `facilities[j]`", "km", ABSENT, "exactly one of "
-        "`distance_km`/`travel_minutes` is **required**", minimum=0, inf=True, sweep=True,
-        distribution=True, rule="one row per facility, one number per facility in each; "
-        "`inf` = out of reach; the diagonal must be 0"),
+        "`distance_km`/`travel_minutes` is **required**", minimum=0, maximum=_limits.MAX_KM,
+        inf=True, sweep=True, distribution=True, rule="one row per facility, one number per "
+        "facility in each; `inf` = out of reach; the diagonal must be 0"),
     Key("network.travel_minutes", "matrix", "`travel_minutes[i][j]` is the travel time from "
         "`facilities[i]` to `facilities[j]`. With it, every distance and decay scale of the "
         "file is in minutes", "min", ABSENT, "exactly one of `distance_km`/`travel_minutes` "
-        "is **required**", minimum=0, inf=True, sweep=True, distribution=True,
-        rule="as `distance_km`"),
+        "is **required**", minimum=0, maximum=_limits.MAX_MINUTES, inf=True, sweep=True,
+        distribution=True, rule="as `distance_km`"),
     Key("network.symmetric", "boolean", "whether `distance_km[i][j]` must equal "
         "`distance_km[j][i]`", default=True,
         source="road distances are the same both ways; `false` for one-way travel conditions"),

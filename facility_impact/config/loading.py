@@ -10,7 +10,6 @@ keys, their units, defaults and ranges are the schema
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -36,11 +35,12 @@ from facility_impact.config.settings import apply_settings
 from facility_impact.config.staffing import read_recruitment, read_staff_return
 from facility_impact.config.strikes import read_outcomes, read_strikes
 from facility_impact.config.sweeps import sweep_dims
+from facility_impact.config.toml_text import parse_toml
 from facility_impact.config.types import (
     Config,
     union,
 )
-from facility_impact.errors import ConfigError, read_input_text
+from facility_impact.errors import read_input_text
 
 __all__ = ["load_config", "parse_config"]
 
@@ -86,10 +86,7 @@ def load_config(
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and its text."""
     text = read_input_text(path, "configuration file")
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_toml(text, str(path)), text
 
 
 def parse_config(

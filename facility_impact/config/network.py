@@ -19,13 +19,12 @@ from facility_impact.config.reading import (
     read,
     read_map,
     require,
-    show_value,
     table,
     tables,
 )
 from facility_impact.config.types import Alternative, Facility, Network, Service
 from facility_impact.config.variation import high, low
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, echo
 
 ALTERNATIVE = "alternative[]"
 
@@ -130,7 +129,7 @@ def read_network(raw: Any, facilities: dict[str, Facility]) -> Network:
                     raise fail(
                         f"network.{matrix}[{i}][{j}]",
                         rows_raw[i][j],
-                        f"must equal network.{matrix}[{j}][{i}] ({show_value(rows_raw[j][i])}), "
+                        f"must equal network.{matrix}[{j}][{i}] ({echo(rows_raw[j][i])}), "
                         f"{names[i]} to {names[j]} and back, because network.symmetric = true",
                     )
     return Network(tuple(names), rows, symmetric, TRAVEL_UNITS[matrix])

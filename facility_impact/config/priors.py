@@ -12,7 +12,6 @@ finds it wherever it runs; ``seeds/attack_priors.md`` points to it.
 from __future__ import annotations
 
 import functools
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from facility_impact.config.default_values import ATTACK_TYPES, FACILITY_DAMAGE
+from facility_impact.config.keys import KEYS
+from facility_impact.config.toml_text import parse_toml
 from facility_impact.config.variation import Distribution, Uncertain, parse_variation
 from facility_impact.curves import CURVE_FAMILIES
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, read_input_text, show_number
 
 PRIORS_FILE = "data/attack_priors.toml"
 """Where the table is, inside the package."""
@@ -181,8 +182,8 @@ def load_priors() -> Priors:
 
 def read_priors(path: str | Path) -> Priors:
     """A priors table in a file of the same layout (a fitted one, for example)."""
-    with open(path, "rb") as stream:
-        return parse_priors(tomllib.load(stream), str(path))
+    text = read_input_text(Path(path), "priors table")
+    return parse_priors(parse_toml(text, str(path)), str(path))
 
 
 def parse_priors(raw: Mapping[str, Any], where: str) -> Priors:
@@ -220,16 +221,27 @@ def parse_priors(raw: Mapping[str, Any], where: str) -> Priors:
         types={name: table.attack_type(types_raw, name) for name in ATTACK_TYPES},
         shares={c: table.entry(shares, c, "response.share", 0, 1) for c in SERVICE_CLASSES},
         nearby_share=table.entry(response, "nearby_share", "response", 0, 1),
-        radius_km=table.entry(response, "radius_km", "response", 0, None),
+        radius_km=table.entry(response, "radius_km", "response", 0, _MOST_KM),
         fade=table.curve(response, "fade", "response", with_share=False),
     )
 
 
 _SECTIONS = ("resource_class", "service_class", "damage_state", "attack_type", "response")
-_RANGES: dict[str, tuple[float, float | None]] = {
-    "building": (0.0, 1.0),
-    "equipment": (0.0, 1.0),
-    "closure_days": (0.0, None),
+
+
+def _most(pattern: str) -> float:
+    """The upper bound of the key an entry fills in (facility_impact/config/keys.py)."""
+    maximum = KEYS[pattern].maximum
+    assert maximum is not None, pattern
+    return maximum
+
+
+_MOST_DAYS = _most("strike[].closure_days")  # and of every curve time: all durations
+_MOST_KM = _most("strike[].avoidance_radius_km")
+_RANGES: dict[str, tuple[float, float]] = {
+    "building": (0, 1),
+    "equipment": (0, 1),
+    "closure_days": (0, _MOST_DAYS),
 }
 
 
@@ -284,7 +296,7 @@ class _Reader:
         key: str,
         parent: str,
         minimum: float,
-        maximum: float | None,
+        maximum: float,
     ) -> Entry:
         """One entry ``{ value = …, source = "…", calibrated = … }``, its value in range."""
         name = _join(parent, key)
@@ -300,15 +312,15 @@ class _Reader:
             raise self.error(f"{name}.value", "missing")
         return Entry(name, self._value(one["value"], name, minimum, maximum), source, calibrated)
 
-    def _value(
-        self, value: Any, name: str, minimum: float, maximum: float | None
-    ) -> float | Distribution:
+    def _value(self, value: Any, name: str, minimum: float, maximum: float) -> float | Distribution:
         def check(number: Any, where: str) -> float:
             fine = isinstance(number, int | float) and not isinstance(number, bool)
-            if not fine or not math.isfinite(number) or number < minimum:
-                raise self.error(where, f"must be a finite number >= {minimum:g}")
-            if maximum is not None and number > maximum:
-                raise self.error(where, f"must be at most {maximum:g}")
+            # nan is neither above nor below a bound: "not within" catches it too.
+            if not fine or not minimum <= number <= maximum:
+                raise self.error(
+                    where,
+                    f"must be a number between {show_number(minimum)} and {show_number(maximum)}",
+                )
             return float(number)
 
         if isinstance(value, Mapping) and "dist" in value:
@@ -342,7 +354,7 @@ class _Reader:
         for time_key in CURVE_TIME_KEYS:
             if (time_key in curve) != (time_key in needed):
                 raise self.error(f"{name}.{time_key}", f"curve {family} takes {', '.join(needed)}")
-        times = {k: self.entry(curve, k, name, 0, None) for k in needed}
+        times = {k: self.entry(curve, k, name, 0, _MOST_DAYS) for k in needed}
         if with_share:
             share = self.entry(curve, "recoverable_share", name, 0, 1)
             return CurveEntry(family, f"the restoration form of Hazus-MH ({name})", times, share)

@@ -18,11 +18,13 @@ from typing import Any
 from facility_impact.config.keys import KEYS
 from facility_impact.config.spec import ABSENT, COMPUTED, REQUIRED, Key
 from facility_impact.config.variation import Sweep, Uncertain, is_variation, parse_variation
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, echo, show_number
 
 
 def show_value(value: Any) -> str:
-    """A raw configuration value as TOML writes it (strings quoted), for messages and tables."""
+    """A raw configuration value as TOML writes it (strings quoted), in full: for the
+    stored text of a run and for tables. Messages use
+    :func:`~facility_impact.errors.echo`."""
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, Mapping):
@@ -31,12 +33,14 @@ def show_value(value: Any) -> str:
         return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**4000:
+        return show_number(value)  # Python writes no integer of more than 4,300 digits
     return str(value)
 
 
 def fail(path: str, value: Any, allowed: str) -> ConfigError:
     """The one-line error ``<path> = <value>: <allowed>``."""
-    return ConfigError(f"{path} = {show_value(value)}: {allowed}")
+    return ConfigError(f"{path} = {echo(value)}: {allowed}")
 
 
 def child(path: str, key: str) -> str:
@@ -211,25 +215,34 @@ def number(
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "a whole number" if integer else "a number"
         raise fail(path, value, f"must be {kind}{range_text(minimum, maximum)}")
-    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+    # An integer needs no finiteness check, and may be too large for a float.
+    if isinstance(value, float) and (math.isnan(value) or (math.isinf(value) and not allow_inf)):
         raise fail(path, value, f"must be a finite number{range_text(minimum, maximum)}")
-    if integer and not float(value).is_integer():
+    if integer and isinstance(value, float) and not value.is_integer():
         raise fail(path, value, f"must be a whole number{range_text(minimum, maximum)}")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        if minimum == 0 and maximum == 1:
+    whole = " a whole number" if integer else ""
+    if minimum is not None and value < minimum:
+        if maximum == 1 and minimum == 0:
             raise fail(path, value, "must be a fraction between 0 and 1")
-        raise fail(path, value, f"must be{range_text(minimum, maximum)}")
+        # A negative number where none is allowed: its sign is what is wrong.
+        shown = None if minimum == 0 else maximum
+        raise fail(path, value, f"must be{whole if shown else ''}{range_text(minimum, shown)}")
+    # inf, where the key allows it, stands for "none" (no limit, out of reach).
+    if maximum is not None and value > maximum and not (allow_inf and value == math.inf):
+        if maximum == 1 and minimum == 0:
+            raise fail(path, value, "must be a fraction between 0 and 1")
+        raise fail(path, value, f"must be{whole}{range_text(minimum, maximum)}")
     return int(value) if integer else float(value)
 
 
 def range_text(minimum: float | None, maximum: float | None) -> str:
     """`` between 0 and 1``, `` >= 0 (not negative)``...: a range as messages state it."""
     if minimum is not None and maximum is not None:
-        return f" between {minimum:g} and {maximum:g}"
+        return f" between {show_number(minimum)} and {show_number(maximum)}"
     if minimum is not None:
-        return " >= 0 (not negative)" if minimum == 0 else f" >= {minimum:g}"
+        return " >= 0 (not negative)" if minimum == 0 else f" >= {show_number(minimum)}"
     if maximum is not None:
-        return f" <= {maximum:g}"
+        return f" <= {show_number(maximum)}"
     return ""
 
 

@@ -60,8 +60,17 @@ def show_default(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _bound(value: float, integer: bool) -> str:
-    return f"{int(value):,}" if integer else f"{value:g}"
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _bound(value: float) -> str:
+    """A bound as the docs write it: ``10⁶`` for a power of ten from 10⁴ up, whole
+    numbers with thousands separators (``36,525``), others as they are (``0.5``)."""
+    if value >= 10_000 and float(value).is_integer():
+        exponent = len(str(int(value))) - 1
+        if int(value) == 10**exponent:
+            return "10" + str(exponent).translate(_SUPERSCRIPTS)
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def allowed_text(key: Key) -> str:
@@ -98,13 +107,14 @@ def _number_text(key: Key) -> str:
     words = ["whole number"] if key.integer else []
     if key.fraction:
         words.append("0–1")
+    elif key.positive and key.maximum is not None:
+        words.append(f"> 0 and ≤ {_bound(key.maximum)}")
     elif key.minimum is not None and key.maximum is not None:
-        low, high = _bound(key.minimum, key.integer), _bound(key.maximum, key.integer)
-        words.append(f"{low}–{high}")
+        words.append(f"{_bound(key.minimum)}–{_bound(key.maximum)}")
     elif key.positive:
         words.append("> 0")
     elif key.minimum is not None:
-        words.append(f"≥ {_bound(key.minimum, key.integer)}")
+        words.append(f"≥ {_bound(key.minimum)}")
     if key.below_horizon == -1:
         words.append("< `horizon_days`")
     elif key.below_horizon == 0:

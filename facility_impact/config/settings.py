@@ -38,7 +38,7 @@ def apply_settings(
             where = f"{origin}{'.'.join(parts[: depth + 1])}"
             if isinstance(node, list):
                 if (
-                    not part.isdigit()
+                    not (part.isascii() and part.isdigit() and len(part) < 10)
                     or int(part) > len(node)
                     or (int(part) == len(node) and not last)
                 ):
@@ -76,5 +76,7 @@ def parse_setting(text: str) -> tuple[str, Any]:
         raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. strike.0.closure_days=45")
     try:
         return key, tomllib.loads(f"value = {value.strip()}")["value"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):
+        # Not a TOML value (tomllib's errors are ValueErrors, as is a number of more
+        # than 4,300 digits): the text itself, which the key's check then judges.
         return key, value.strip()

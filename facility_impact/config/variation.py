@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from facility_impact.errors import ConfigError
+from facility_impact.errors import ConfigError, echo, show_number
 
 DISTRIBUTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # family: (required keys, optional keys), besides dist and stream
@@ -103,11 +105,21 @@ class Distribution:
         truncated = ""
         if unbounded:
             low, high = self.bounds
-            # A lognormal is positive anyway: [0, inf] is no truncation.
-            natural = self.family == "lognormal" and low <= 0 and not math.isfinite(high)
-            if (math.isfinite(low) or math.isfinite(high)) and not natural:
+            # Only a truncation that cuts off some probability is shown: a lognormal is
+            # positive anyway, and the upper bound of a key (1e+09 people, 36,525 days)
+            # lies, for most distributions, beyond the last number a float can tell from 1.
+            base = self.frozen
+            cut_low = math.isfinite(low) and base.cdf(low) > 0
+            cut_high = math.isfinite(high) and base.cdf(high) < 1
+            if cut_low or cut_high:
                 truncated = f", truncated to [{low:g}, {high:g}]"
         return f"{self.family}({shown}{truncated})"
+
+
+QUANTILE_EDGE = 1e-12
+"""The lowest quantile drawn (and 1 minus the highest): a quantile of exactly 0 or 1
+(possible in a Sobol' sequence) would give an infinite value for an unbounded
+distribution."""
 
 
 class Varying(float):
@@ -194,9 +206,7 @@ class Uncertain(Varying):
 
     def values_at(self, quantile: np.ndarray) -> np.ndarray:
         """Values at uniform quantiles ``quantile``, rounded where the key counts whole days."""
-        # A quantile of exactly 0 or 1 (possible in a Sobol' sequence) would give
-        # an infinite value for an unbounded distribution.
-        values = self.distribution.ppf(np.clip(quantile, 1e-12, 1 - 1e-12))
+        values = self.distribution.ppf(np.clip(quantile, QUANTILE_EDGE, 1 - QUANTILE_EDGE))
         return np.round(values) if self.integer else values
 
     def describe(self) -> str:
@@ -243,13 +253,15 @@ def parse_variation(
             raise ConfigError(f"{path}.{unknown[0]}: unknown key; allowed here: values, dim")
         values = table["values"]
         if not isinstance(values, list) or not values:
-            raise ConfigError(f"{path} = {values!r}: a sweep must be a non-empty list of numbers")
+            raise ConfigError(
+                f"{path} = {echo(values)}: a sweep must be a non-empty list of numbers"
+            )
         checked = [check(v, f"{path}[{i}]") for i, v in enumerate(values)]
         if len(set(checked)) != len(checked):
-            raise ConfigError(f"{path} = {values}: sweep values must be distinct")
+            raise ConfigError(f"{path} = {echo(values)}: sweep values must be distinct")
         dim = table.get("dim")
         if dim is not None and (not isinstance(dim, str) or not dim.isidentifier()):
-            raise ConfigError(f"{path}.dim = {dim!r}: must be a name (letters, digits, _)")
+            raise ConfigError(f"{path}.dim = {echo(dim)}: must be a name (letters, digits, _)")
         return Sweep(checked, path, dim, integer)
     return Uncertain(
         _distribution(value, path, check, minimum, maximum),
@@ -262,7 +274,7 @@ def parse_variation(
 def _stream_name(table: Mapping[str, Any], path: str) -> str:
     stream = table.get("stream", path)
     if not isinstance(stream, str) or not stream:
-        raise ConfigError(f"{path}.stream = {stream!r}: must be a non-empty name")
+        raise ConfigError(f"{path}.stream = {echo(stream)}: must be a non-empty name")
     return stream
 
 
@@ -276,7 +288,7 @@ def _distribution(
     family = table["dist"]
     if family not in DISTRIBUTION_KEYS:
         raise ConfigError(
-            f"{path}.dist = {family!r}: unknown distribution; "
+            f"{path}.dist = {echo(family)}: unknown distribution; "
             f"allowed: {', '.join(DISTRIBUTION_KEYS)}"
         )
     required, optional = DISTRIBUTION_KEYS[family]
@@ -287,6 +299,7 @@ def _distribution(
                 f"{path}.{key}: unknown key for a {family} distribution; "
                 f"allowed: {', '.join(allowed)}"
             )
+    # As written (an integer stays one), so that messages echo what the user wrote.
     numbers: dict[str, float] = {}
     for key in (*required, *optional):
         if key not in table:
@@ -294,13 +307,11 @@ def _distribution(
                 raise ConfigError(f"{path}.{key}: missing; required by a {family} distribution")
             continue
         number = table[key]
-        if (
-            isinstance(number, bool)
-            or not isinstance(number, int | float)
-            or not math.isfinite(number)
-        ):
-            raise ConfigError(f"{path}.{key} = {number!r}: must be a finite number")
-        numbers[key] = float(number)
+        # An integer may be too large for a float (10**400): not finite either.
+        finite = isinstance(number, int | float) and abs(number) <= sys.float_info.max
+        if isinstance(number, bool) or not finite or math.isnan(number):
+            raise ConfigError(f"{path}.{key} = {echo(number)}: must be a finite number")
+        numbers[key] = number
     _check_shape(family, numbers, path)
     key_low = -math.inf if minimum is None else minimum
     key_high = math.inf if maximum is None else maximum
@@ -322,36 +333,62 @@ def _distribution(
             bounds = (max(bounds[0], 0.0), bounds[1])
         if bounds[0] >= bounds[1]:
             raise ConfigError(
-                f"{path}: truncation to [{bounds[0]:g}, {bounds[1]:g}] leaves nothing"
+                f"{path}: truncation to [{show_number(bounds[0])}, {show_number(bounds[1])}] "
+                "leaves nothing"
             )
-    kept = tuple((key, numbers[key]) for key in (*required, *optional) if key in numbers)
-    distribution = Distribution(family, kept, bounds)
-    floor = distribution.frozen.cdf(bounds[0]) if math.isfinite(bounds[0]) else 0.0
-    ceiling = distribution.frozen.cdf(bounds[1]) if math.isfinite(bounds[1]) else 1.0
+    kept = tuple((key, float(numbers[key])) for key in (*required, *optional) if key in numbers)
+    distribution = Distribution(family, kept, (float(bounds[0]), float(bounds[1])))
+    floor, ceiling = _computed(distribution, path)
     if ceiling - floor < 1e-6:
         raise ConfigError(
             f"{path}: the {family} distribution has almost no probability inside the allowed "
-            f"range [{bounds[0]:g}, {bounds[1]:g}]"
+            f"range [{show_number(bounds[0])}, {show_number(bounds[1])}]"
         )
     return distribution
+
+
+def _computed(distribution: Distribution, path: str) -> tuple[float, float]:
+    """The probability below and up to the distribution's bounds, once every value the
+    run can draw (the quantiles from :data:`QUANTILE_EDGE` to 1 - it) is known to be
+    finite: extreme parameters (an sd of 5e-324, a beta's alpha of 1e308) overflow
+    in scipy, and are refused here, naming the key, rather than in the middle of a run."""
+    low, high = distribution.bounds
+    base = distribution.frozen
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            floor = float(base.cdf(low)) if math.isfinite(low) else 0.0
+            ceiling = float(base.cdf(high)) if math.isfinite(high) else 1.0
+            reach = distribution.ppf(np.array([QUANTILE_EDGE, 0.5, 1 - QUANTILE_EDGE]))
+            finite = bool(np.all(np.isfinite(reach)))
+    except (ArithmeticError, ValueError, RuntimeWarning):
+        finite = False
+    if not finite:
+        shown = ", ".join(f"{key} {show_number(value)}" for key, value in distribution.parameters)
+        raise ConfigError(
+            f"{path}: {distribution.family}({shown}) cannot be computed: its numbers are too "
+            "large or too small for one another"
+        )
+    return floor, ceiling
 
 
 def _check_shape(family: str, numbers: dict[str, float], path: str) -> None:
     if family in ("uniform", "triangular", "pert") and numbers["low"] >= numbers["high"]:
         raise ConfigError(
-            f"{path}.high = {numbers['high']:g}: must be greater than low ({numbers['low']:g})"
+            f"{path}.high = {show_number(numbers['high'])}: must be greater than low "
+            f"({show_number(numbers['low'])})"
         )
     if (
         family in ("triangular", "pert")
         and not numbers["low"] <= numbers["mode"] <= numbers["high"]
     ):
         raise ConfigError(
-            f"{path}.mode = {numbers['mode']:g}: must lie between low ({numbers['low']:g}) "
-            f"and high ({numbers['high']:g})"
+            f"{path}.mode = {show_number(numbers['mode'])}: must lie between low "
+            f"({show_number(numbers['low'])}) and high ({show_number(numbers['high'])})"
         )
     for key in ("sd", "dispersion", "median", "alpha", "beta"):
         if key in numbers and numbers[key] <= 0:
-            raise ConfigError(f"{path}.{key} = {numbers[key]:g}: must be > 0")
+            raise ConfigError(f"{path}.{key} = {show_number(numbers[key])}: must be > 0")
     if family == "beta" and numbers.get("low", 0.0) >= numbers.get("high", 1.0):
         raise ConfigError(f"{path}.high: must be greater than low")
 

@@ -21,7 +21,7 @@ from facility_impact.config.priors import load_priors
 from facility_impact.errors import ConfigError
 from facility_impact.ingest.defaults import Defaults, Noted
 from facility_impact.ingest.facilities import FacilityRecord
-from facility_impact.ingest.tables import Row, Table, bad_cell, date, number
+from facility_impact.ingest.tables import Row, Table, bad_cell, date, key_number, number
 
 ATTACK_COLUMNS = (
     "date",
@@ -44,7 +44,14 @@ MATCH_TOLERANCE_KM = 1.0
 distance [km]; farther than that from every facility, it is an error. ASSUMPTION:
 recorded positions are those of the facility, to a few hundred metres."""
 
-_COUNTS = ("staff_killed", "staff_injured", "staff_abducted", "patients_killed", "patients_injured")
+_COUNTS = {
+    "staff_killed": "strike[].staff_killed",
+    "staff_injured": "strike[].staff_injured",
+    "staff_abducted": "strike[].staff_abducted",
+    "patients_killed": "strike[].casualties",
+    "patients_injured": "strike[].casualties",
+}
+"""The count columns and the key whose range bounds each (injured become casualties)."""
 
 DAMAGE_SPELLINGS = {
     "none": ("no damage", "not damaged", "undamaged", "intact"),
@@ -131,7 +138,8 @@ def _read_row(
     damage_class = _spelled(table, row, "facility_damage", _damage_spellings())
     facility, matched = _match(table, row, facilities)
     counts = {
-        column: number(table, row, column, minimum=0, integer=True) or 0 for column in _COUNTS
+        column: key_number(table, row, column, key, integer=True) or 0
+        for column, key in _COUNTS.items()
     }
     staff = facility.resources.get("staff")
     injured = counts["patients_injured"] + counts["staff_injured"]

@@ -17,7 +17,15 @@ from facility_impact.ingest.defaults import (
     Defaults,
     Noted,
 )
-from facility_impact.ingest.tables import Row, Table, bad_cell, choice, number, require_columns
+from facility_impact.ingest.tables import (
+    Row,
+    Table,
+    bad_cell,
+    choice,
+    key_number,
+    number,
+    require_columns,
+)
 
 FACILITY_COLUMNS = (
     "id",
@@ -36,6 +44,10 @@ header as not used."""
 
 REQUIRED_COLUMNS = ("id", "type", "latitude", "longitude")
 """Columns every facility table must have, each cell filled."""
+
+_FACILITY = "facility.<name>"
+_SERVICE = f"{_FACILITY}.services.<service>"
+"""Key patterns of the configuration whose ranges bound the table's numbers."""
 
 
 @dataclass(frozen=True)
@@ -109,16 +121,18 @@ def _read_row(table: Table, row: Row, defaults: Defaults) -> FacilityRecord:
     latitude = number(table, row, "latitude", minimum=-90, maximum=90)
     longitude = number(table, row, "longitude", minimum=-180, maximum=180)
 
-    def value(column: str, minimum: float) -> Noted:
-        given = number(table, row, column, minimum=minimum)
+    def value(column: str, pattern: str) -> Noted:
+        given = key_number(table, row, column, pattern)
         if given is not None:
             return Noted(given, _cell(row, column))
         return defaults.type_value(kind, column)
 
-    resources = {column: value(column, 0) for column in RESOURCE_COLUMNS}
+    resources = {
+        column: value(column, f"{_FACILITY}.resources.<resource>") for column in RESOURCE_COLUMNS
+    }
     volumes = {}
     for service, column in SERVICE_COLUMNS.items():
-        volume = value(column, 0)
+        volume = value(column, f"{_SERVICE}.volume_per_month")
         if functionality == "partially" and volume.note.startswith("DEFAULT"):
             factor = defaults.functionality["partially"]["volume_factor"]
             volume = Noted(
@@ -137,7 +151,7 @@ def _read_row(table: Table, row: Row, defaults: Defaults) -> FacilityRecord:
             "the facility offers no service: give a volume > 0 for at least one",
         )
     name_given = row.get("name")
-    ratio = number(table, row, "demand_ratio", minimum=0)
+    ratio = key_number(table, row, "demand_ratio", f"{_SERVICE}.demand_ratio")
     demand_ratio = (
         Noted(ratio, _cell(row, "demand_ratio"))
         if ratio is not None
@@ -152,7 +166,7 @@ def _read_row(table: Table, row: Row, defaults: Defaults) -> FacilityRecord:
         else Noted(identifier, f"{_cell(row, 'id')} (no name given)"),
         latitude=Noted(latitude, _cell(row, "latitude")),
         longitude=Noted(longitude, _cell(row, "longitude")),
-        population=value("population", 1),
+        population=value("population", f"{_FACILITY}.population"),
         functionality=Noted(
             functionality,
             _cell(row, "functionality") if row.get("functionality") else "DEFAULT: fully",

@@ -14,12 +14,14 @@ import csv
 import datetime as dt
 import json
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from facility_impact.errors import ConfigError, read_input_text
+from facility_impact.config.keys import KEYS
+from facility_impact.errors import ConfigError, echo, read_input_text, show_number
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Table:
 
 def bad_cell(path: Path | str, row: int, column: str, value: Any, why: str) -> ConfigError:
     """The one-line error for a bad cell: file, row, column, value and what is wrong."""
-    return ConfigError(f"{path}: row {row}, column {column} = {json.dumps(value)}: {why}")
+    return ConfigError(f"{path}: row {row}, column {column} = {echo(value)}: {why}")
 
 
 def read_table(path: str | Path) -> Table:
@@ -146,6 +148,9 @@ def number(
         value = float(text)
     except ValueError:
         value = math.nan
+    # A number too large for a float ("1e999", 400 digits) is out of range, not "inf".
+    if math.isinf(value) and text.lstrip("+-").lower() not in ("inf", "infinity"):
+        value = math.copysign(sys.float_info.max, value)
     if not math.isfinite(value):
         kind = "a whole number" if integer else "a number"
         raise bad_cell(table.path, row.number, column, text, f"not {kind}")
@@ -155,13 +160,22 @@ def number(
         limits = " and ".join(
             part
             for part in (
-                f">= {minimum:g}" if minimum is not None else "",
-                f"<= {maximum:g}" if maximum is not None else "",
+                f">= {show_number(minimum)}" if minimum is not None else "",
+                f"<= {show_number(maximum)}" if maximum is not None else "",
             )
             if part
         )
         raise bad_cell(table.path, row.number, column, text, f"out of range: must be {limits}")
     return int(value) if integer else value
+
+
+def key_number(
+    table: Table, row: Row, column: str, pattern: str, *, integer: bool = False
+) -> float | None:
+    """The cell as a value of the configuration key ``pattern``, within that key's range
+    (its minimum and its upper bound, facility_impact/config/keys.py); ``None`` if empty."""
+    key = KEYS[pattern]
+    return number(table, row, column, minimum=key.minimum, maximum=key.maximum, integer=integer)
 
 
 def date(table: Table, row: Row, column: str) -> dt.date | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from facility_impact.config.places import haversine_km
 from facility_impact.errors import ConfigError
-from facility_impact.ingest.tables import bad_cell, number, read_table
+from facility_impact.ingest.tables import bad_cell, key_number, read_table
 
 WINDING_FACTOR = 1.4
 """Road distance over great-circle distance [1]. ASSUMPTION with a source: Boscoe,
@@ -51,7 +51,7 @@ def read_travel_minutes(path: str, ids: Sequence[str]) -> list[list[float]]:
             raise bad_cell(path, row.number, key, origin, "duplicate id: each id has one row")
         minutes = {}
         for column in destinations:
-            value = number(table, row, column, minimum=0)
+            value = key_number(table, row, column, "network.travel_minutes")
             if value is None:
                 raise bad_cell(path, row.number, column, "", "empty; give the minutes")
             if column == origin and value != 0:
