@@ -76,7 +76,7 @@ def main() -> None:
     print(f"{'case':48s} {'estimate':>10s} {'peak RSS':>10s} {'ratio':>6s} {'wall':>7s}")
     for config_path, draws, days, options in cases:
         with tempfile.TemporaryDirectory() as out:
-            command = [sys.executable, "-m", "facility_impact.cli", "run", str(config_path)]
+            command = [sys.executable, "-m", "facility_impact", "run", str(config_path)]
             command += ["--horizon", str(days), "--out", out, "-q", *options]
             if draws is not None:
                 command += ["--draws", str(draws)]

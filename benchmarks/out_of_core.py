@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
 
     cores = os.cpu_count() or 1
-    exe = [sys.executable, "-m", "facility_impact.cli", "run", str(CONFIG)]
+    exe = [sys.executable, "-m", "facility_impact", "run", str(CONFIG)]
     out = Path(tempfile.mkdtemp(prefix="out_of_core-", dir=args.out or REPO))
     print(f"machine: {cores} cores; config {CONFIG.relative_to(REPO)}; {HORIZON_DAYS} days")
     print(f"free disk at {out}: {shutil.disk_usage(out).free / 2**30:.1f} GiB")

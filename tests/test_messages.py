@@ -213,5 +213,7 @@ def test_a_configuration_with_a_key_twice_names_it(edit, key, first, second, tmp
 
 
 def test_other_toml_errors_keep_their_position(tmp_path, capsys):
-    line = _check(tmp_path, _edited(("horizon_days = 365", "horizon_days = = 365")), capsys)
-    assert "not valid TOML: Invalid value (at line 12, column 16)" in line
+    text = _edited(("horizon_days = 365", "horizon_days = = 365"))
+    number = text.splitlines().index("horizon_days = = 365") + 1
+    line = _check(tmp_path, text, capsys)
+    assert f"not valid TOML: Invalid value (at line {number}, column 16)" in line

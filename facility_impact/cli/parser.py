@@ -1,54 +1,32 @@
-"""The ``facility-impact`` command line: reads the arguments, calls the workflow
-(:mod:`facility_impact.commands`, which the Python API shares) and prints.
-
-Tables, ``wrote`` lines and ``--json`` go to stdout. Notes, warnings and
-progress bars go to stderr through the ``facility_impact`` logger, which every
-command sets from ``-q`` / ``-v`` (docs/cli.md).
-
-Bad input of any kind prints one line to stderr and exits with status 2, and
-so do a run too large for the memory (refused before it starts), a full disk
-and numbers that overflow; a run that fails for another reason (a dask cluster
-that lost its workers, a block that failed on a worker) exits with status 1.
-Either way no output file is created or overwritten (docs/reliability.md).
-"""
+"""The parser of the ``facility-impact`` command line: one function per command adds
+its subparser, options and handler (:mod:`facility_impact.cli.handlers`);
+:func:`build_parser` gives every command ``-q`` and ``-v``."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-import os
-import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 from facility_impact import commands
-from facility_impact.config import Config, load_config, parse_setting
-from facility_impact.config.baseline import baseline_lines, baseline_warnings
+from facility_impact.cli.handlers import (
+    EXIT_BAD_INPUT,
+    PROGRAM,
+    _command_check,
+    _command_evidence,
+    _command_import,
+    _command_plot,
+    _command_report,
+    _command_run,
+    _command_schema,
+    _command_sensitivity,
+)
 from facility_impact.config.observed import OBSERVED_TABLE
-from facility_impact.config.schema import check_files, json_schema_text, write_json_schema
-from facility_impact.errors import ConfigError
-from facility_impact.present.describe import describe_config
-from facility_impact.present.sensitivity_table import format_sensitivity
-from facility_impact.present.tables import format_summary
-from facility_impact.present.validation import format_calibration, format_validation
 from facility_impact.run import calibration, validation
 from facility_impact.run.intervals import CONFIDENCE_LEVEL, DEFAULT_TOLERANCE
-from facility_impact.run.progress import log_to_stderr
-from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS, RunFailed
+from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS
 from facility_impact.run.sizes import parse_bytes
 from facility_impact.version import __version__
-
-EXIT_BAD_INPUT = 2
-EXIT_RUN_FAILED = 1
-
-PROGRAM = "facility-impact"
-
-logger = logging.getLogger(__name__)
-
-Handler = Callable[[argparse.Namespace], int]
-"""What a subcommand runs: its parsed arguments → exit status."""
 
 # argparse's own (private) name for what add_subparsers returns; it has no public one.
 Subcommands = argparse._SubParsersAction
@@ -69,143 +47,10 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _load(args: argparse.Namespace) -> Config:
-    """The configuration with the command line's overrides (--horizon, --seed, --draws, --set)."""
-    return load_config(
-        args.config,
-        horizon_days=getattr(args, "horizon", None),
-        seed=getattr(args, "seed", None),
-        draws=getattr(args, "draws", None),
-        settings=[parse_setting(text) for text in getattr(args, "set", None) or ()],
-    )
-
-
-def _note_unused_draws(args: argparse.Namespace, config: Config) -> None:
-    if getattr(args, "draws", None) and config.draws == 0:
-        logger.info("--draws has no effect: no input of the configuration is a distribution")
-
-
-def _print_table(table: str, outcome: commands.RunOutcome) -> None:
-    print(table)
-    print(f"\nwrote {outcome.data_path} and {outcome.table_path}")
-    for path in outcome.other_paths:
-        print(f"wrote {path}")
-
-
-def _command_run(args: argparse.Namespace) -> int:
-    chunks = commands.chunk_options(
-        args.format, args.chunk_draws, args.chunk_days, args.workers, args.scheduler
-    )
-    config = _load(args)
-    _note_unused_draws(args, config)
-    try:
-        outcome = commands.run_to_files(
-            config,
-            args.out,
-            output_format=args.format,
-            chunks=chunks,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            max_memory=args.max_memory,
-            report=args.report,
-            plots=args.plots,
-        )
-    except RunFailed as error:
-        print(f"{PROGRAM}: error: {error}; nothing was written", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    if args.json:
-        print(json.dumps(commands.run_document(outcome, config.name), indent=2, allow_nan=False))
-        for path in outcome.paths:
-            logger.info("wrote %s", path)
-    else:
-        _print_table(format_summary(outcome.table), outcome)
-    return 0
-
-
-def _command_check(args: argparse.Namespace) -> int:
-    config = _load(args)
-    print(describe_config(config))
-    print("\n".join(baseline_lines(config)))
-    for warning in baseline_warnings(config):
-        logger.warning("%s", warning)
-    print("configuration is valid")
-    return 0
-
-
-def _command_schema(args: argparse.Namespace) -> int:
-    """The JSON Schema of a configuration (printed, or written to --out); or check CONFIGs."""
-    if args.configs:
-        for line in check_files(args.configs):
-            print(line)
-    elif args.out is not None:
-        write_json_schema(Path(args.out))
-        print(f"wrote {args.out}")
-    else:
-        print(json_schema_text(), end="")
-    return 0
-
-
-def _command_sensitivity(args: argparse.Namespace) -> int:
-    config = _load(args)
-    outcome = commands.sensitivity_to_files(
-        config,
-        args.out,
-        method=args.method,
-        period_days=args.period,
-        max_memory=args.max_memory,
-        tolerance=args.tolerance,
-    )
-    _print_table(format_sensitivity(outcome.table), outcome)
-    return 0
-
-
-def _print_figures(outcome: Any) -> None:
-    for note in getattr(outcome, "notes", ()):
-        logger.info("%s", note)
-    for path in outcome.paths:
-        print(f"wrote {path}")
-
-
-def _command_plot(args: argparse.Namespace) -> int:
-    _print_figures(commands.figures_from_file(args.results, args.out, width=args.width))
-    return 0
-
-
-def _command_report(args: argparse.Namespace) -> int:
-    _print_figures(commands.figures_from_file(args.results, args.out, html=True, width=args.width))
-    return 0
-
-
 _WIDTH_HELP = (
     "figure width: page (16 cm, an A4 text block) or column (8 cm, for a brief; files "
     "<config>-<figure>-column.png) [page]"
 )
-
-
-def _command_import(args: argparse.Namespace) -> int:
-    out = commands.import_to_config(
-        args.facilities,
-        args.out,
-        attacks=args.attacks,
-        start=args.start,
-        travel_minutes=args.travel_minutes,
-    )
-    print(f"wrote {out}")
-    return 0
-
-
-def _command_evidence(args: argparse.Namespace) -> int:
-    """``validate`` or ``calibrate``: reports, not gates (0 whether the model matches or not)."""
-    options = {k: getattr(args, k) for k in ("draws", "seed", "observed", "priors")}
-    outcome: Any
-    if args.command == "validate":
-        outcome = commands.validate_to_files(args.out, **options)
-        print(format_validation(outcome.table, outcome.plan.decisions) + "\n")
-    else:
-        outcome = commands.calibrate_to_files(args.out, holdout=args.holdout, **options)
-        print(format_calibration(outcome.calibration, outcome.before, outcome.after) + "\n")
-    _print_figures(outcome)
-    return 0
 
 
 def _add_set_option(command: argparse.ArgumentParser) -> None:
@@ -504,48 +349,3 @@ def _add_evidence_parsers(subcommands: Subcommands[_Parser]) -> None:
         command.set_defaults(
             out="results", draws=draws, seed=validation.DEFAULT_SEED, handler=_command_evidence
         )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input, 1 run failed)."""
-    args = build_parser().parse_args(argv)
-    with log_to_stderr(PROGRAM, args.verbose - args.quiet):
-        return _handle(args)
-
-
-def _handle(args: argparse.Namespace) -> int:
-    """Run the command of ``args``; errors as one line on stderr and their status."""
-    handler: Handler = args.handler
-    try:
-        return handler(args)
-    except ConfigError as error:
-        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except MemoryError:
-        # The estimate (run/budget.py) should refuse such a run before it starts.
-        print(
-            f"{PROGRAM}: error: out of memory; nothing was written "
-            "(--max-memory, or --format zarr with a smaller --chunk-draws, makes it fit)",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    except OSError as error:
-        # An output folder that cannot be written (or a full disk) is an error, not a crash.
-        print(f"{PROGRAM}: error: {_cannot_write(error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-
-def _cannot_write(error: OSError) -> str:
-    """One line naming the output (the writers name the target, never a temporary)."""
-    where = f" {os.fsdecode(error.filename)}" if error.filename else ""
-    reason = " ".join(str(error.strerror or error).split())
-    return f"cannot write{where}: {reason}"
-
-
-def console_main() -> None:
-    """Console-script wrapper: exit with :func:`main`'s status."""
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    console_main()
