@@ -794,6 +794,21 @@ def test_report_and_plots_need_the_in_memory_path(tmp_path, capsys):
         assert _files(tmp_path / "out") == []
 
 
+def test_run_plots_at_column_width_and_a_bad_width_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["run", str(REFERENCE), "--out", str(out), "--horizon", "60", "-q"]
+    assert main([*args, "--plots", "--width", "margin"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--width = margin: must be one of page, column" in err
+    assert _files(out) == []
+    assert main([*args, "--plots", "--width", "column"]) == 0
+    capsys.readouterr()
+    figures = [name for name in _files(out) if name.endswith(".png")]
+    assert figures
+    assert all(name.endswith("-column.png") for name in figures), figures
+
+
 # --------------------------------------------------------------------------- run --json
 
 

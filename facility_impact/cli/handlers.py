@@ -74,6 +74,7 @@ def _command_run(args: argparse.Namespace) -> int:
             max_memory=args.max_memory,
             report=args.report,
             plots=args.plots,
+            width=args.width,
         )
     except RunFailed as error:
         print(f"{PROGRAM}: error: {error}; nothing was written", file=sys.stderr)

@@ -135,6 +135,7 @@ def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
         ),
     ):
         run.add_argument(flag, action="store_true", help=text)
+    run.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
     _add_ensemble_options(run)
     _add_run_options(run)
     _add_scale_options(run)

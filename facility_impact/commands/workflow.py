@@ -207,11 +207,13 @@ def run_to_files(
     max_memory: int | None = None,
     report: bool = False,
     plots: bool = False,
+    width: str = "page",
 ) -> RunOutcome:
     """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``,
     and with ``report`` the HTML report ``<name>-report.html``, with ``plots`` every
     figure that applies as PNG and SVG (as ``report`` and ``plot`` would from the
-    results file), all into ``out_dir`` and all together or none.
+    results file, at ``width``: "page" or "column"), all into ``out_dir`` and all
+    together or none.
 
     ``output_format="netcdf"`` simulates in memory; ``"zarr"`` simulates in
     chunks with dask (``chunks`` as for :func:`facility_impact.simulate`,
@@ -238,6 +240,7 @@ def run_to_files(
             f"{asked} needs --format netcdf: the report and the figures are drawn from "
             f"results in memory; --format = {json.dumps(output_format)} streams them to a store"
         )
+    check_width(width)
     out = output_folder(out_dir)
     target = scale.result_path(out, config.name, output_format)
     table_path = out / f"{config.name}-summary.csv"
@@ -263,7 +266,7 @@ def run_to_files(
             results = simulate(config, progress=advance)
         logger.debug("simulated in %.1f s", time.perf_counter() - started)
         summary = summarize(results)
-    others = {out / name: content for name, content in _shown(results, summary, report, plots)}
+    others = {out / name: content for name, content in _shown(results, summary, report, plots, width)}
     remove_leftovers(out, tuple(others))
     io.write_with_table(results, target, summary, table_path, others)
     logger.debug("run and files done in %.1f s", time.perf_counter() - started)
@@ -271,14 +274,14 @@ def run_to_files(
 
 
 def _shown(
-    results: xr.Dataset, summary: xr.Dataset, report: bool, plots: bool
+    results: xr.Dataset, summary: xr.Dataset, report: bool, plots: bool, width: str
 ) -> list[tuple[str, bytes]]:
     """The files of the figures (with ``plots``) and of the report (with ``report``),
     as ``plot`` and ``report`` write them: name and content. Notes on figures not
     drawn go to the log."""
     if not (report or plots):
         return []
-    figures = draw_figures(results, summary)
+    figures = draw_figures(results, summary, width)
     for note in figures.notes:
         logger.info(note)
     stem = figure_stem(results)
