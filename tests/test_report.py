@@ -151,7 +151,7 @@ def test_capacity_band_spans_the_draws(options: xr.Dataset) -> None:
     expected = float(capacity.quantile(QUANTILES[-1], dim="draw").max())
     assert top == pytest.approx(expected, rel=1e-9)
     legend = [t.get_text() for sub in figure.subfigs for lg in sub.legends for t in lg.get_texts()]
-    assert "capacity (patients per day), 5th–95th percentile" in legend
+    assert "capacity, 5th–95th percentile" in legend
 
 
 @pytest.mark.slow
@@ -188,7 +188,7 @@ def test_bar_figures_are_labelled_in_words_from_the_registry(options: xr.Dataset
     assert scenario_figure(per_run, options).subfigs[1].get_supxlabel() == (
         "forgone care (patients)"
     )
-    assert summary["forgone_care"].attrs["long_name"] == "forgone care"
+    assert summary["forgone_care"].attrs["long_name"] == "forgone care (patients)"
 
 
 def test_scenario_figure_is_sorted_with_least_forgone_care_on_top(options: xr.Dataset) -> None:
