@@ -266,7 +266,8 @@ def run_to_files(
             results = simulate(config, progress=advance)
         logger.debug("simulated in %.1f s", time.perf_counter() - started)
         summary = summarize(results)
-    others = {out / name: content for name, content in _shown(results, summary, report, plots, width)}
+    shown = _shown(results, summary, report, plots, width)
+    others = {out / name: content for name, content in shown}
     remove_leftovers(out, tuple(others))
     io.write_with_table(results, target, summary, table_path, others)
     logger.debug("run and files done in %.1f s", time.perf_counter() - started)
