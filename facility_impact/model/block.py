@@ -46,7 +46,7 @@ class Served:
     """One world's day: local service and destination choice, each ``(F, S, n)``."""
 
     local: steps.LocalService
-    choice: choice.Choice
+    choice: choice.Diversion
 
     @property
     def unmet(self) -> Array:
@@ -160,21 +160,19 @@ class Block:
         )
 
     def _prepare_choice(self, days: Array) -> None:
-        """Destinations ``J``: the modelled facilities, then the alternatives."""
+        """Each sender's candidate destinations ``K`` (slots of ``destination_index``:
+        the modelled facilities, then the alternatives) and their distance factors."""
         p = self.p
-        n_facilities = p.baseline_capacity.shape[0]
-        distance = np.concatenate(
-            _broadcast_last(p.network_distance_km, p.alternative_distance_km), axis=1
-        )  # (F, J, ·)
-        n_destinations = distance.shape[1]
-        is_self = np.zeros((n_destinations, n_facilities, 1, 1), dtype=bool)
-        is_self[np.arange(n_facilities), np.arange(n_facilities)] = True
-        self.factor = choice.distance_factor(
-            np.transpose(distance, (1, 0, 2))[:, :, None, :],
-            p.distance_decay_km,
-            p.reach_km,
-            is_self,
-        )  # (J, F, S, ·)
+        index = p.destination_index[:, :, 0].T  # (K, F)
+        self.candidates = choice.Candidates(
+            index,
+            choice.distance_factor(
+                np.transpose(p.destination_distance_km, (1, 0, 2))[:, :, None, :],
+                p.distance_decay_km,
+                p.reach_km,
+                np.zeros((*index.shape, 1, 1), dtype=bool),  # a table never lists the sender
+            ),
+        )  # factor (K, F, S, ·)
         self.alternative_open = days >= p.alternative_opens_day  # (T, J_alt, ·)
 
     def availability(self, t: int, state: DayState) -> Array:
@@ -237,7 +235,9 @@ class Block:
         spare = np.concatenate(
             _broadcast_last(np.maximum(capacity - local.served, 0.0), alternative_spare), axis=0
         )
-        chosen = choice.choose(local.seeking, self.p.willingness_to_travel, self.factor, spare)
+        chosen = choice.choose_sparse(
+            local.seeking, self.p.willingness_to_travel, self.candidates, spare
+        )
         return Served(local, chosen)
 
     def capacity(self, i: int, available: Array) -> tuple[Array, Array | float]:
