@@ -128,6 +128,9 @@ class Block:
         day_of_strike, strikes_anyone = np.broadcast_arrays(
             p.strike_day, self.is_target.any(axis=1)
         )
+        # The (strike, facility) pairs a strike can hit, in strike order: only
+        # these carry losses.
+        self.strike_pairs = np.nonzero(self.is_target.any(axis=-1))
         self.strike_days = {
             int(day)
             for day in np.unique(day_of_strike[strikes_anyone])
@@ -178,10 +181,12 @@ class Block:
     def availability(self, t: int, state: DayState) -> Array:
         """Availability ``a`` [1] ``(F, R, n)`` on day ``t`` before its strikes."""
         p = self.p
-        since = state.clock[None] - state.clock_at_strike  # (K, F, n)
-        lost = steps.resource_lost(
-            state.resource_losses,
-            since,
+        strike, facility = self.strike_pairs
+        lost = steps.resource_lost_at(
+            state.resource_losses[strike, facility],
+            state.clock[facility] - state.clock_at_strike[strike, facility],
+            facility,
+            state.clock.shape[0],
             p.recovery_delay_days,
             p.recoverable_share,
             self.recovery_curve,
@@ -194,6 +199,7 @@ class Block:
             self.staff_return_curve,
             p.recruitment_share,
             self.recruitment_curve,
+            self.strike_pairs,
         )  # (F, n)
         return np.asarray(1.0 - lost - staff[:, None, :] * p.staff_resource)
 

@@ -58,7 +58,7 @@ def farthest_useful_km(reach_km: Array, decay_km: Array, negligible: float | Non
     with np.errstate(invalid="ignore", over="ignore"):
         cutoff = math.inf if negligible <= 0 else -math.log(negligible)
         limit = np.minimum(reach_km, decay_km * cutoff)
-    flat = limit.reshape(limit.shape[0], -1)
+    flat = limit.reshape(limit.shape[0], math.prod(limit.shape[1:]))
     return np.asarray(flat.max(axis=1, initial=-math.inf))
 
 
@@ -77,7 +77,8 @@ def destination_tables(
     day for the full matrix.
     """
     n_senders, n_destinations = distance_km.shape[:2]
-    nearest = distance_km.reshape(n_senders, n_destinations, -1).min(axis=2, initial=math.inf)
+    points = math.prod(distance_km.shape[2:])
+    nearest = distance_km.reshape(n_senders, n_destinations, points).min(axis=2, initial=math.inf)
     farthest = farthest_useful_km(reach_km, decay_km, negligible)
     candidate = np.isfinite(nearest) & (nearest <= farthest[:, None])
     own = np.arange(min(n_senders, n_destinations))
@@ -102,7 +103,7 @@ def _layout(variables: list[tuple[xr.DataArray, str]], ensemble: list[str]) -> l
         expanded = variable.expand_dims(missing) if missing else variable
         values = np.asarray(expanded.transpose("facility", second, *ensemble).values, dtype=float)
         full = np.broadcast_to(values, (*values.shape[:2], *sizes))
-        laid.append(full.reshape(*values.shape[:2], -1))
+        laid.append(full.reshape(*values.shape[:2], math.prod(sizes)))
     return laid
 
 
