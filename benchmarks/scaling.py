@@ -159,7 +159,10 @@ def plane_configuration(facilities: int, draws: int, days: int) -> dict[str, Any
             for name in names[::10]
         ],
         "recovery": {
-            "building": {"curve": "linear", "time_days": {"dist": "uniform", "low": 90, "high": 360}},
+            "building": {
+                "curve": "linear",
+                "time_days": {"dist": "uniform", "low": 90, "high": 360},
+            },
             "staff": {"curve": "exponential", "time_days": 60},
         },
         "alternative": [

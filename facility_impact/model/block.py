@@ -98,6 +98,9 @@ class Block:
         )  # (T, F, ·)
         self.population = p.population_baseline * self.present
         self.is_target = p.strike_target > 0  # (K, F, ·)
+        # The (strike, facility) pairs a strike can hit, in strike order: only
+        # these carry losses, closures and casualties.
+        self.strike_pairs = np.nonzero(self.is_target.any(axis=-1))
         self.open = steps.open_days(
             days,
             p.facility_opens_day,
@@ -105,6 +108,7 @@ class Block:
             p.strike_day,
             p.strike_day + p.strike_closure_days,
             self.is_target,
+            self.strike_pairs,
         )
         self.open_without_strikes = self.open.opened & ~self.open.closed_for_good
         self.on_site = self.open_without_strikes & (days >= p.relocation_opens_day)
@@ -128,9 +132,6 @@ class Block:
         day_of_strike, strikes_anyone = np.broadcast_arrays(
             p.strike_day, self.is_target.any(axis=1)
         )
-        # The (strike, facility) pairs a strike can hit, in strike order: only
-        # these carry losses.
-        self.strike_pairs = np.nonzero(self.is_target.any(axis=-1))
         self.strike_days = {
             int(day)
             for day in np.unique(day_of_strike[strikes_anyone])
@@ -302,7 +303,9 @@ class Block:
             not_sought = (own + hosted) * away
         casualties = np.zeros(usual.shape)
         if hit_today is not None:
-            casualties = np.where(opened, steps.casualties(hit_today, self.casualty_load), 0.0)
+            casualties = np.where(
+                opened, steps.casualties(hit_today, self.casualty_load, self.strike_pairs), 0.0
+            )
         demand = (own + hosted - not_sought) + casualties
         return usual, demand, hosted + casualties, not_sought
 

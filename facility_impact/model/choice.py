@@ -112,7 +112,7 @@ class Candidates(NamedTuple):
 def _gather(values: Array, index: Array) -> Array:
     """``values`` ``(J, S, n)`` at ``index`` ``(K, F)`` → ``(K, F, S, n)``, 0 in the padding."""
     padded = np.concatenate([values, np.zeros((1, *values.shape[1:]))], axis=0)
-    return np.asarray(padded[index])  # -1 takes the appended row of zeros
+    return np.take(padded, index, axis=0)  # -1 takes the appended row of zeros
 
 
 def _collect(index: Array, n_destinations: int) -> Any:
@@ -135,16 +135,19 @@ def _one_try_sparse(
     ``(K, F)``, ``spare_at`` the ``spare`` ``(J, S, n)`` of each slot; returns arrivals
     and received ``(J, S, n)`` and what each slot's destination served of each
     sender's travellers ``(K, F, S, n)``."""
-    attraction = spare_at * factor
-    total = attraction.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        heading = np.where(total > 0, travelling * attraction / total, 0.0)
+    heading = spare_at * factor  # the attraction, turned into the heading in place
+    total = heading.sum(axis=0)
+    # (travelling · attraction) / total, as in _one_try; where the total is 0 every
+    # attraction is 0, and so is the product.
+    np.multiply(travelling, heading, out=heading)
+    np.divide(heading, total, out=heading, where=total > 0)
     flat = heading.reshape(index.size, -1)
     arrivals = np.asarray(collect @ flat).reshape(spare.shape)
     received = np.minimum(arrivals, spare)
     with np.errstate(invalid="ignore", divide="ignore"):
         taken = np.where(arrivals > 0, received / arrivals, 0.0)
-    return arrivals, received, heading * _gather(taken, index)
+    heading *= _gather(taken, index)
+    return arrivals, received, heading
 
 
 def choose_sparse(
@@ -183,5 +186,6 @@ def choose_sparse(
     arrivals_2, received_2, received_from_2 = _one_try_sparse(
         overflow, left, _gather(left, index), factor, index, collect
     )
-    served_elsewhere[active] = (received_from + received_from_2).sum(axis=0)
+    received_from += received_from_2
+    served_elsewhere[active] = received_from.sum(axis=0)
     return Diversion(arrivals + arrivals_2, received + received_2, served_elsewhere)
