@@ -253,10 +253,10 @@ def check_travel(
         for service, attraction in attraction_of.items():
             if high(attraction) == 0:
                 continue
-            for sender, key in lacking.get(service, [])[:2]:
-                if sender != destination:
+            for name, key in lacking.get(service, [])[:2]:
+                if name != destination:
                     raise ConfigError(
-                        f"facility.{sender}.services.{service}.{key}: missing; "
+                        f"facility.{name}.services.{service}.{key}: missing; "
                         f"required because {reason} {service}"
                     )
 
@@ -267,10 +267,10 @@ def check_network_covers_travel(network: Network | None, facilities: dict[str, F
     # Per service, the facilities that offer it, and those of them the network
     # lacks, in order: each sender then looks at most at the first two of each.
     offering: dict[str, list[str]] = {}
-    for receiver in facilities.values():
-        for service, offered in receiver.services.items():
+    for offerer in facilities.values():
+        for service, offered in offerer.services.items():
             if high(offered.volume_per_month) != 0:
-                offering.setdefault(service, []).append(receiver.name)
+                offering.setdefault(service, []).append(offerer.name)
     unlisted = {s: [name for name in names if name not in listed] for s, names in offering.items()}
     for sender in facilities.values():
         for service, line in sender.services.items():

@@ -100,7 +100,8 @@ class Block:
         self.is_target = p.strike_target > 0  # (K, F, ·)
         # The (strike, facility) pairs a strike can hit, in strike order: only
         # these carry losses, closures and casualties.
-        self.strike_pairs = np.nonzero(self.is_target.any(axis=-1))
+        strike, facility = np.nonzero(self.is_target.any(axis=-1))
+        self.strike_pairs: tuple[Array, Array] = (strike, facility)
         self.open = steps.open_days(
             days,
             p.facility_opens_day,

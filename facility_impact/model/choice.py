@@ -103,7 +103,7 @@ class Diversion(NamedTuple):
 class Candidates(NamedTuple):
     """The senders' candidate destinations in the kernel's layout, slots first."""
 
-    index: Array
+    destination_index: Array
     """``(K, F)`` int64: each slot's position on the destination axis; -1: padding."""
     factor: Array
     """``(K, F, S, ·)`` [1]: the distance factor :func:`distance_factor` of each slot."""
@@ -170,7 +170,7 @@ def choose_sparse(
     )
     if active.size == 0:
         return Diversion(arrivals, received, served_elsewhere)
-    index = candidates.index[:, active]
+    index = candidates.destination_index[:, active]
     factor = candidates.factor[:, active]
     seeking_a = np.broadcast_to(seeking, shape)[active]
     willing = np.broadcast_to(willingness, (n_senders, *willingness.shape[1:]))[active]

@@ -45,9 +45,9 @@ DISTANCE_INPUTS = ("network_distance_km", "alternative_distance_km")
 class Tables(NamedTuple):
     """Each sender's candidate destinations, in the kernel's layout."""
 
-    index: Array
+    destination_index: Array
     """``(F, K)`` int64: positions on the destination axis, ascending; -1: padding."""
-    distance_km: Array
+    destination_distance_km: Array
     """``(F, K, ·)`` [km]: the distance to each, ``inf`` in the padding."""
 
 
@@ -115,7 +115,7 @@ def destination_variables(
     network, alternative = (params[name] for name in DISTANCE_INPUTS)
     reach, decay = params["reach_km"], params["distance_decay_km"]
     structural = {"facility", "destination_facility", "alternative", "service"}
-    along = [d for d in params.dims if d not in structural]
+    along = [str(d) for d in params.dims if d not in structural]
     distance_dims = [d for d in along if d in network.dims or d in alternative.dims]
     travel_dims = [d for d in along if d in reach.dims or d in decay.dims]
     pairs = [(network, "destination_facility"), (alternative, "alternative")]
@@ -123,9 +123,9 @@ def destination_variables(
     reach_km, decay_km = _layout([(reach, "service"), (decay, "service")], travel_dims)
     tables = destination_tables(distance, reach_km, decay_km, negligible)
     sizes = [params.sizes[d] for d in distance_dims]
-    shaped = tables.distance_km.reshape(*tables.index.shape, *sizes)
+    shaped = tables.destination_distance_km.reshape(*tables.destination_index.shape, *sizes)
     slots = ("facility", "destination_slot")
     return {
-        "destination_index": xr.DataArray(tables.index, dims=slots),
+        "destination_index": xr.DataArray(tables.destination_index, dims=slots),
         "destination_distance_km": xr.DataArray(shaped, dims=(*slots, *distance_dims)),
     }

@@ -135,8 +135,8 @@ def kernel_inputs(params: xr.Dataset) -> KernelInputs:
         [np.broadcast_to(a, (*a.shape[:-1], points)) for a in (network, alternative)], axis=1
     )
     tables = destination_tables(distance, inputs["reach_km"], inputs["distance_decay_km"])
-    inputs["destination_index"] = tables.index[:, :, None]
-    inputs["destination_distance_km"] = tables.distance_km
+    inputs["destination_index"] = tables.destination_index[:, :, None]
+    inputs["destination_distance_km"] = tables.destination_distance_km
     return KernelInputs(**inputs)
 
 

@@ -59,9 +59,9 @@ CARRIED = tuple(
 """Parameters the builder makes beside the kernel's inputs (:data:`KERNEL_INPUTS`):
 resource counts for the standards, the full distances (the kernel reads the
 tables of candidate destinations derived from them; the maps read them), the
-alternatives' baseline capacity for the maps (destination choice uses their spare capacity; carried here once the kernel
-no longer reads it), outcome rates applied to
-the results afterwards, and the quantiles of the uncertain inputs for
+alternatives' baseline capacity for the maps (destination choice uses their
+spare capacity; carried here once the kernel no longer reads it), outcome rates
+applied to the results afterwards, and the quantiles of the uncertain inputs for
 sensitivity analysis (only when some input is uncertain). None enters the daily
 flows."""
 
