@@ -28,6 +28,7 @@ kernel together).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import time
 from typing import Any
@@ -187,8 +188,7 @@ def measure_plane(facilities: int, draws: int, days: int) -> list[tuple[float, f
     run_model(params)
     clocks.append((time.perf_counter(), time.process_time()))
     return [
-        (after[0] - before[0], after[1] - before[1])
-        for before, after in zip(clocks, clocks[1:], strict=False)
+        (after[0] - before[0], after[1] - before[1]) for before, after in itertools.pairwise(clocks)
     ]
 
 
