@@ -16,9 +16,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from parameter_edits import apply_new_terms, new_terms
+from test_loop_model import network_configs, parameters_of
 
 from facility_impact import load_config
-from facility_impact.model import choice, destinations
+from facility_impact.model import choice, destinations, kernel, steps
+from facility_impact.model.block import Block, Served, _broadcast_last
 from facility_impact.model.destinations import NEGLIGIBLE_FACTOR, destination_tables
 from facility_impact.model.kernel import kernel_inputs, run_model
 from facility_impact.model.parameters import build_parameters
@@ -203,3 +206,54 @@ def test_the_kernel_runs_on_the_tables_of_an_edited_dataset(negligible, monkeypa
     assert float(run_model(params)["served_elsewhere"].sum()) > 0
     params["network_distance_km"] = params["network_distance_km"] * 0 + math.inf
     assert float(run_model(params)["served_elsewhere"].sum()) == 0
+
+
+class FullMatrixBlock(Block):
+    """The day loop with the full sender × destination matrix, as before the tables:
+    each table's factors scattered into a ``(J, F, S, ·)`` matrix of zeros (with the
+    threshold at 0 no destination the full matrix could use is left out)."""
+
+    built = 0
+
+    def _prepare_choice(self, days: np.ndarray) -> None:
+        FullMatrixBlock.built += 1
+        super()._prepare_choice(days)
+        index, factor = self.candidates
+        n_destinations = index.shape[1] + self.p.alternative_opens_day.shape[0]
+        self.full_factor = np.zeros((n_destinations, *factor.shape[1:]))
+        slots, senders = np.nonzero(index >= 0)
+        self.full_factor[index[slots, senders], senders] = factor[slots, senders]
+
+    def serve(self, capacity, demand, reach, backlog, waiting_rules, alternative_spare):
+        local = steps.local_service(capacity, demand, reach, backlog, *waiting_rules)
+        spare = np.concatenate(
+            _broadcast_last(np.maximum(capacity - local.served, 0.0), alternative_spare), axis=0
+        )
+        chosen = choice.choose(local.seeking, self.p.willingness_to_travel, self.full_factor, spare)
+        return Served(local, chosen)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,  # used through monkeypatch.context() alone
+    ],
+)
+@given(network_configs(), st.data())
+def test_the_kernel_on_the_tables_is_the_full_matrix_kernel_exactly(monkeypatch, config, data):
+    """Random networks with every newer term: the same numbers, bit for bit."""
+    params = parameters_of(config)
+    params = apply_new_terms(params, data.draw(new_terms(params), label="new terms"))
+    with monkeypatch.context() as patch:
+        patch.setattr(destinations, "NEGLIGIBLE_FACTOR", 0.0)
+        on_tables = run_model(params)
+        patch.setattr(kernel, "Block", FullMatrixBlock)
+        before = FullMatrixBlock.built
+        on_matrix = run_model(params)
+        assert FullMatrixBlock.built > before
+    for name, values in on_matrix.items():
+        np.testing.assert_array_equal(on_tables[name], values, err_msg=name)
