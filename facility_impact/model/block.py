@@ -370,9 +370,9 @@ class Block:
         }
         for name, values in today.items():
             out[name][...] = values
-        shape = state.backlog.shape
-        state.backlog = np.broadcast_to(actual.local.backlog, shape).copy()
-        state.backlog_counterfactual = np.broadcast_to(counterfactual.local.backlog, shape).copy()
+        # Into the state's own arrays: a fresh array a day costs its page faults.
+        np.copyto(state.backlog, actual.local.backlog)
+        np.copyto(state.backlog_counterfactual, counterfactual.local.backlog)
         state.clock = state.clock + self.open.is_open[i]
 
 

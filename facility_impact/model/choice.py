@@ -128,6 +128,23 @@ def _collect(index: Array, n_destinations: int) -> Any:
     return sparse.csr_matrix((ones, columns, starts), shape=(n_destinations, index.size))
 
 
+def _with_room(index: Array, factor: Array, spare: Array) -> tuple[Array, Array]:
+    """The slots ``(K, F)`` whose destination has room today, moved up in their order:
+    a destination without room attracts no one in either try (its terms are exact
+    zeros), so leaving it out changes no sum. The table narrows to the sender with
+    the most destinations with room."""
+    room = (spare > 0).reshape(spare.shape[0], -1).any(axis=1)
+    keep = (index >= 0) & room[index]
+    width = int(keep.sum(axis=0).max(initial=0))
+    if width == index.shape[0]:
+        return index, factor
+    order = np.argsort(~keep, axis=0, kind="stable")[:width]  # kept slots first, in order
+    kept = np.take_along_axis(keep, order, axis=0)
+    index = np.where(kept, np.take_along_axis(index, order, axis=0), -1)
+    factor = np.take_along_axis(factor, order[:, :, None, None], axis=0)
+    return index, factor
+
+
 def _one_try_sparse(
     travelling: Array, spare: Array, spare_at: Array, factor: Array, index: Array, collect: Any
 ) -> tuple[Array, Array, Array]:
@@ -168,10 +185,13 @@ def choose_sparse(
     active = np.flatnonzero(
         (np.broadcast_to(seeking, shape) != 0).reshape(n_senders, -1).any(axis=1)
     )
-    if active.size == 0:
+    if active.size == 0:  # nobody seeks care elsewhere
         return Diversion(arrivals, received, served_elsewhere)
-    index = candidates.destination_index[:, active]
-    factor = candidates.factor[:, active]
+    index, factor = _with_room(
+        candidates.destination_index[:, active], candidates.factor[:, active], spare
+    )
+    if index.shape[0] == 0:  # no destination with room: nobody travels
+        return Diversion(arrivals, received, served_elsewhere)
     seeking_a = np.broadcast_to(seeking, shape)[active]
     willing = np.broadcast_to(willingness, (n_senders, *willingness.shape[1:]))[active]
     collect = _collect(index, spare.shape[0])
