@@ -133,7 +133,7 @@ def _with_room(index: Array, factor: Array, spare: Array) -> tuple[Array, Array]
     a destination without room attracts no one in either try (its terms are exact
     zeros), so leaving it out changes no sum. The table narrows to the sender with
     the most destinations with room."""
-    room = (spare > 0).reshape(spare.shape[0], -1).any(axis=1)
+    room = np.asarray(np.asarray(spare > 0).reshape(spare.shape[0], -1).any(axis=1))
     keep = (index >= 0) & room[index]
     width = int(keep.sum(axis=0).max(initial=0))
     if width == index.shape[0]:
