@@ -146,6 +146,10 @@ ADDED_BY_ISSUE_14 = {
 }
 
 
+# Issue 18: each facility's table of candidate destinations.
+ADDED_BY_ISSUE_18 = {"destination_index", "destination_distance_km", "destination_slot"}
+
+
 def test_reserved_names_are_those_of_before():
     # Plus the facility coordinates of a placed network (issue 15): a sweep named
     # latitude would clash with the results' latitude coordinate.
@@ -154,13 +158,14 @@ def test_reserved_names_are_those_of_before():
         "longitude",
         *ADDED_BY_ISSUE_13,
         *ADDED_BY_ISSUE_14,
+        *ADDED_BY_ISSUE_18,
     }
 
 
 def test_the_dims_are_classified_as_before():
     assert STRUCTURAL_DIMS == (
         *("facility", "destination_facility", "service", "resource", "strike"),
-        *("alternative", "fate", "time", "outcome", "input"),
+        *("alternative", "fate", "time", "outcome", "input", "destination_slot"),
     )
     assert SUMMARY_DIMS == ("period", "threshold", "indicator", "moment", "quantile")
 

@@ -22,6 +22,7 @@ from facility_impact.config.reading import (
     table,
     tables,
 )
+from facility_impact.config.spec import Key
 from facility_impact.config.types import Alternative, Facility, Network, Service
 from facility_impact.config.variation import high, low
 from facility_impact.errors import ConfigError, echo
@@ -167,8 +168,18 @@ def _matrix(raw: Any, size: int, matrix: str) -> tuple[tuple[float, ...], ...]:
         path = f"network.{matrix}[{i}]"
         if not isinstance(row, list) or len(row) != size:
             raise fail(path, row, f"must hold {size} distances [{unit}], one per facility in order")
-        rows.append(tuple(number_of(key, km, f"{path}[{j}]") for j, km in enumerate(row)))
+        rows.append(tuple(_distance(key, km, path, j) for j, km in enumerate(row)))
     return tuple(rows)
+
+
+def _distance(key: Key, value: Any, path: str, j: int) -> float:
+    """One cell of the matrix: a plain number in range is taken as it is (a matrix
+    holds facilities² of them); anything else goes through :func:`number_of`."""
+    kind = type(value)
+    top = math.inf if key.maximum is None else key.maximum
+    if (kind is float or kind is int) and (0 <= value <= top or value == math.inf):
+        return float(value)
+    return number_of(key, value, f"{path}[{j}]")
 
 
 def travel_unit(network: Network | None) -> str:
@@ -217,6 +228,16 @@ def check_travel(
     needed = ["willingness_to_travel"]
     if unit == "minutes":
         needed.append("distance_decay_minutes")
+    # Per service, the senders that lack a needed key, in facility order, with the
+    # first key each lacks: a destination then needs only its first such sender
+    # other than itself (linear in facilities, not quadratic).
+    lacking: dict[str, list[tuple[str, str]]] = {}
+    for sender in facilities.values():
+        for service in sender.services:
+            given = facilities_raw[sender.name]["services"][service]
+            missing = next((key for key in needed if key not in given), None)
+            if missing is not None:
+                lacking.setdefault(service, []).append((sender.name, missing))
     destinations = [
         (f"alternative {json.dumps(a.name)} offers", a.name, a.spare_capacity_per_month)
         for a in alternatives
@@ -230,45 +251,60 @@ def check_travel(
     ]
     for reason, destination, attraction_of in destinations:
         for service, attraction in attraction_of.items():
-            for sender in facilities.values():
-                if (
-                    high(attraction) == 0
-                    or sender.name == destination
-                    or service not in sender.services
-                ):
-                    continue
-                given = facilities_raw[sender.name]["services"][service]
-                for key in needed:
-                    if key not in given:
-                        raise ConfigError(
-                            f"facility.{sender.name}.services.{service}.{key}: missing; "
-                            f"required because {reason} {service}"
-                        )
+            if high(attraction) == 0:
+                continue
+            for name, key in lacking.get(service, [])[:2]:
+                if name != destination:
+                    raise ConfigError(
+                        f"facility.{name}.services.{service}.{key}: missing; "
+                        f"required because {reason} {service}"
+                    )
 
 
 def check_network_covers_travel(network: Network | None, facilities: dict[str, Facility]) -> None:
     """Every pair of modelled facilities between which patients may travel needs a distance."""
-    listed = network.facilities if network is not None else ()
+    listed = set(network.facilities) if network is not None else set()
+    # Per service, the facilities that offer it, and those of them the network
+    # lacks, in order: each sender then looks at most at the first two of each.
+    offering: dict[str, list[str]] = {}
+    for offerer in facilities.values():
+        for service, offered in offerer.services.items():
+            if high(offered.volume_per_month) != 0:
+                offering.setdefault(service, []).append(offerer.name)
+    unlisted = {s: [name for name in names if name not in listed] for s, names in offering.items()}
     for sender in facilities.values():
         for service, line in sender.services.items():
             if high(line.willingness_to_travel) == 0:
                 continue
-            for receiver in facilities.values():
-                offered = receiver.services.get(service)
-                if receiver is sender or offered is None or high(offered.volume_per_month) == 0:
-                    continue
-                why = (
-                    f"patients of {sender.name} may travel to {receiver.name} for {service} "
-                    f"(willingness_to_travel > 0)"
+            receiver = _first_other(offering.get(service, []), sender.name)
+            if receiver is None:
+                continue
+            why = (
+                f"patients of {sender.name} may travel to {receiver} for {service} "
+                f"(willingness_to_travel > 0)"
+            )
+            if network is None:
+                raise ConfigError(
+                    f"network: missing; required because {why}; give [network] with "
+                    f"facilities and distance_km"
                 )
-                if network is None:
-                    raise ConfigError(
-                        f"network: missing; required because {why}; give [network] with "
-                        f"facilities and distance_km"
-                    )
-                for name in (sender.name, receiver.name):
-                    if name not in listed:
-                        raise fail("network.facilities", list(listed), f"must list {name}: {why}")
+            if sender.name not in listed:
+                raise fail(
+                    "network.facilities",
+                    list(network.facilities),
+                    f"must list {sender.name}: {why}",
+                )
+            absent = _first_other(unlisted[service], sender.name)
+            if absent is not None:
+                why = why.replace(f" to {receiver} for ", f" to {absent} for ", 1)
+                raise fail(
+                    "network.facilities", list(network.facilities), f"must list {absent}: {why}"
+                )
+
+
+def _first_other(names: list[str], name: str) -> str | None:
+    """The first of ``names`` that is not ``name``."""
+    return next((other for other in names[:2] if other != name), None)
 
 
 def check_travel_unit(

@@ -296,9 +296,20 @@ class Network:
 
     def distance(self, origin: str, destination: str) -> float:
         """Distance [km] from ``origin`` to ``destination``; ``inf`` if either is not listed."""
-        if origin not in self.facilities or destination not in self.facilities:
+        position = self.positions
+        if origin not in position or destination not in position:
             return 0.0 if origin == destination else math.inf
-        return self.distance_km[self.facilities.index(origin)][self.facilities.index(destination)]
+        return self.distance_km[position[origin]][position[destination]]
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Each listed facility's row (and column) of the matrix, found once."""
+        cached: dict[str, int] | None = self.__dict__.get("_positions")
+        if cached is None:
+            cached = {name: i for i, name in enumerate(self.facilities)}
+            # A frozen dataclass: the cache is set past its __setattr__.
+            object.__setattr__(self, "_positions", cached)
+        return cached
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,12 +341,29 @@ class Config:
     recovery_priors: tuple[PriorNote, ...] = ()
 
     def variations(self) -> list[Varying]:
-        """Every sweep and distribution of this configuration (not of its scenarios)."""
+        """Every sweep and distribution of this configuration (not of its scenarios).
+
+        Found once per configuration: the walk visits every number, and the
+        parameter builder asks for the draws once per uncertain number.
+        """
+        cached: list[Varying] | None = self.__dict__.get("_variations")
+        if cached is None:
+            cached = self._find_variations()
+            # A frozen dataclass: the cache is set past its __setattr__.
+            object.__setattr__(self, "_variations", cached)
+        return list(cached)
+
+    def _find_variations(self) -> list[Varying]:
         found: list[Varying] = []
 
         def walk(node: Any) -> None:
             if isinstance(node, Varying):
                 found.append(node)
+            elif isinstance(node, float | int | str | bool):
+                return
+            elif isinstance(node, Network):
+                # The matrix holds facilities² numbers: one pass, no recursion.
+                found.extend(v for row in node.distance_km for v in row if isinstance(v, Varying))
             elif isinstance(
                 node,
                 Config | Facility | Service | Strike | Recovery | Curve | Relocation | StaffReturn,
@@ -343,7 +371,7 @@ class Config:
                 for name in node.__dataclass_fields__:
                     if name not in ("scenarios", "text"):
                         walk(getattr(node, name))
-            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome | Network):
+            elif isinstance(node, Alternative | Displacement | DemandPeriod | Outcome):
                 for name in node.__dataclass_fields__:
                     walk(getattr(node, name))
             elif isinstance(node, Mapping):
@@ -386,11 +414,21 @@ class Config:
 
     @property
     def resource_names(self) -> list[str]:
-        return union(f.resources for f in self.facilities.values())
+        return list(self._names("_resource_names", "resources"))
 
     @property
     def service_names(self) -> list[str]:
-        return union(f.services for f in self.facilities.values())
+        return list(self._names("_service_names", "services"))
+
+    def _names(self, cache: str, attribute: str) -> list[str]:
+        """Every facility's ``attribute`` names in order of appearance, found once (the
+        builder asks for them once per facility)."""
+        names: list[str] | None = self.__dict__.get(cache)
+        if names is None:
+            names = union(getattr(f, attribute) for f in self.facilities.values())
+            # A frozen dataclass: the cache is set past its __setattr__.
+            object.__setattr__(self, cache, names)
+        return names
 
     def recovery_for(self, resource: str, facility: str | None = None) -> Recovery:
         """How ``resource`` recovers at ``facility``: its own table, else the top-level one."""
@@ -400,7 +438,7 @@ class Config:
 
 
 def union(groups: Iterable[Iterable[str]]) -> list[str]:
-    names: list[str] = []
+    names: dict[str, None] = {}
     for group in groups:
-        names.extend(name for name in group if name not in names)
-    return names
+        names.update(dict.fromkeys(group))
+    return list(names)

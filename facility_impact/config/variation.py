@@ -16,6 +16,7 @@ input does not change the draws of the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import sys
@@ -48,6 +49,33 @@ natural log), as FEMA P-58 states its fragility and delay distributions;
 """
 
 
+@functools.lru_cache(maxsize=4096)
+def _frozen(family: str, parameters: tuple[tuple[str, float], ...]) -> Any:
+    """The scipy distribution of ``family`` with ``parameters``, before truncation."""
+    p = dict(parameters)
+    if family == "uniform":
+        return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
+    if family == "triangular":
+        width = p["high"] - p["low"]
+        return stats.triang(c=(p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
+    if family == "pert":
+        width = p["high"] - p["low"]
+        a = 1 + 4 * (p["mode"] - p["low"]) / width
+        b = 1 + 4 * (p["high"] - p["mode"]) / width
+        return stats.beta(a, b, loc=p["low"], scale=width)
+    if family == "normal":
+        return stats.norm(loc=p["mean"], scale=p["sd"])
+    if family == "lognormal":
+        return stats.lognorm(s=p["dispersion"], scale=p["median"])
+    low, high = p.get("low", 0.0), p.get("high", 1.0)
+    return stats.beta(p["alpha"], p["beta"], loc=low, scale=high - low)
+
+
+@functools.lru_cache(maxsize=4096)
+def _median(distribution: Distribution) -> float:
+    return float(distribution.ppf(0.5))
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A (possibly truncated) continuous distribution of one configured number.
@@ -63,24 +91,9 @@ class Distribution:
 
     @property
     def frozen(self) -> Any:
-        """The scipy distribution before truncation."""
-        p = dict(self.parameters)
-        if self.family == "uniform":
-            return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
-        if self.family == "triangular":
-            width = p["high"] - p["low"]
-            return stats.triang(c=(p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
-        if self.family == "pert":
-            width = p["high"] - p["low"]
-            a = 1 + 4 * (p["mode"] - p["low"]) / width
-            b = 1 + 4 * (p["high"] - p["mode"]) / width
-            return stats.beta(a, b, loc=p["low"], scale=width)
-        if self.family == "normal":
-            return stats.norm(loc=p["mean"], scale=p["sd"])
-        if self.family == "lognormal":
-            return stats.lognorm(s=p["dispersion"], scale=p["median"])
-        low, high = p.get("low", 0.0), p.get("high", 1.0)
-        return stats.beta(p["alpha"], p["beta"], loc=low, scale=high - low)
+        """The scipy distribution before truncation (made once per family and parameters:
+        a network repeats the same distribution for every facility)."""
+        return _frozen(self.family, self.parameters)
 
     def ppf(self, quantile: np.ndarray | float) -> np.ndarray:
         """Values at the given quantiles of the truncated distribution."""
@@ -95,7 +108,7 @@ class Distribution:
 
     @property
     def median(self) -> float:
-        return float(self.ppf(0.5))
+        return _median(self)
 
     def describe(self) -> str:
         unbounded = self.family in ("normal", "lognormal")
@@ -352,8 +365,22 @@ def _computed(distribution: Distribution, path: str) -> tuple[float, float]:
     run can draw (the quantiles from :data:`QUANTILE_EDGE` to 1 - it) is known to be
     finite: extreme parameters (an sd of 5e-324, a beta's alpha of 1e308) overflow
     in scipy, and are refused here, naming the key, rather than in the middle of a run."""
+    floor, ceiling, finite = _limits(distribution)
+    if not finite:
+        shown = ", ".join(f"{key} {show_number(value)}" for key, value in distribution.parameters)
+        raise ConfigError(
+            f"{path}: {distribution.family}({shown}) cannot be computed: its numbers are too "
+            "large or too small for one another"
+        )
+    return floor, ceiling
+
+
+@functools.lru_cache(maxsize=4096)
+def _limits(distribution: Distribution) -> tuple[float, float, bool]:
+    """The probability below and up to the bounds, and whether every value is finite."""
     low, high = distribution.bounds
     base = distribution.frozen
+    floor = ceiling = math.nan
     try:
         with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
@@ -363,13 +390,7 @@ def _computed(distribution: Distribution, path: str) -> tuple[float, float]:
             finite = bool(np.all(np.isfinite(reach)))
     except (ArithmeticError, ValueError, RuntimeWarning):
         finite = False
-    if not finite:
-        shown = ", ".join(f"{key} {show_number(value)}" for key, value in distribution.parameters)
-        raise ConfigError(
-            f"{path}: {distribution.family}({shown}) cannot be computed: its numbers are too "
-            "large or too small for one another"
-        )
-    return floor, ceiling
+    return floor, ceiling, finite
 
 
 def _check_shape(family: str, numbers: dict[str, float], path: str) -> None:

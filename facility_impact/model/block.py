@@ -46,7 +46,7 @@ class Served:
     """One world's day: local service and destination choice, each ``(F, S, n)``."""
 
     local: steps.LocalService
-    choice: choice.Choice
+    choice: choice.Diversion
 
     @property
     def unmet(self) -> Array:
@@ -98,6 +98,10 @@ class Block:
         )  # (T, F, ·)
         self.population = p.population_baseline * self.present
         self.is_target = p.strike_target > 0  # (K, F, ·)
+        # The (strike, facility) pairs a strike can hit, in strike order: only
+        # these carry losses, closures and casualties.
+        strike, facility = np.nonzero(self.is_target.any(axis=-1))
+        self.strike_pairs: tuple[Array, Array] = (strike, facility)
         self.open = steps.open_days(
             days,
             p.facility_opens_day,
@@ -105,6 +109,7 @@ class Block:
             p.strike_day,
             p.strike_day + p.strike_closure_days,
             self.is_target,
+            self.strike_pairs,
         )
         self.open_without_strikes = self.open.opened & ~self.open.closed_for_good
         self.on_site = self.open_without_strikes & (days >= p.relocation_opens_day)
@@ -160,30 +165,30 @@ class Block:
         )
 
     def _prepare_choice(self, days: Array) -> None:
-        """Destinations ``J``: the modelled facilities, then the alternatives."""
+        """Each sender's candidate destinations ``K`` (slots of ``destination_index``:
+        the modelled facilities, then the alternatives) and their distance factors."""
         p = self.p
-        n_facilities = p.baseline_capacity.shape[0]
-        distance = np.concatenate(
-            _broadcast_last(p.network_distance_km, p.alternative_distance_km), axis=1
-        )  # (F, J, ·)
-        n_destinations = distance.shape[1]
-        is_self = np.zeros((n_destinations, n_facilities, 1, 1), dtype=bool)
-        is_self[np.arange(n_facilities), np.arange(n_facilities)] = True
-        self.factor = choice.distance_factor(
-            np.transpose(distance, (1, 0, 2))[:, :, None, :],
-            p.distance_decay_km,
-            p.reach_km,
-            is_self,
-        )  # (J, F, S, ·)
+        index = p.destination_index[:, :, 0].T  # (K, F)
+        self.candidates = choice.Candidates(
+            index,
+            choice.distance_factor(
+                np.transpose(p.destination_distance_km, (1, 0, 2))[:, :, None, :],
+                p.distance_decay_km,
+                p.reach_km,
+                np.zeros((*index.shape, 1, 1), dtype=bool),  # a table never lists the sender
+            ),
+        )  # factor (K, F, S, ·)
         self.alternative_open = days >= p.alternative_opens_day  # (T, J_alt, ·)
 
     def availability(self, t: int, state: DayState) -> Array:
         """Availability ``a`` [1] ``(F, R, n)`` on day ``t`` before its strikes."""
         p = self.p
-        since = state.clock[None] - state.clock_at_strike  # (K, F, n)
-        lost = steps.resource_lost(
-            state.resource_losses,
-            since,
+        strike, facility = self.strike_pairs
+        lost = steps.resource_lost_at(
+            state.resource_losses[strike, facility],
+            state.clock[facility] - state.clock_at_strike[strike, facility],
+            facility,
+            state.clock.shape[0],
             p.recovery_delay_days,
             p.recoverable_share,
             self.recovery_curve,
@@ -196,6 +201,7 @@ class Block:
             self.staff_return_curve,
             p.recruitment_share,
             self.recruitment_curve,
+            self.strike_pairs,
         )  # (F, n)
         return np.asarray(1.0 - lost - staff[:, None, :] * p.staff_resource)
 
@@ -237,7 +243,9 @@ class Block:
         spare = np.concatenate(
             _broadcast_last(np.maximum(capacity - local.served, 0.0), alternative_spare), axis=0
         )
-        chosen = choice.choose(local.seeking, self.p.willingness_to_travel, self.factor, spare)
+        chosen = choice.choose_sparse(
+            local.seeking, self.p.willingness_to_travel, self.candidates, spare
+        )
         return Served(local, chosen)
 
     def capacity(self, i: int, available: Array) -> tuple[Array, Array | float]:
@@ -296,7 +304,9 @@ class Block:
             not_sought = (own + hosted) * away
         casualties = np.zeros(usual.shape)
         if hit_today is not None:
-            casualties = np.where(opened, steps.casualties(hit_today, self.casualty_load), 0.0)
+            casualties = np.where(
+                opened, steps.casualties(hit_today, self.casualty_load, self.strike_pairs), 0.0
+            )
         demand = (own + hosted - not_sought) + casualties
         return usual, demand, hosted + casualties, not_sought
 
@@ -360,9 +370,9 @@ class Block:
         }
         for name, values in today.items():
             out[name][...] = values
-        shape = state.backlog.shape
-        state.backlog = np.broadcast_to(actual.local.backlog, shape).copy()
-        state.backlog_counterfactual = np.broadcast_to(counterfactual.local.backlog, shape).copy()
+        # Into the state's own arrays: a fresh array a day costs its page faults.
+        np.copyto(state.backlog, actual.local.backlog)
+        np.copyto(state.backlog_counterfactual, counterfactual.local.backlog)
         state.clock = state.clock + self.open.is_open[i]
 
 

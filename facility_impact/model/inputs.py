@@ -24,6 +24,9 @@ class KernelInputs:
     """Parameters in the kernel's layout: structure first, ensemble points last (``N`` or 1).
 
     Each field is annotated with its structural dims, in the kernel's axis order.
+    ``destination_index`` is int64 (``-1``: padding), every other field float;
+    both destination tables are derived from the distances, reach and decay
+    (:mod:`facility_impact.model.destinations`).
     """
 
     dependency_weight: Annotated[Array, "facility", "resource", "service"]
@@ -82,8 +85,8 @@ class KernelInputs:
     relocation_carried: Annotated[Array, "facility", "resource"]
     facility_opens_day: Annotated[Array, "facility"]
     facility_closes_day: Annotated[Array, "facility"]
-    network_distance_km: Annotated[Array, "facility", "destination_facility"]
-    alternative_distance_km: Annotated[Array, "facility", "alternative"]
+    destination_index: Annotated[Array, "facility", "destination_slot"]
+    destination_distance_km: Annotated[Array, "facility", "destination_slot"]
     alternative_spare_capacity: Annotated[Array, "alternative", "service"]
     alternative_capacity: Annotated[Array, "alternative", "service"]
     alternative_opens_day: Annotated[Array, "alternative"]

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from facility_impact.model.block import Block, DayState
+from facility_impact.model.destinations import destination_tables
 from facility_impact.model.inputs import KERNEL_INPUTS, KernelInputs
 from facility_impact.model.outputs import KERNEL_LAYOUT
 from facility_impact.variables import ensemble_dims
@@ -112,16 +113,31 @@ def _flatten(array: Array, n_structure: int, ensemble_shape: tuple[int, ...]) ->
     return full.reshape(*structure, math.prod(ensemble_shape))
 
 
+DERIVED = ("destination_index", "destination_distance_km")
+"""Inputs :func:`kernel_inputs` derives afresh from the distances, reach and decay
+(:mod:`facility_impact.model.destinations`), so that a Dataset whose distances
+were edited after building (a sweep, a test) still runs on tables that match."""
+
+
 def kernel_inputs(params: xr.Dataset) -> KernelInputs:
     """The parameters the kernel declares, in its layout: structure, then all points."""
     ens = ensemble_dims(params)
     ensemble_shape = tuple(params.sizes[d] for d in ens)
-    return KernelInputs(
-        **{
-            name: _flatten(_aligned(params[name], (*dims, *ens)), len(dims), ensemble_shape)
-            for name, dims in KERNEL_INPUTS.items()
-        }
+
+    def laid(name: str, dims: tuple[str, ...]) -> Array:
+        return _flatten(_aligned(params[name], (*dims, *ens)), len(dims), ensemble_shape)
+
+    inputs = {name: laid(name, dims) for name, dims in KERNEL_INPUTS.items() if name not in DERIVED}
+    network = laid("network_distance_km", ("facility", "destination_facility"))
+    alternative = laid("alternative_distance_km", ("facility", "alternative"))
+    points = max(network.shape[-1], alternative.shape[-1])
+    distance = np.concatenate(
+        [np.broadcast_to(a, (*a.shape[:-1], points)) for a in (network, alternative)], axis=1
     )
+    tables = destination_tables(distance, inputs["reach_km"], inputs["distance_decay_km"])
+    inputs["destination_index"] = tables.destination_index[:, :, None]
+    inputs["destination_distance_km"] = tables.destination_distance_km
+    return KernelInputs(**inputs)
 
 
 def _touched(shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:

@@ -23,6 +23,7 @@ from facility_impact.config.default_values import STAFF_FATES
 from facility_impact.config.sweeps import sweep_dims
 from facility_impact.config.variation import Sweep, Uncertain, Varying, stream_quantiles
 from facility_impact.errors import ConfigError
+from facility_impact.model.destinations import destination_variables
 from facility_impact.model.inputs import KERNEL_INPUTS
 from facility_impact.model.layout import Layout, Realise
 from facility_impact.model.parameter_events import (
@@ -50,14 +51,17 @@ CARRIED = tuple(
         "outcome_rate",
         "outcome_service",
         "input_quantile",
+        "network_distance_km",
+        "alternative_distance_km",
     )
     if name not in KERNEL_INPUTS
 )
 """Parameters the builder makes beside the kernel's inputs (:data:`KERNEL_INPUTS`):
-resource counts for the standards, the alternatives' baseline capacity for the
-maps (destination choice uses their spare capacity; carried here once the kernel
-no longer reads it), outcome rates applied to
-the results afterwards, and the quantiles of the uncertain inputs for
+resource counts for the standards, the full distances (the kernel reads the
+tables of candidate destinations derived from them; the maps read them), the
+alternatives' baseline capacity for the maps (destination choice uses their
+spare capacity; carried here once the kernel no longer reads it), outcome rates
+applied to the results afterwards, and the quantiles of the uncertain inputs for
 sensitivity analysis (only when some input is uncertain). None enters the daily
 flows."""
 
@@ -106,6 +110,8 @@ def build_parameters(config: Config, *, quantiles: Quantiles | None = None) -> x
         params = datasets[0]
     else:
         params = _stack_scenarios(datasets, [name for name, _ in variants])
+    # After the scenarios are stacked: one table for all of them.
+    params = params.assign(destination_variables(params))
     for name in params.data_vars:
         params[name].attrs = VARIABLES[str(name)].attrs
     params = realiser.record_quantiles(params)

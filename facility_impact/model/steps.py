@@ -62,20 +62,31 @@ def open_days(
     strike_day: Array,
     strike_end: Array,
     is_target: Array,
+    pairs: tuple[Array, Array] | None = None,
 ) -> OpenDays:
     """Open days of every facility.
 
     ``days`` [d] ``(T, 1, 1)``; ``opens_day``, ``closes_day`` [d] ``(F, ·)``;
     ``strike_day`` and ``strike_end`` (strike day plus closure) [d] ``(K, ·)``;
     ``is_target`` ``(K, F, ·)``: the strike hits the facility. A strike closes its
-    target on days ``[strike_day, strike_end)``.
+    target on days ``[strike_day, strike_end)``. ``pairs``, the (strike, facility)
+    pairs that can be hit, looks at those alone (the same days, at a cost in
+    strikes rather than strikes × facilities).
     """
     opened = days >= opens_day
     closed_for_good = days >= closes_day
-    strike_window = (days[:, None] >= strike_day[None, :, None]) & (
-        days[:, None] < strike_end[None, :, None]
-    )  # (T, K, 1, ·)
-    struck_closed = (strike_window & is_target[None]).any(axis=1)
+    if pairs is None:
+        strike_window = (days[:, None] >= strike_day[None, :, None]) & (
+            days[:, None] < strike_end[None, :, None]
+        )  # (T, K, 1, ·)
+        struck_closed = (strike_window & is_target[None]).any(axis=1)
+    else:
+        strike, facility = pairs
+        window = (days >= strike_day[strike]) & (days < strike_end[strike])  # (T, P, ·)
+        hit = np.swapaxes(window & is_target[strike, facility], 0, 1)  # (P, T, ·)
+        by_facility = np.zeros((is_target.shape[1], *hit.shape[1:]), dtype=bool)
+        np.logical_or.at(by_facility, facility, hit)
+        struck_closed = np.swapaxes(by_facility, 0, 1)
     return OpenDays(opened, closed_for_good, opened & ~closed_for_good & ~struck_closed)
 
 
@@ -156,6 +167,31 @@ def resource_lost(
     return np.asarray(np.sum(losses * (1.0 - recoverable * restored), axis=0))
 
 
+def resource_lost_at(
+    losses: Array,
+    clock_since: Array,
+    facility: Array,
+    n_facilities: int,
+    delay_days: Array,
+    recoverable: Array,
+    recovery_curve: tuple[Array, Array, Array, Array],
+) -> Array:
+    """:func:`resource_lost` on the (strike, target) pairs alone, ``(F, R, n)`` [1].
+
+    ``losses`` ``(P, R, n)`` and ``clock_since`` ``(P, n)`` of each pair, in strike
+    order; ``facility`` ``(P,)`` its target; the rest ``(F, R, ·)`` as there. A
+    strike takes nothing from a facility it does not hit, so the other terms of
+    the sum are 0: adding the pairs' terms strike after strike gives the same
+    numbers at a cost in strikes, not strikes × facilities.
+    """
+    tau = clock_since[:, None, :] - delay_days[facility]
+    restored = recovery_fraction(tau, *(part[facility] for part in recovery_curve))
+    terms = losses * (1.0 - recoverable[facility] * restored)
+    lost = np.zeros((n_facilities, *terms.shape[1:]))
+    np.add.at(lost, facility, terms)
+    return lost
+
+
 def staff_lost(
     staff_losses: Array,
     since_strike: Array,
@@ -164,6 +200,7 @@ def staff_lost(
     return_curve: tuple[Array, Array, Array, Array],
     recruitment_share: Array,
     recruitment_curve: tuple[Array, Array, Array, Array],
+    pairs: tuple[Array, Array] | None = None,
 ) -> Array:
     """Share of each facility's baseline staff still missing after the strikes'
     fates, ``(F, ·)`` [1].
@@ -172,13 +209,22 @@ def staff_lost(
     ``S_kφ`` ``(K, Φ, ·)`` lost to fate ``φ`` come back as their fate allows
     (``ρ_φ``, ``g_φ``: ``(Φ, ·)``), and recruitment refills a share of the posts
     still empty, both counted in calendar days ``since_strike`` [d] ``(K, ·)``:
-    neither waits for the building. ``is_target`` ``(K, F, ·)``.
+    neither waits for the building. ``is_target`` ``(K, F, ·)``. ``pairs``, the
+    (strike, facility) pairs that can be hit in strike order, adds only those
+    (the same numbers, at a cost in strikes rather than strikes × facilities).
     """
     since = since_strike[:, None, :]  # (K, 1, ·)
     returned = return_share * recovery_fraction(since, *return_curve)  # (K, Φ, ·)
     recruited = recruitment_share * recovery_fraction(since_strike, *recruitment_curve)
     missing = np.sum(staff_losses * (1.0 - returned), axis=1) * (1.0 - recruited)  # (K, ·)
-    return np.asarray(np.sum(np.where(is_target, missing[:, None, :], 0.0), axis=0))
+    if pairs is None:
+        return np.asarray(np.sum(np.where(is_target, missing[:, None, :], 0.0), axis=0))
+    strike, facility = pairs
+    terms = np.where(is_target[strike, facility], missing[strike], 0.0)  # (P, ·)
+    shape = np.broadcast_shapes(is_target.shape[1:], (1, missing.shape[-1]))
+    lost = np.zeros(shape)
+    np.add.at(lost, facility, terms)
+    return lost
 
 
 def capacity(
@@ -214,13 +260,23 @@ def site_availability(available: Array, share: Array, carried: Array) -> Array:
     return np.asarray(np.where(carried > 0, available, share))
 
 
-def casualties(hit_today: Array, casualty_load: Array) -> Array:
+def casualties(
+    hit_today: Array, casualty_load: Array, pairs: tuple[Array, Array] | None = None
+) -> Array:
     """Casualties today's strikes add to demand [patient d-1], ``(F, S, ·)``.
 
     ``hit_today`` ``(K, ·)``; ``casualty_load`` [patient] ``(K, F, S, ·)``: each
     strike's casualties at its target, in the service that receives them.
+    ``pairs``: add only the (strike, facility) pairs that can be hit, strike
+    after strike (the other loads are 0).
     """
-    return np.asarray(np.sum(np.where(hit_today[:, None, None, :], casualty_load, 0.0), axis=0))
+    if pairs is None:
+        return np.asarray(np.sum(np.where(hit_today[:, None, None, :], casualty_load, 0.0), axis=0))
+    strike, facility = pairs
+    terms = np.where(hit_today[strike][:, None, :], casualty_load[strike, facility], 0.0)
+    added = np.zeros((casualty_load.shape[1], *terms.shape[1:]))
+    np.add.at(added, facility, terms)
+    return added
 
 
 def hosted_demand(left_share: Array, destination: Array, baseline_demand: Array) -> Array:
