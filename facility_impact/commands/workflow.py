@@ -28,7 +28,8 @@ from facility_impact.present.report import (
     write_report,
 )
 from facility_impact.results.headline_json import headline_document
-from facility_impact.results.summary import summarize
+from facility_impact.results.saved import SAVE_CHOICES, saved_summary
+from facility_impact.results.summary import reduced, summarize
 from facility_impact.run import budget, chunked, io, progress, scale, staging
 from facility_impact.run.intervals import DEFAULT_TOLERANCE
 from facility_impact.run.sensitivity import sensitivity, sobol_draws
@@ -158,6 +159,15 @@ def chunk_options(
     return scale.run_chunks(chunk_draws, chunk_days)
 
 
+def check_save(save: str) -> None:
+    """ConfigError unless ``save`` is what a results file may keep (:data:`SAVE_CHOICES`)."""
+    if save not in SAVE_CHOICES:
+        raise ConfigError(
+            f"--save = {json.dumps(save)}: must be one of {', '.join(SAVE_CHOICES)} "
+            "(summary: per-draw summaries and daily bands over draws; daily: every draw's days)"
+        )
+
+
 def run_document(outcome: RunOutcome, configuration: str) -> dict[str, Any]:
     """The headline numbers of a run as a JSON-ready mapping (``run --json``;
     :func:`~facility_impact.results.headline_json.headline_document`), with the
@@ -208,6 +218,7 @@ def run_to_files(
     report: bool = False,
     plots: bool = False,
     width: str = "page",
+    save: str = "summary",
 ) -> RunOutcome:
     """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``,
     and with ``report`` the HTML report ``<name>-report.html``, with ``plots`` every
@@ -229,7 +240,13 @@ def run_to_files(
     ``max_memory`` [B]: a run that cannot fit is refused with a ConfigError
     naming the options that make it fit. Leftovers of interrupted runs of the
     same outputs are removed first; notes go to the ``facility_impact`` logger.
+
+    ``save``: what the results file keeps of a run with draws: ``"summary"`` (the
+    per-draw summaries and the daily quantile bands over draws,
+    :mod:`facility_impact.results.saved`) or ``"daily"`` (every draw's days). A run
+    without draws writes its daily results either way.
     """
+    check_save(save)
     if output_format not in OUTPUT_FORMATS:
         raise ConfigError(
             f"--format = {json.dumps(output_format)}: must be one of {', '.join(OUTPUT_FORMATS)}"
@@ -265,11 +282,14 @@ def run_to_files(
         with progress.day_progress(progress_stream) as advance:
             results = simulate(config, progress=advance)
         logger.debug("simulated in %.1f s", time.perf_counter() - started)
-        summary = summarize(results)
+        per_draw = summarize(results, quantiles=None)
+        summary = reduced(per_draw)
+        logger.debug("summarised in %.1f s", time.perf_counter() - started)
     shown = _shown(results, summary, report, plots, width)
     others = {out / name: content for name, content in shown}
     remove_leftovers(out, tuple(others))
-    io.write_with_table(results, target, summary, table_path, others)
+    written = saved_summary(results, per_draw) if save == "summary" else results
+    io.write_with_table(written, target, summary, table_path, others)
     logger.debug("run and files done in %.1f s", time.perf_counter() - started)
     return RunOutcome(summary, target, table_path, tuple(others))
 

@@ -16,6 +16,7 @@ import xarray as xr
 
 from facility_impact.config import DAYS_PER_MONTH
 from facility_impact.results.accounting import ACCOUNTS, accounts, require_counterfactual
+from facility_impact.results.saved import stored_per_run
 from facility_impact.results.standards import standards_indicators
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.variables import VARIABLES
@@ -202,8 +203,18 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     Days before a facility opens are not a loss of capacity; a facility that does
     not open within the run has NaN capacity indicators. Results written by an older
     version, without the no-strike world, raise ConfigError (re-run them).
+
+    A file written by ``run --save summary`` holds the per-draw summaries
+    (:mod:`facility_impact.results.saved`): they are read, not computed again.
     """
-    summary = per_run(results)
+    stored = stored_per_run(results)
+    summary = per_run(results) if stored is None else stored
+    return reduced(summary, quantiles)
+
+
+def reduced(summary: xr.Dataset, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
+    """:func:`summarize` from the per-draw summary ``summary`` (:func:`per_run`): computed
+    if lazy, then reduced to ``quantiles`` over draws (kept with ``quantiles=None``)."""
     if is_lazy(summary):
         # Chunked (dask-backed) results: the daily data stream through block by
         # block; what comes back per run is small (no time dim).
