@@ -41,7 +41,7 @@ from facility_impact.results.accounting import require_counterfactual
 from facility_impact.results.saved import draw_count
 from facility_impact.results.summary import summarize
 from facility_impact.run.sensitivity import rank_correlation
-from facility_impact.variables import DRAW_DIM, SCENARIO_DIM, sweep_dims
+from facility_impact.variables import SCENARIO_DIM, sweep_dims
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

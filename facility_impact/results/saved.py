@@ -96,9 +96,7 @@ def daily_quantiles(variable: xr.DataArray, quantiles: Sequence[float]) -> xr.Da
         lower, upper = ordered[..., low].astype(float), ordered[..., high].astype(float)
         bands.append(_lerp(lower, upper, position - low))
     stacked = np.stack(bands).astype(values.dtype, copy=False)
-    coords = {
-        name: coord for name, coord in variable.coords.items() if DRAW_DIM not in coord.dims
-    }
+    coords = {name: coord for name, coord in variable.coords.items() if DRAW_DIM not in coord.dims}
     return xr.DataArray(
         stacked, dims=("quantile", *others), coords={**coords, **coordinate}, attrs=variable.attrs
     )
