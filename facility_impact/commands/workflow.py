@@ -277,6 +277,20 @@ def run_to_files(
         )
     budget.check_in_memory(budget.run_shape(config), budget.memory_limit(max_memory), local_workers)
     remove_leftovers(out, (target, table_path))
+    return _run_in_memory(config, target, table_path, progress_stream, (report, plots, width), save)
+
+
+def _run_in_memory(
+    config: Config,
+    target: Path,
+    table_path: Path,
+    progress_stream: TextIO | None,
+    shown: tuple[bool, bool, str],
+    save: str,
+) -> RunOutcome:
+    """:func:`run_to_files` in memory: simulate, summarise, write what ``save`` asks
+    and the figures and report ``shown`` asks (report, plots, width)."""
+    out = target.parent
     started = time.perf_counter()
     with no_overflow():
         with progress.day_progress(progress_stream) as advance:
@@ -285,8 +299,7 @@ def run_to_files(
         per_draw = summarize(results, quantiles=None)
         summary = reduced(per_draw)
         logger.debug("summarised in %.1f s", time.perf_counter() - started)
-    shown = _shown(results, summary, report, plots, width)
-    others = {out / name: content for name, content in shown}
+    others = {out / name: content for name, content in _shown(results, summary, *shown)}
     remove_leftovers(out, tuple(others))
     written = saved_summary(results, per_draw) if save == "summary" else results
     io.write_with_table(written, target, summary, table_path, others)
