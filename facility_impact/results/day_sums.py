@@ -53,9 +53,9 @@ def day_by_day(mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         # running sum, taken as each window ends.
         first = int(np.argmax(mask.any(axis=1)))
         running = np.zeros(matrix.shape[1:])
-        for day in range(first, int(ends.max(initial=first))):
-            np.add(running, matrix[day], out=running)
-            summed[ends == day + 1] = running
+        for current in range(first, int(ends.max(initial=first))):
+            np.add(running, matrix[current], out=running)
+            summed[ends == current + 1] = running
         return summed
     for window, days in zip(summed, mask.T, strict=True):
         for day in np.flatnonzero((days == 1) | ~finite):
