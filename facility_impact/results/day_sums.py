@@ -62,7 +62,8 @@ def day_by_day(mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
             if days[day] == 1:
                 np.add(window, matrix[day], out=window)
             else:
-                np.add(window, 0.0 * matrix[day].astype("float64"), out=window)
+                with np.errstate(invalid="ignore"):  # 0 × inf is NaN, as in the product
+                    np.add(window, 0.0 * matrix[day].astype("float64"), out=window)
     return summed
 
 

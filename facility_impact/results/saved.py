@@ -45,6 +45,9 @@ BAND_QUANTILES = (0.05, 0.5, 0.95)
 CLOSED_SHARE = "closed_share"
 """The share of draws in which a facility is closed, day by day [1]."""
 
+UNITS_NOTE = "units_note"
+"""Where a stored summary keeps units given in words (see :func:`_stored_units`)."""
+
 _OWN_ATTRIBUTES = ("first_strike_day", "strikes")
 """Attributes of a per-run summary that the results' own do not give back."""
 
@@ -136,7 +139,7 @@ def saved_summary(results: xr.Dataset, per_run: xr.Dataset) -> xr.Dataset:
             .assign_attrs(units="1", long_name="share of draws in which the facility is closed")
         )
     summaries = per_run.drop_vars([n for n in per_run.coords if n in results.coords])
-    kept = kept.assign(summaries.data_vars)
+    kept = kept.merge(_stored_units(summaries), compat="override", combine_attrs="override")
     own = {
         f"{SUMMARY_ATTRIBUTE_PREFIX}{key}": per_run.attrs[key]
         for key in _OWN_ATTRIBUTES
@@ -151,6 +154,38 @@ def saved_summary(results: xr.Dataset, per_run: xr.Dataset) -> xr.Dataset:
     )
 
 
+def _stored_units(summary: xr.Dataset) -> xr.Dataset:
+    """``summary`` as CF asks: units given in words (the standards' values, whose units
+    differ by indicator) kept as ``units_note``, and a flag without units (true or
+    false) given units 1, noted ``units_note = "none"``. :func:`_given_units` undoes it."""
+    stored = summary.copy(deep=False)
+    for variable in stored.variables.values():
+        units = variable.attrs.get("units")
+        if isinstance(units, str) and " " in units:
+            variable.attrs = {
+                (UNITS_NOTE if k == "units" else k): v for k, v in variable.attrs.items()
+            }
+        elif units is None and variable.dtype == bool:
+            variable.attrs = {**variable.attrs, "units": "1", UNITS_NOTE: "none"}
+    return stored
+
+
+def _given_units(summary: xr.Dataset) -> xr.Dataset:
+    """Inverse of :func:`_stored_units`."""
+    given = summary.copy(deep=False)
+    for variable in given.variables.values():
+        note = variable.attrs.get(UNITS_NOTE)
+        if note == "none":
+            variable.attrs = {
+                k: v for k, v in variable.attrs.items() if k not in ("units", UNITS_NOTE)
+            }
+        elif note is not None:
+            variable.attrs = {
+                ("units" if k == UNITS_NOTE else k): v for k, v in variable.attrs.items()
+            }
+    return given
+
+
 def stored_per_run(results: xr.Dataset) -> xr.Dataset | None:
     """The per-draw summaries stored in a ``--save summary`` file (as
     ``summarize(results, quantiles=None)`` gave them), or ``None`` for daily results."""
@@ -161,6 +196,7 @@ def stored_per_run(results: xr.Dataset) -> xr.Dataset | None:
     summary = summary.drop_vars(
         [name for name, coord in summary.coords.items() if "time" in coord.dims or name == "day"]
     )
+    summary = _given_units(summary)
     own = {key: results.attrs[f"{SUMMARY_ATTRIBUTE_PREFIX}{key}"] for key in _OWN_ATTRIBUTES}
     summary.attrs = {
         "title": results.attrs.get("title", ""),
