@@ -208,3 +208,10 @@ def test_the_command_line_refuses_a_bad_save(tmp_path, capsys):
         main(["run", str(config), "--out", str(tmp_path), "--save", "all"])
     assert raised.value.code == 2
     assert "--save" in capsys.readouterr().err
+
+
+def test_a_zarr_store_keeps_the_draws_days_and_refuses_save_summary(tmp_path):
+    with pytest.raises(facility_impact.ConfigError, match='--save = "summary" needs --format'):
+        commands.run_to_files(_uncertain(), tmp_path, output_format="zarr", save="summary")
+    assert commands.check_save(None, "zarr") == "daily"
+    assert commands.check_save(None, "netcdf") == "summary"

@@ -140,10 +140,10 @@ def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
     run.add_argument(
         "--save",
         choices=SAVE_CHOICES,
-        default="summary",
         help="what the results file keeps of a run with draws: the per-draw summaries and "
         "the daily 5th, 50th and 95th percentiles over draws (summary, default), or every "
-        "draw's daily values (daily, large); a run without draws keeps its daily values",
+        "draw's daily values (daily, large; the only choice with --format zarr); a run "
+        "without draws keeps its daily values",
     )
     _add_ensemble_options(run)
     _add_run_options(run)

@@ -159,13 +159,24 @@ def chunk_options(
     return scale.run_chunks(chunk_draws, chunk_days)
 
 
-def check_save(save: str) -> None:
-    """ConfigError unless ``save`` is what a results file may keep (:data:`SAVE_CHOICES`)."""
+def check_save(save: str | None, output_format: str) -> str:
+    """What the results keep: ``save``, or by default ``summary`` in a NetCDF file and
+    ``daily`` in a Zarr store (whose summary pass reads the draws' days back, and
+    which holds the per-draw summaries in its ``per_run`` group as well). Anything
+    else, or ``summary`` asked of a store, is bad input."""
+    if save is None:
+        return "daily" if output_format == "zarr" else "summary"
     if save not in SAVE_CHOICES:
         raise ConfigError(
             f"--save = {json.dumps(save)}: must be one of {', '.join(SAVE_CHOICES)} "
             "(summary: per-draw summaries and daily bands over draws; daily: every draw's days)"
         )
+    if save == "summary" and output_format == "zarr":
+        raise ConfigError(
+            '--save = "summary" needs --format netcdf: a Zarr store keeps every draw\'s days '
+            "(its summary is computed from them) and the per-draw summaries in its per_run group"
+        )
+    return save
 
 
 def run_document(outcome: RunOutcome, configuration: str) -> dict[str, Any]:
@@ -218,7 +229,7 @@ def run_to_files(
     report: bool = False,
     plots: bool = False,
     width: str = "page",
-    save: str = "summary",
+    save: str | None = None,
 ) -> RunOutcome:
     """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``,
     and with ``report`` the HTML report ``<name>-report.html``, with ``plots`` every
@@ -243,14 +254,15 @@ def run_to_files(
 
     ``save``: what the results file keeps of a run with draws: ``"summary"`` (the
     per-draw summaries and the daily quantile bands over draws,
-    :mod:`facility_impact.results.saved`) or ``"daily"`` (every draw's days). A run
+    :mod:`facility_impact.results.saved`; the default for NetCDF) or ``"daily"``
+    (every draw's days; the default, and the only choice, for Zarr). A run
     without draws writes its daily results either way.
     """
-    check_save(save)
     if output_format not in OUTPUT_FORMATS:
         raise ConfigError(
             f"--format = {json.dumps(output_format)}: must be one of {', '.join(OUTPUT_FORMATS)}"
         )
+    save = check_save(save, output_format)
     if (report or plots) and output_format != "netcdf":
         asked = "--report" if report else "--plots"
         raise ConfigError(
