@@ -98,6 +98,14 @@ def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
     return summed
 
 
+def _zero_unless(values: xr.DataArray, keep: xr.DataArray) -> xr.DataArray:
+    """``values.where(keep, 0.0)``, without the pass over ``values`` when ``keep`` holds
+    everywhere on dims ``values`` has (the same numbers: nothing is replaced)."""
+    if set(keep.dims) <= set(values.dims) and bool(keep.all()):
+        return values
+    return values.where(keep, 0.0)
+
+
 def _total(flow: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray) -> xr.DataArray:
     return _masked_sum(flow, inside).where(complete)
 
@@ -354,7 +362,7 @@ def _care_indicators(
     forgone, counterfactual = care["forgone_care"], care["counterfactual_total"]
     opened, ever_opens = _opened(results)
     capacity_loss = _total(
-        (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
+        _zero_unless(1.0 - results["capacity"] / baseline.where(offered), opened), inside, complete
     ).where(ever_opens)
     demand_after = _masked_sum(results["demand"], after_strike)
     received_after = _masked_sum(results["served"] + results["served_elsewhere"], after_strike)
@@ -398,7 +406,7 @@ def _without_access(
         coverage = (received / results["demand"]).where(results["demand"] > 0, 1.0)
     lacking = results["population"] * (1.0 - coverage.clip(0.0, 1.0))
     per_service = _masked_sum(lacking, after_strike).where(offered)
-    once = _masked_sum(lacking.where(offered, 0.0).max("service"), after_strike)
+    once = _masked_sum(_zero_unless(lacking, offered).max("service"), after_strike)
     return (
         per_service.assign_attrs(VARIABLES["person_days_without_access"].attrs),
         once.where(offered.any("service")).assign_attrs(
