@@ -21,7 +21,7 @@ from facility_impact.results.saved import (
     saved_summary,
     stored_per_run,
 )
-from facility_impact.results.summary import summarize
+from facility_impact.results.summary import _last_day, summarize
 from facility_impact.run import io
 
 UNCERTAIN_TOML = ENSEMBLE_TOML.replace(
@@ -87,6 +87,17 @@ def test_sum_over_days_keeps_the_axes_of_its_values():
     summed = sum_over_days(values, mask)
     assert summed.shape == (2, 3, 2)
     np.testing.assert_array_equal(summed, np.einsum("abt,tp->abp", values.astype(float), mask))
+
+
+def test_the_last_day_flagged_is_found_by_index_as_where_and_max_find_it():
+    day = xr.DataArray(np.arange(5) + 10, dims="time", name="day", attrs={"units": "d"})
+    flags = xr.DataArray(
+        np.array([[0, 1, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=bool).T,
+        dims=("time", "draw"),
+    )
+    last = _last_day(day, flags)
+    np.testing.assert_array_equal(last.values, [13.0, np.nan, 14.0])
+    xr.testing.assert_identical(last, day.where(flags).max("time"))
 
 
 # --- daily bands ------------------------------------------------------------

@@ -137,11 +137,26 @@ def days_to_capacity(results: xr.Dataset, threshold: float) -> xr.DataArray:
     opened, ever_opens = _opened(results)
     ratio = results["capacity"] / baseline.where(baseline > 0)
     below = (ratio < threshold * (1 - _RELATIVE_TOLERANCE)) & opened
-    last_below = results["day"].where(below).max("time")  # NaN when never below
+    last_below = _last_day(results["day"], below)  # NaN when never below
     horizon = results.sizes["time"]
     days = _where(last_below.isnull(), 0.0, last_below + 1 - t0)
     days = _where(last_below == horizon - 1, np.inf, days)
     return days.where(baseline > 0).where(ever_opens)
+
+
+def _last_day(day: xr.DataArray, flags: xr.DataArray) -> xr.DataArray:
+    """``day.where(flags).max("time")``: the last day flagged, NaN where none is, as
+    float64; found by index rather than through a float copy of ``day`` as large as
+    ``flags`` (the days increase along ``time``)."""
+    if not isinstance(flags.data, np.ndarray):  # dask: block by block as it is
+        return day.where(flags).max("time")
+    axis = flags.get_axis_num("time")
+    values = flags.values
+    last = values.shape[axis] - 1 - np.argmax(np.flip(values, axis), axis=axis)
+    found = np.where(values.any(axis=axis), day.values.astype(float)[last], np.nan)
+    last_day = flags.any("time").copy(data=found).rename(day.name)
+    last_day.attrs = dict(day.attrs)
+    return last_day
 
 
 def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
