@@ -226,3 +226,21 @@ def test_a_zarr_store_keeps_the_draws_days_and_refuses_save_summary(tmp_path):
         commands.run_to_files(_uncertain(), tmp_path, output_format="zarr", save="summary")
     assert commands.check_save(None, "zarr") == "daily"
     assert commands.check_save(None, "netcdf") == "summary"
+
+
+@pytest.mark.slow
+def test_a_summary_file_of_a_network_with_draws_draws_its_load_figure(tmp_path):
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    with (repo / "configs" / "idlib_region.toml").open("rb") as stream:
+        config = tomllib.load(stream)
+    config["strike"][0]["closure_days"] = {"dist": "uniform", "low": 5, "high": 60}
+    config["run"]["draws"] = 12
+    config.pop("scenario", None)
+    loaded = facility_impact.load_config(config)
+    path = commands.run_to_files(loaded, tmp_path).data_path
+    stored = commands.read_results(path)
+    xr.testing.assert_identical(summarize(stored), summarize(facility_impact.simulate(loaded)))
+    drawn = commands.figures_from_file(path, tmp_path / "figures")
+    assert any(p.name.endswith("-load.png") for p in drawn.paths)
