@@ -63,7 +63,8 @@ def _parses(units: str) -> bool:
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> dict[str, Path]:
-    """The NetCDF files of the reference and region runs and of a sensitivity analysis."""
+    """The NetCDF files of the reference and region runs, of a sensitivity analysis and
+    of a run with draws (``--save summary``)."""
     out = tmp_path_factory.mktemp("cf")
     files = {}
     for stem in CONFIGS:
@@ -74,6 +75,12 @@ def written(tmp_path_factory) -> dict[str, Path]:
     )
     config = facility_impact.load_config(with_draws(uncertain, 20))
     files["sensitivity"] = commands.sensitivity_to_files(config, out).data_path
+    # A run with draws, as run writes it by default: per-draw summaries and daily bands.
+    # (With alternatives: a run without any has an empty dim, which HDF5 stores as an
+    # unlimited one, whether the file keeps the draws' days or their bands.)
+    path = REPO / "configs" / "maarat_al_numan_uncertain.toml"
+    uncertain_run = facility_impact.load_config(path, draws=20)
+    files["summary"] = commands.run_to_files(uncertain_run, out).data_path
     return files
 
 
@@ -116,7 +123,7 @@ def test_the_local_standard_name_table_has_every_name_used():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity"])
+@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity", "summary"])
 def test_the_file_keeps_to_the_cf_rules_it_relies_on(written, stem):
     path = written[stem]
     with xr.open_dataset(path, engine="h5netcdf", decode_cf=False) as raw:
@@ -218,7 +225,7 @@ def _tables(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity"])
+@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity", "summary"])
 def test_the_cf_checker_finds_no_error(written, stem, tmp_path, monkeypatch):
     cfchecks = _cf_checker()
     # cfchecker 4.1 (the latest release) knows CF versions up to 1.8: CF-1.10 is
@@ -240,7 +247,7 @@ def test_the_cf_checker_finds_no_error(written, stem, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity"])
+@pytest.mark.parametrize("stem", [*CONFIGS, "sensitivity", "summary"])
 def test_nccopy_converts_the_file_to_classic_netcdf(written, stem, tmp_path):
     if shutil.which("nccopy") is None:
         pytest.skip("nccopy is not installed (Debian: netcdf-bin)")

@@ -121,15 +121,15 @@ def _small_filesystem_works() -> bool:
 @pytest.mark.skipif(not _small_filesystem_works(), reason="no private tmpfs mounts here")
 @pytest.mark.parametrize("output_format", ["netcdf", "zarr"])
 def test_a_real_full_disk_is_an_error_not_a_crash(tmp_path, output_format):
-    """The uncertain hospital's 2,000 draws (a 12 MB NetCDF file) into a 5 MB tmpfs,
-    mounted in a private mount namespace: once a segmentation fault (exit 139) after
-    "Exception ignored" tracebacks from HDF5."""
+    """The uncertain hospital's 2,000 draws with every draw's days (``--save daily``:
+    a 12 MB NetCDF file) into a 5 MB tmpfs, mounted in a private mount namespace:
+    once a segmentation fault (exit 139) after "Exception ignored" tracebacks from HDF5."""
     mount = tmp_path / "small"
     mount.mkdir()
     run = (
         f"mount -t tmpfs -o size=5m tmpfs {mount} && "
         f"{sys.executable} -m facility_impact run {UNCERTAIN} --draws 2000 "
-        f"--format {output_format} --out {mount}/out; status=$?; "
+        f"--format {output_format} --save daily --out {mount}/out; status=$?; "
         f"ls -A {mount}/out >&2; exit $status"
     )
     completed = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facility_impact.results.summary import _sum_over_days
+from facility_impact.results.day_sums import sum_over_days as _sum_over_days
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,7 @@ def _command_run(args: argparse.Namespace) -> int:
             report=args.report,
             plots=args.plots,
             width=args.width,
+            save=args.save,
         )
     except RunFailed as error:
         print(f"{PROGRAM}: error: {error}; nothing was written", file=sys.stderr)

@@ -22,6 +22,7 @@ from facility_impact.cli.handlers import (
     _command_sensitivity,
 )
 from facility_impact.config.observed import OBSERVED_TABLE
+from facility_impact.results.saved import SAVE_CHOICES
 from facility_impact.run import calibration, validation
 from facility_impact.run.intervals import CONFIDENCE_LEVEL, DEFAULT_TOLERANCE
 from facility_impact.run.scale import DEFAULT_CHUNK_DRAWS
@@ -136,6 +137,14 @@ def _add_run_parser(subcommands: Subcommands[_Parser]) -> None:
     ):
         run.add_argument(flag, action="store_true", help=text)
     run.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
+    run.add_argument(
+        "--save",
+        choices=SAVE_CHOICES,
+        help="what the results file keeps of a run with draws: the per-draw summaries and "
+        "the daily 5th, 50th and 95th percentiles over draws (summary, default), or every "
+        "draw's daily values (daily, large; the only choice with --format zarr); a run "
+        "without draws keeps its daily values",
+    )
     _add_ensemble_options(run)
     _add_run_options(run)
     _add_scale_options(run)

@@ -28,7 +28,8 @@ from facility_impact.present.report import (
     write_report,
 )
 from facility_impact.results.headline_json import headline_document
-from facility_impact.results.summary import summarize
+from facility_impact.results.saved import SAVE_CHOICES, saved_summary
+from facility_impact.results.summary import reduced, summarize
 from facility_impact.run import budget, chunked, io, progress, scale, staging
 from facility_impact.run.intervals import DEFAULT_TOLERANCE
 from facility_impact.run.sensitivity import sensitivity, sobol_draws
@@ -158,6 +159,26 @@ def chunk_options(
     return scale.run_chunks(chunk_draws, chunk_days)
 
 
+def check_save(save: str | None, output_format: str) -> str:
+    """What the results keep: ``save``, or by default ``summary`` in a NetCDF file and
+    ``daily`` in a Zarr store (whose summary pass reads the draws' days back, and
+    which holds the per-draw summaries in its ``per_run`` group as well). Anything
+    else, or ``summary`` asked of a store, is bad input."""
+    if save is None:
+        return "daily" if output_format == "zarr" else "summary"
+    if save not in SAVE_CHOICES:
+        raise ConfigError(
+            f"--save = {json.dumps(save)}: must be one of {', '.join(SAVE_CHOICES)} "
+            "(summary: per-draw summaries and daily bands over draws; daily: every draw's days)"
+        )
+    if save == "summary" and output_format == "zarr":
+        raise ConfigError(
+            '--save = "summary" needs --format netcdf: a Zarr store keeps every draw\'s days '
+            "(its summary is computed from them) and the per-draw summaries in its per_run group"
+        )
+    return save
+
+
 def run_document(outcome: RunOutcome, configuration: str) -> dict[str, Any]:
     """The headline numbers of a run as a JSON-ready mapping (``run --json``;
     :func:`~facility_impact.results.headline_json.headline_document`), with the
@@ -208,6 +229,7 @@ def run_to_files(
     report: bool = False,
     plots: bool = False,
     width: str = "page",
+    save: str | None = None,
 ) -> RunOutcome:
     """Simulate ``config``; write ``<name>.nc`` (or ``.zarr``) and ``<name>-summary.csv``,
     and with ``report`` the HTML report ``<name>-report.html``, with ``plots`` every
@@ -229,11 +251,18 @@ def run_to_files(
     ``max_memory`` [B]: a run that cannot fit is refused with a ConfigError
     naming the options that make it fit. Leftovers of interrupted runs of the
     same outputs are removed first; notes go to the ``facility_impact`` logger.
+
+    ``save``: what the results file keeps of a run with draws: ``"summary"`` (the
+    per-draw summaries and the daily quantile bands over draws,
+    :mod:`facility_impact.results.saved`; the default for NetCDF) or ``"daily"``
+    (every draw's days; the default, and the only choice, for Zarr). A run
+    without draws writes its daily results either way.
     """
     if output_format not in OUTPUT_FORMATS:
         raise ConfigError(
             f"--format = {json.dumps(output_format)}: must be one of {', '.join(OUTPUT_FORMATS)}"
         )
+    save = check_save(save, output_format)
     if (report or plots) and output_format != "netcdf":
         asked = "--report" if report else "--plots"
         raise ConfigError(
@@ -260,16 +289,32 @@ def run_to_files(
         )
     budget.check_in_memory(budget.run_shape(config), budget.memory_limit(max_memory), local_workers)
     remove_leftovers(out, (target, table_path))
+    return _run_in_memory(config, target, table_path, progress_stream, (report, plots, width), save)
+
+
+def _run_in_memory(
+    config: Config,
+    target: Path,
+    table_path: Path,
+    progress_stream: TextIO | None,
+    shown: tuple[bool, bool, str],
+    save: str,
+) -> RunOutcome:
+    """:func:`run_to_files` in memory: simulate, summarise, write what ``save`` asks
+    and the figures and report ``shown`` asks (report, plots, width)."""
+    out = target.parent
     started = time.perf_counter()
     with no_overflow():
         with progress.day_progress(progress_stream) as advance:
             results = simulate(config, progress=advance)
         logger.debug("simulated in %.1f s", time.perf_counter() - started)
-        summary = summarize(results)
-    shown = _shown(results, summary, report, plots, width)
-    others = {out / name: content for name, content in shown}
+        per_draw = summarize(results, quantiles=None)
+        summary = reduced(per_draw)
+        logger.debug("summarised in %.1f s", time.perf_counter() - started)
+    others = {out / name: content for name, content in _shown(results, summary, *shown)}
     remove_leftovers(out, tuple(others))
-    io.write_with_table(results, target, summary, table_path, others)
+    written = saved_summary(results, per_draw) if save == "summary" else results
+    io.write_with_table(written, target, summary, table_path, others)
     logger.debug("run and files done in %.1f s", time.perf_counter() - started)
     return RunOutcome(summary, target, table_path, tuple(others))
 

@@ -38,9 +38,10 @@ from facility_impact.present.maps import NO_PLACES, has_places, map_figure
 from facility_impact.present.style import WIDTHS_IN, figure_width
 from facility_impact.present.summary_figures import forgone_figure, standards_figure
 from facility_impact.results.accounting import require_counterfactual
+from facility_impact.results.saved import draw_count
 from facility_impact.results.summary import summarize
 from facility_impact.run.sensitivity import rank_correlation
-from facility_impact.variables import DRAW_DIM, SCENARIO_DIM, sweep_dims
+from facility_impact.variables import SCENARIO_DIM, sweep_dims
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -220,7 +221,7 @@ class FigureData:
 
     def __init__(self, results: xr.Dataset, summary: xr.Dataset | None = None) -> None:
         self.results = results
-        self.draws = DRAW_DIM in results["capacity"].dims
+        self.draws = draw_count(results) > 0
         if summary is not None:
             self.__dict__["summary"] = summary
 

@@ -42,6 +42,7 @@ from facility_impact.present.time_axis import (
     shade_closures,
     strikes_of,
 )
+from facility_impact.results.saved import CLOSED_SHARE, draw_count, has_bands, median_day
 from facility_impact.results.summary import QUANTILES, at_full_capacity
 from facility_impact.variables import DRAW_DIM, ensemble_dims
 
@@ -80,10 +81,15 @@ def representative(results: xr.Dataset) -> tuple[xr.Dataset, str]:
     :func:`capacity_figure` adds the band over draws (:func:`draw_bands`) to the median.
     """
     # Dropping the other variables (rather than selecting these) keeps the strike coordinates.
-    data = results.drop_vars([name for name in results.data_vars if name not in _FIGURE_VARIABLES])
+    kept = (*_FIGURE_VARIABLES, CLOSED_SHARE)
+    data = results.drop_vars([name for name in results.data_vars if name not in kept])
     extra_dims = ensemble_dims(results["capacity"])
     notes = []
-    if DRAW_DIM in extra_dims:
+    if has_bands(results):
+        # A --save summary file: the stored median band (and share of draws closed).
+        notes.append(f"median of {draw_count(results)} draws")
+        data = median_day(data)
+    elif DRAW_DIM in extra_dims:
         notes.append(f"median of {data.sizes['draw']} draws")
         if "is_open" in data and DRAW_DIM in data["is_open"].dims:
             # Closures differ by draw: the share of draws closed on each day.
@@ -111,16 +117,21 @@ def draw_bands(results: xr.Dataset, names: tuple[str, ...] = ("capacity", "deman
     The percentiles are :data:`facility_impact.results.summary.QUANTILES`, the range the
     summary tables print, so the band and the tabled ranges mean the same thing.
     """
-    if "draw" not in results["capacity"].dims:
+    banded = has_bands(results)
+    if "draw" not in results["capacity"].dims and not banded:
         return xr.Dataset()
     others = {dim: 0 for dim in ensemble_dims(results["capacity"]) if dim != DRAW_DIM}
     low, high = QUANTILES[0], QUANTILES[-1]
     bands = {}
     for name in names:
-        if "draw" not in results[name].dims:
+        spread_dim = "quantile" if banded else "draw"
+        if spread_dim not in results[name].dims:
             continue  # the same in every draw: no band
         variable = results[name].isel({d: 0 for d in others if d in results[name].dims})
-        spread = variable.quantile([low, high], dim="draw", keep_attrs=True)
+        if banded:  # a --save summary file keeps these percentiles of every day
+            spread = variable.sel(quantile=[low, high])
+        else:
+            spread = variable.quantile([low, high], dim="draw", keep_attrs=True)
         for suffix, q in (("low", low), ("high", high)):
             bands[f"{name}_{suffix}"] = spread.sel(quantile=q, drop=True).drop_vars(
                 [d for d in others if d in spread.coords]

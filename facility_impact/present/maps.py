@@ -42,6 +42,7 @@ from facility_impact.present.style import (
     points,
     width_in,
 )
+from facility_impact.results.saved import has_bands
 from facility_impact.results.summary import at_full_capacity
 from facility_impact.variables import ensemble_dims
 
@@ -65,6 +66,8 @@ def has_places(results: xr.Dataset) -> bool:
 
 def _one_run(data: Any) -> Any:
     """The base scenario (or first element) of every ensemble dim, the mean over ``draw``."""
+    if "quantile" in data.dims:  # daily bands of a --save summary file: their median
+        data = data.sel(quantile=0.5, drop=True)
     for dim in ensemble_dims(data):
         if dim == "draw":
             data = data.mean("draw")
@@ -396,11 +399,12 @@ def _draw_flows(
                 "shrinkB": 6,
             },
         )
-    how = (
-        "the mean over draws, split by the median parameters' shares"
-        if "draw" in results.dims
-        else "one run"
-    )
+    if has_bands(results):
+        how = "the median day of the draws, split by the median parameters' shares"
+    elif "draw" in results.dims:
+        how = "the mean over draws, split by the median parameters' shares"
+    else:
+        how = "one run"
     return (
         f"Arrows: patients served by another modelled facility over the run, patient contacts "
         f"of all kinds, width in proportion (largest {largest:,.0f}); {how}. Marker area: "

@@ -37,6 +37,7 @@ from facility_impact.present.headline import (
     tagged,
 )
 from facility_impact.results.accounting import all_services
+from facility_impact.results.saved import draw_count
 from facility_impact.results.summary import QUANTILES, RECOVERY_THRESHOLDS, summarize
 from facility_impact.run.io import atomic_paths
 
@@ -139,7 +140,7 @@ def report_html(
     ``files``), notes on figures not drawn, assumptions and configuration."""
     attrs = results.attrs
     title = str(attrs.get("title") or stem)
-    draws = results.sizes.get("draw", 0) if "draw" in results["capacity"].dims else 0
+    draws = draw_count(results)
     facts = [
         f"configuration: {attrs.get('configuration_name', 'unknown')}",
         f"seed {attrs.get('seed', 'unknown')}",

@@ -16,6 +16,8 @@ import xarray as xr
 
 from facility_impact.config import DAYS_PER_MONTH
 from facility_impact.results.accounting import ACCOUNTS, accounts, require_counterfactual
+from facility_impact.results.day_sums import sum_over_days
+from facility_impact.results.saved import stored_per_run
 from facility_impact.results.standards import standards_indicators
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.variables import VARIABLES
@@ -86,7 +88,7 @@ def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
     # over days, in float64 (4× faster than the contraction above, measured on
     # 20,000 draws).
     summed: xr.DataArray = xr.apply_ufunc(
-        _sum_over_days,
+        sum_over_days,
         flow,
         days.transpose("time", *extra),
         input_core_dims=[["time"], ["time", *extra]],
@@ -96,25 +98,12 @@ def _masked_sum(flow: xr.DataArray, days: xr.DataArray) -> xr.DataArray:
     return summed
 
 
-def _sum_over_days(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``values`` (..., T) times ``mask`` (T[, P]) summed over T, in float64: (...[, P]).
-
-    The kernel stores days outermost: taken in memory order, the values are one
-    contiguous (T, rest) matrix, and the product runs in BLAS without a copy
-    beyond the cast to float64.
-    """
-    if not isinstance(values, np.ndarray):  # dask: its own matmul, block by block
-        return values.astype("float64") @ mask
-    by_day = np.moveaxis(values, -1, 0)
-    others = list(range(1, by_day.ndim))
-    in_memory = sorted(others, key=lambda axis: -by_day.strides[axis])
-    stored = by_day.transpose(0, *in_memory)
-    matrix = stored.reshape(stored.shape[0], -1).astype("float64")
-    summed = mask.reshape(mask.shape[0], -1).T @ matrix  # (P or 1, rest in memory order)
-    summed = summed.reshape(-1, *stored.shape[1:])
-    # Back to the axis order of ``values``, the periods (if any) last.
-    restored = summed.transpose(0, *(in_memory.index(axis) + 1 for axis in others))
-    return np.moveaxis(restored, 0, -1) if mask.ndim > 1 else restored[0]
+def _zero_unless(values: xr.DataArray, keep: xr.DataArray) -> xr.DataArray:
+    """``values.where(keep, 0.0)``, without the pass over ``values`` when ``keep`` holds
+    everywhere on dims ``values`` has (the same numbers: nothing is replaced)."""
+    if set(keep.dims) <= set(values.dims) and bool(keep.all()):
+        return values
+    return values.where(keep, 0.0)
 
 
 def _total(flow: xr.DataArray, inside: xr.DataArray, complete: xr.DataArray) -> xr.DataArray:
@@ -148,11 +137,26 @@ def days_to_capacity(results: xr.Dataset, threshold: float) -> xr.DataArray:
     opened, ever_opens = _opened(results)
     ratio = results["capacity"] / baseline.where(baseline > 0)
     below = (ratio < threshold * (1 - _RELATIVE_TOLERANCE)) & opened
-    last_below = results["day"].where(below).max("time")  # NaN when never below
+    last_below = _last_day(results["day"], below)  # NaN when never below
     horizon = results.sizes["time"]
     days = _where(last_below.isnull(), 0.0, last_below + 1 - t0)
     days = _where(last_below == horizon - 1, np.inf, days)
     return days.where(baseline > 0).where(ever_opens)
+
+
+def _last_day(day: xr.DataArray, flags: xr.DataArray) -> xr.DataArray:
+    """``day.where(flags).max("time")``: the last day flagged, NaN where none is, as
+    float64; found by index rather than through a float copy of ``day`` as large as
+    ``flags`` (the days increase along ``time``)."""
+    if not isinstance(flags.data, np.ndarray):  # dask: block by block as it is
+        return day.where(flags).max("time")
+    axis = flags.get_axis_num("time")
+    values = flags.values
+    last = values.shape[axis] - 1 - np.argmax(np.flip(values, axis), axis=axis)
+    found = np.where(values.any(axis=axis), day.values.astype(float)[last], np.nan)
+    last_day = flags.any("time").copy(data=found).rename(day.name)
+    last_day.attrs = dict(day.attrs)
+    return last_day
 
 
 def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
@@ -202,8 +206,18 @@ def summarize(results: xr.Dataset, *, quantiles: Sequence[float] | None = QUANTI
     Days before a facility opens are not a loss of capacity; a facility that does
     not open within the run has NaN capacity indicators. Results written by an older
     version, without the no-strike world, raise ConfigError (re-run them).
+
+    A file written by ``run --save summary`` holds the per-draw summaries
+    (:mod:`facility_impact.results.saved`): they are read, not computed again.
     """
-    summary = per_run(results)
+    stored = stored_per_run(results)
+    summary = per_run(results) if stored is None else stored
+    return reduced(summary, quantiles)
+
+
+def reduced(summary: xr.Dataset, quantiles: Sequence[float] | None = QUANTILES) -> xr.Dataset:
+    """:func:`summarize` from the per-draw summary ``summary`` (:func:`per_run`): computed
+    if lazy, then reduced to ``quantiles`` over draws (kept with ``quantiles=None``)."""
     if is_lazy(summary):
         # Chunked (dask-backed) results: the daily data stream through block by
         # block; what comes back per run is small (no time dim).
@@ -363,7 +377,7 @@ def _care_indicators(
     forgone, counterfactual = care["forgone_care"], care["counterfactual_total"]
     opened, ever_opens = _opened(results)
     capacity_loss = _total(
-        (1.0 - results["capacity"] / baseline.where(offered)).where(opened, 0.0), inside, complete
+        _zero_unless(1.0 - results["capacity"] / baseline.where(offered), opened), inside, complete
     ).where(ever_opens)
     demand_after = _masked_sum(results["demand"], after_strike)
     received_after = _masked_sum(results["served"] + results["served_elsewhere"], after_strike)
@@ -407,7 +421,7 @@ def _without_access(
         coverage = (received / results["demand"]).where(results["demand"] > 0, 1.0)
     lacking = results["population"] * (1.0 - coverage.clip(0.0, 1.0))
     per_service = _masked_sum(lacking, after_strike).where(offered)
-    once = _masked_sum(lacking.where(offered, 0.0).max("service"), after_strike)
+    once = _masked_sum(_zero_unless(lacking, offered).max("service"), after_strike)
     return (
         per_service.assign_attrs(VARIABLES["person_days_without_access"].attrs),
         once.where(offered.any("service")).assign_attrs(
