@@ -325,7 +325,7 @@ def test_mutated_configurations_end_as_promised(case, command):
 
 
 @pytest.mark.slow
-@settings(FAST, max_examples=600)
+@settings(FAST, max_examples=400)
 @given(configurations(), st.sampled_from(["check", "run"]))
 def test_many_mutated_configurations_end_as_promised(case, command):
     _fuzz(case, command)

@@ -21,7 +21,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import time
 from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -40,6 +39,7 @@ from facility_impact.results.summary_table import tidy_table
 from facility_impact.results.timeline import first_strike_day
 from facility_impact.run import cf, io, progress
 from facility_impact.run.chunked import BlockFailed, consumed_blocks, describe_part, failing_part
+from facility_impact.run.settling import settle
 from facility_impact.run.workflow import simulate_parameters, with_configuration
 from facility_impact.variables import ensemble_dims
 
@@ -48,9 +48,6 @@ DEFAULT_CHUNK_DRAWS = 50_000
 
 CONNECT_TIMEOUT_SECONDS = 20
 """How long to wait for an existing dask scheduler to answer [s]."""
-
-SETTLE_TIMEOUT_S = 60.0
-"""How long a failed cluster run waits for the blocks still running to end [s]."""
 
 # Without a cluster, dask's process scheduler runs the tasks in a pool of worker
 # processes, one per core: the kernel holds the GIL between its many small numpy
@@ -251,41 +248,15 @@ def _compute_on(
             progress.cluster_progress(client, futures, progress_stream)
         return tuple(client.gather(futures))
     except BlockFailed as error:
-        _settle(client)
+        settle(client)
         raise RunFailed(str(error)) from error
     except Exception as error:
-        _settle(client)
+        settle(client)
         if _lost_work(error):
             raise RunFailed(
                 f"the dask cluster lost workers and gave up ({type(error).__name__}: {error})"
             ) from error
         raise
-
-
-def _settle(client: Any, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
-    """Wait until the cluster runs no task, or ``timeout_s`` [s] have passed.
-
-    When one block fails, blocks already running on other workers go on to the
-    end (dask cannot stop a running task) and write into the store; removing
-    the store before they finish would let them write it again."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and _busy(client):
-        time.sleep(0.05)
-
-
-def _busy(client: Any) -> bool:
-    """Whether some worker still executes a task. The scheduler forgets a task that
-    nobody wants any more (the run failed) while its worker may still be running it,
-    so the workers themselves are asked."""
-    try:
-        return any(client.run(_executing).values())
-    except Exception:  # a worker that cannot be asked (lost, closing) runs nothing of ours
-        return any(client.processing().values())
-
-
-def _executing(dask_worker: Any) -> int:
-    """Tasks the worker is running now (run on each worker by ``client.run``)."""
-    return len(dask_worker.state.executing)
 
 
 def _store_encoding(
