@@ -10,6 +10,7 @@ it in place before simulating.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -199,3 +200,16 @@ time_days = 20
 Each literal ``closure_days = 10``, ``deferrable_share = 0.2``, ``horizon_days = 40``,
 ``seed = 11`` and ``damage = { building = 0.5 }`` occurs exactly once, so a test can
 replace it."""
+
+
+REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "maarat_al_numan.toml"
+
+
+def edited_reference(*edits: tuple[str, str]) -> str:
+    """The reference configuration's text with each ``(old, new)`` replaced; each old
+    text must occur exactly once."""
+    text = REFERENCE_CONFIG.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import edited_reference
 
 from facility_impact.cli import main
 from facility_impact.config.keys import KEYS
@@ -35,14 +36,6 @@ OUTPATIENT = "facility.maarat_al_numan.services.outpatient"
 
 def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def _edited(*edits: tuple[str, str]) -> str:
-    text = REFERENCE.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
 
 
 def _one_line(err: str) -> str:
@@ -149,7 +142,7 @@ def test_a_number_above_its_bound_is_one_line_naming_key_value_and_range(
     case, command, tmp_path, capsys
 ):
     config = tmp_path / "bound.toml"
-    config.write_text(_edited(*CASES[case]), encoding="utf-8")
+    config.write_text(edited_reference(*CASES[case]), encoding="utf-8")
     out = tmp_path / "out"
     args = [command, str(config)]
     if command == "run":
@@ -164,7 +157,9 @@ def test_a_number_above_its_bound_is_one_line_naming_key_value_and_range(
 def test_a_number_at_its_bound_is_allowed(tmp_path, capsys):
     config = tmp_path / "bound.toml"
     config.write_text(
-        _edited(("population = 40000", "population = 1e9"), ("beds = 30,", "beds = 1000000,")),
+        edited_reference(
+            ("population = 40000", "population = 1e9"), ("beds = 30,", "beds = 1000000,")
+        ),
         encoding="utf-8",
     )
     assert main(["check", str(config)]) == 0
@@ -173,7 +168,7 @@ def test_a_number_at_its_bound_is_allowed(tmp_path, capsys):
 def test_the_bounds_are_low_enough_to_compute_with(tmp_path, capsys):
     """Every bounded number of the reference at its bound at once: the run ends with
     status 0 and finite numbers in both files (no overflow, no inf but days to capacity)."""
-    text = _edited(
+    text = edited_reference(
         ("population = 40000", "population = 1e9"),
         (
             "beds = 30, staff = 54, theatres = 2, building = 1",
@@ -230,7 +225,8 @@ def test_the_bounds_are_low_enough_to_compute_with(tmp_path, capsys):
 def test_a_distribution_that_cannot_be_computed_is_one_line(table, expected, tmp_path, capsys):
     config = tmp_path / "dist.toml"
     config.write_text(
-        _edited(("deferrable_share = 0.5", f"deferrable_share = {table}")), encoding="utf-8"
+        edited_reference(("deferrable_share = 0.5", f"deferrable_share = {table}")),
+        encoding="utf-8",
     )
     assert main(["check", str(config)]) == 2
     line = _one_line(capsys.readouterr().err)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import edited_reference
 
 from facility_impact.cli import main
 from facility_impact.config import parse_setting
@@ -35,14 +36,6 @@ def _check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> str
     config.write_text(text, encoding="utf-8")
     assert main(["check", str(config)]) == 2
     return _one_line(capsys.readouterr().err)
-
-
-def _edited(*edits: tuple[str, str]) -> str:
-    text = REFERENCE.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
 
 
 # --------------------------------------------------------------------------- numbers
@@ -110,18 +103,18 @@ def test_long_values_are_cut_short_and_stay_one_line():
     ids=["float", "400_digits", "tiny", "long_integer", "other_type", "line_break", "long_text"],
 )
 def test_a_message_shows_the_value_short_on_one_line(edit, expected, tmp_path, capsys):
-    assert expected in _check(tmp_path, _edited(edit), capsys)
+    assert expected in _check(tmp_path, edited_reference(edit), capsys)
 
 
 def test_a_number_python_cannot_read_is_one_line_with_its_line(tmp_path, capsys):
-    text = _edited(("\nday = 0\n", "\nday = " + "9" * 5000 + "\n"))
+    text = edited_reference(("\nday = 0\n", "\nday = " + "9" * 5000 + "\n"))
     line = _check(tmp_path, text, capsys)
     number_line = text.splitlines().index("day = " + "9" * 5000) + 1
     assert line.endswith(f"not valid TOML: line {number_line}: a number of more than 4,300 digits")
 
 
 def test_nesting_too_deep_to_read_is_one_line(tmp_path, capsys):
-    text = _edited(("casualties = 0\n", "casualties = " + "[" * 3000 + "]" * 3000 + "\n"))
+    text = edited_reference(("casualties = 0\n", "casualties = " + "[" * 3000 + "]" * 3000 + "\n"))
     assert _check(tmp_path, text, capsys).endswith("nested too deeply to read")
 
 
@@ -200,7 +193,7 @@ def test_a_key_given_twice_is_named_with_both_lines(text, key, first, second):
     ids=["key", "table", "array_entry", "inline_table"],
 )
 def test_a_configuration_with_a_key_twice_names_it(edit, key, first, second, tmp_path, capsys):
-    text = _edited(edit)
+    text = edited_reference(edit)
     lines = text.splitlines()
     at_first = next(n for n, line in enumerate(lines, 1) if line.startswith(first))
     at_second = max(n for n, line in enumerate(lines, 1) if line.startswith(second))
@@ -213,7 +206,7 @@ def test_a_configuration_with_a_key_twice_names_it(edit, key, first, second, tmp
 
 
 def test_other_toml_errors_keep_their_position(tmp_path, capsys):
-    text = _edited(("horizon_days = 365", "horizon_days = = 365"))
+    text = edited_reference(("horizon_days = 365", "horizon_days = = 365"))
     number = text.splitlines().index("horizon_days = = 365") + 1
     line = _check(tmp_path, text, capsys)
     assert f"not valid TOML: Invalid value (at line {number}, column 16)" in line

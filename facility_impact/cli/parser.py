@@ -276,31 +276,44 @@ def _add_sensitivity_parser(subcommands: Subcommands[_Parser]) -> None:
 
 
 def _add_plot_parser(subcommands: Subcommands[_Parser]) -> None:
-    plot = subcommands.add_parser(
+    _add_figures_parser(
+        subcommands,
         "plot",
         help="draw every figure that applies from a results file (PNG and SVG)",
         description="Draw from RESULTS.nc alone every report figure that applies (capacity, "
         "forgone care, scenarios, sweep heatmap, sensitivity, standards, network load) as "
         "DIR/<config>-<figure>.png and .svg; note on stderr each figure that does not apply.",
-    )
-    plot.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
-    plot.add_argument("--out", default="figures", metavar="DIR", help="output folder [figures]")
-    plot.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
-    plot.set_defaults(handler=_command_plot)
+        out=("figures", "output folder [figures]"),
+    ).set_defaults(handler=_command_plot)
 
 
 def _add_report_parser(subcommands: Subcommands[_Parser]) -> None:
-    report = subcommands.add_parser(
+    _add_figures_parser(
+        subcommands,
         "report",
         help="write the figures and a self-contained HTML report from a results file",
         description="Draw every figure that applies from RESULTS.nc alone and write "
         "DIR/<config>-report.html: headline numbers, figures (embedded), assumptions with "
         "their sources, and the configuration. Opens offline in any browser.",
-    )
-    report.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
-    report.add_argument("--out", metavar="DIR", help="output folder [the folder of RESULTS.nc]")
-    report.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
-    report.set_defaults(handler=_command_report)
+        out=(None, "output folder [the folder of RESULTS.nc]"),
+    ).set_defaults(handler=_command_report)
+
+
+def _add_figures_parser(
+    subcommands: Subcommands[_Parser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    out: tuple[str | None, str],
+) -> argparse.ArgumentParser:
+    """A command that draws from a results file: RESULTS.nc, --out (``out``: default
+    and help) and --width."""
+    command = subcommands.add_parser(name, help=help, description=description)
+    command.add_argument("results", metavar="RESULTS.nc", help="results file written by run")
+    command.add_argument("--out", default=out[0], metavar="DIR", help=out[1])
+    command.add_argument("--width", default="page", metavar="WIDTH", help=_WIDTH_HELP)
+    return command
 
 
 def _add_import_parser(subcommands: Subcommands[_Parser]) -> None:
