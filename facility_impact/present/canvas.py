@@ -175,12 +175,39 @@ class Frame:
 
     def finish(self, handles: dict[str, Any], title: str) -> Figure:
         """Draw the legend of ``handles`` and the wrapped ``title``; size the figure."""
-        title_height = figure_title(self.figure, title)
-        self.heights[0] = legend_height(legend_labels(handles))
-        self.grid.set_height_ratios(self.heights)
-        self.figure.set_size_inches(width_in(), sum(self.heights) + title_height)
-        draw_legend(self.legend, handles)
-        return self.figure
+        return finish_strips(self.figure, self.legend, self.grid, self.heights, handles, title)
+
+
+def finish_strips(
+    figure: Figure,
+    legend: SubFigure,
+    grid: GridSpec,
+    heights: list[float],
+    handles: dict[str, Any],
+    title: str,
+) -> Figure:
+    """Finish a figure of stacked strips (:func:`stacked_grid`), the ``legend`` strip on
+    top: the wrapped ``title``, the legend strip as tall as the legend of ``handles``
+    needs (``heights[0]`` is set), the figure sized to the strips, the legend drawn."""
+    title_height = figure_title(figure, title)
+    heights[0] = legend_height(legend_labels(handles))
+    grid.set_height_ratios(heights)
+    figure.set_size_inches(width_in(), sum(heights) + title_height)
+    draw_legend(legend, handles)
+    return figure
+
+
+def draw_caption(strip: SubFigure, lines: Sequence[str]) -> None:
+    """The caption's ``lines`` in its own ``strip``, small and grey, left-aligned."""
+    strip.text(
+        0.01,
+        0.5,
+        "\n".join(lines),
+        ha="left",
+        va="center",
+        fontsize=points("tiny"),
+        color="#505050",
+    )
 
 
 def framed(body_height: float, caption: Sequence[str]) -> Frame:
@@ -193,15 +220,7 @@ def framed(body_height: float, caption: Sequence[str]) -> Frame:
     heights = [0.3, body_height, caption_height]
     figure = Figure(figsize=(width_in(), sum(heights)), layout=snapped_constrained_layout()())
     strips, grid = stacked_grid(figure, heights)
-    strips[-1].text(
-        0.01,
-        0.5,
-        "\n".join(caption),
-        ha="left",
-        va="center",
-        fontsize=points("tiny"),
-        color="#505050",
-    )
+    draw_caption(strips[-1], caption)
     return Frame(figure, strips[0], strips[1], grid, heights)
 
 

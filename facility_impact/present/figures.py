@@ -16,11 +16,9 @@ import xarray as xr
 from facility_impact.present.canvas import (
     block_title,
     caption_lines,
-    draw_legend,
+    draw_caption,
     facility_label,
-    figure_title,
-    legend_height,
-    legend_labels,
+    finish_strips,
     panel_title,
     snapped_constrained_layout,
     stacked_grid,
@@ -311,21 +309,8 @@ def _panel_figure(
                 block_title(subfigure, facility_label(data, facility))
         if len(facilities) == 1:
             subject += f" — {facility_label(data, facilities[0])}"
-        title_height = figure_title(figure, subject)
-        heights[0] = legend_height(legend_labels(handles))
-        grid.set_height_ratios(heights)
-        figure.set_size_inches(width_in(), sum(heights) + title_height)
-        draw_legend(strips[0], handles)
-        strips[-1].text(
-            0.01,
-            0.5,
-            "\n".join(lines),
-            ha="left",
-            va="center",
-            fontsize=points("tiny"),
-            color="#505050",
-        )
-    return figure
+        draw_caption(strips[-1], lines)
+        return finish_strips(figure, strips[0], grid, heights, handles, subject)
 
 
 def _draw_facility(
