@@ -57,37 +57,50 @@ QUICK_SIZES = {
 }
 
 
-def configuration(draws: int, days: int, services: int, facilities: int) -> dict[str, Any]:
-    """A mapping configuration of the given size (see the module docstring)."""
-    service_tables = {
-        f"service_{i}": {
-            "volume_per_month": 300.0 + 10 * i,
-            "needs": {"staff": 1.0, "building": 0.5 + 0.5 * (i % 2)},
-            "deferrable_share": 0.3,
-            "backlog_attrition_per_day": 0.03,
-            "willingness_to_travel": {"dist": "uniform", "low": 0.3, "high": 0.8},
-            "distance_decay_km": 20.0,
-        }
-        for i in range(services)
+def _service(index: int, decay_km: float, reach_km: float | None = None) -> dict[str, Any]:
+    """Service ``index`` of every facility: volumes a little apart, half of them needing
+    the whole building, willingness to travel uncertain."""
+    table: dict[str, Any] = {
+        "volume_per_month": 300.0 + 10 * index,
+        "needs": {"staff": 1.0, "building": 0.5 + 0.5 * (index % 2)},
+        "deferrable_share": 0.3,
+        "backlog_attrition_per_day": 0.03,
+        "willingness_to_travel": {"dist": "uniform", "low": 0.3, "high": 0.8},
+        "distance_decay_km": decay_km,
     }
-    names = [f"facility_{i}" for i in range(facilities)]
-    config: dict[str, Any] = {
+    if reach_km is not None:
+        table["reach_km"] = reach_km
+    return table
+
+
+def _facilities_with_strikes(
+    names: list[str],
+    services: dict[str, Any],
+    struck: list[str],
+    alternative_km: float | dict[str, float],
+    draws: int,
+    days: int,
+) -> dict[str, Any]:
+    """Facilities ``names`` with the same ``services``, the ``struck`` ones destroyed on
+    day 0 (uncertain closure and rebuild), and one district hospital with room."""
+    return {
         "run": {"horizon_days": days, "draws": draws, "seed": 1},
         "facility": {
             name: {
                 "population": 40_000.0,
                 "resources": {"staff": 50.0, "building": 1.0},
-                "services": service_tables,
+                "services": services,
             }
             for name in names
         },
         "strike": [
             {
-                "facility": names[0],
+                "facility": name,
                 "day": 0,
                 "closure_days": {"dist": "triangular", "low": 7, "mode": 30, "high": 90},
                 "damage": {"building": 1.0, "staff": 0.2},
             }
+            for name in struck
         ],
         "recovery": {
             "building": {
@@ -99,11 +112,18 @@ def configuration(draws: int, days: int, services: int, facilities: int) -> dict
         "alternative": [
             {
                 "name": "district_hospital",
-                "distance_km": 25.0,
-                "spare_capacity_per_month": {name: 50.0 for name in service_tables},
+                "distance_km": alternative_km,
+                "spare_capacity_per_month": {name: 50.0 for name in services},
             }
         ],
     }
+
+
+def configuration(draws: int, days: int, services: int, facilities: int) -> dict[str, Any]:
+    """A mapping configuration of the given size (see the module docstring)."""
+    service_tables = {f"service_{i}": _service(i, 20.0) for i in range(services)}
+    names = [f"facility_{i}" for i in range(facilities)]
+    config = _facilities_with_strikes(names, service_tables, names[:1], 25.0, draws, days)
     if facilities > 1:
         config["network"] = {
             "facilities": names,
@@ -128,53 +148,13 @@ def plane_configuration(facilities: int, draws: int, days: int) -> dict[str, Any
     km = np.round(np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1)), 1)
     names = [f"f{i}" for i in range(facilities)]
     services = {
-        f"service_{i}": {
-            "volume_per_month": 300.0 + 10 * i,
-            "needs": {"staff": 1.0, "building": 0.5 + 0.5 * (i % 2)},
-            "deferrable_share": 0.3,
-            "backlog_attrition_per_day": 0.03,
-            "willingness_to_travel": {"dist": "uniform", "low": 0.3, "high": 0.8},
-            "distance_decay_km": decay,
-            "reach_km": PLANE_REACH_KM,
-        }
-        for i, decay in enumerate(PLANE_DECAY_KM)
+        f"service_{i}": _service(i, decay, PLANE_REACH_KM) for i, decay in enumerate(PLANE_DECAY_KM)
     }
     centre = np.hypot(*(points - side / 2).T)
-    return {
-        "run": {"horizon_days": days, "draws": draws, "seed": 1},
-        "facility": {
-            name: {
-                "population": 40_000.0,
-                "resources": {"staff": 50.0, "building": 1.0},
-                "services": services,
-            }
-            for name in names
-        },
-        "strike": [
-            {
-                "facility": name,
-                "day": 0,
-                "closure_days": {"dist": "triangular", "low": 7, "mode": 30, "high": 90},
-                "damage": {"building": 1.0, "staff": 0.2},
-            }
-            for name in names[::10]
-        ],
-        "recovery": {
-            "building": {
-                "curve": "linear",
-                "time_days": {"dist": "uniform", "low": 90, "high": 360},
-            },
-            "staff": {"curve": "exponential", "time_days": 60},
-        },
-        "alternative": [
-            {
-                "name": "district_hospital",
-                "distance_km": {n: round(float(d), 1) for n, d in zip(names, centre, strict=True)},
-                "spare_capacity_per_month": {name: 50.0 for name in services},
-            }
-        ],
-        "network": {"facilities": names, "distance_km": km.tolist()},
-    }
+    to_centre = {n: round(float(d), 1) for n, d in zip(names, centre, strict=True)}
+    config = _facilities_with_strikes(names, services, names[::10], to_centre, draws, days)
+    config["network"] = {"facilities": names, "distance_km": km.tolist()}
+    return config
 
 
 def measure_plane(facilities: int, draws: int, days: int) -> list[tuple[float, float]]:
