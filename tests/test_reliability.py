@@ -352,14 +352,21 @@ def test_overflow_is_an_error_not_an_inf_in_a_file(tmp_path, capsys, monkeypatch
     assert _files(out) == []
 
 
-def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys, monkeypatch):
-    """float32 results: a daily volume beyond float32's range overflows in the kernel."""
+def _overflowing_ensemble(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The uncertain hospital with a utilisation whose daily volume overflows float32
+    (its upper bound lifted to reach it)."""
     _without_bound(monkeypatch, UTILISATION)
     text = UNCERTAIN.read_text(encoding="utf-8")
     config = tmp_path / "huge.toml"
     config.write_text(
         text.replace("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e40\n")
     )
+    return config
+
+
+def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys, monkeypatch):
+    """float32 results: a daily volume beyond float32's range overflows in the kernel."""
+    config = _overflowing_ensemble(tmp_path, monkeypatch)
     out = tmp_path / "out"
     assert main(["run", str(config), "--draws", "10", *SHORT, "--out", str(out)]) == 2
     assert "overflow" in _one_line(capsys.readouterr().err)
@@ -369,12 +376,7 @@ def test_overflow_of_an_ensemble_is_an_error(tmp_path, capsys, monkeypatch):
 @pytest.mark.slow
 def test_overflow_in_a_chunked_run_is_an_error(tmp_path, capsys, monkeypatch):
     """The kernel runs in worker processes there: they raise on overflow too."""
-    _without_bound(monkeypatch, UTILISATION)
-    text = UNCERTAIN.read_text(encoding="utf-8")
-    config = tmp_path / "huge.toml"
-    config.write_text(
-        text.replace("utilisation_per_person_year = 0.45\n", "utilisation_per_person_year = 1e40\n")
-    )
+    config = _overflowing_ensemble(tmp_path, monkeypatch)
     out = tmp_path / "out"
     args = ["run", str(config), "--draws", "10", *SHORT, "--out", str(out), "--format", "zarr"]
     assert main(args) == 2
