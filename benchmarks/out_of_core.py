@@ -11,6 +11,7 @@ ratio of the two per-core throughputs.
     .venv/bin/python benchmarks/out_of_core.py --draws 100000      # a quicker look
     .venv/bin/python benchmarks/out_of_core.py --workers 2         # a local cluster
     .venv/bin/python benchmarks/out_of_core.py --keep               # keep the store
+    .venv/bin/python benchmarks/out_of_core.py --save summary       # bands, per-draw summaries
 
 The store is deleted after measuring unless --keep is given (a million draws
 take tens of GB). Check the free disk first: ``df -h``.
@@ -96,6 +97,12 @@ def main() -> None:
         default=20_000,
         help="draws of the in-memory run compared with [20,000]",
     )
+    parser.add_argument(
+        "--save",
+        choices=("summary", "daily"),
+        default="daily",
+        help="what the store keeps (run --save) [daily]",
+    )
     parser.add_argument("--skip-memory", action="store_true", help="skip the in-memory run")
     parser.add_argument("--out", type=Path, default=None, help="folder for the store [a temp dir]")
     parser.add_argument("--keep", action="store_true", help="keep the store")
@@ -108,7 +115,7 @@ def main() -> None:
     print(f"free disk at {out}: {shutil.disk_usage(out).free / 2**30:.1f} GiB")
     try:
         chunked = [*exe, "--draws", str(args.draws), "--chunk-draws", str(args.chunk_draws)]
-        chunked += ["--format", "zarr", "--out", str(out)]
+        chunked += ["--format", "zarr", "--save", args.save, "--out", str(out)]
         if args.chunk_days:
             chunked += ["--chunk-days", str(args.chunk_days)]
         if args.workers:

@@ -395,7 +395,10 @@ def test_a_chunked_run_takes_fewer_draws_per_chunk_to_fit(tmp_path, capsys):
     assert fitted is not None and fitted.chunk_draws < 40
     out = tmp_path / "out"
     args = ["run", str(UNCERTAIN), "--draws", "40", *SHORT, "--out", str(out)]
-    assert main([*args, "--format", "zarr", "--max-memory", str(default.bytes - 1)]) == 0
+    assert (
+        main([*args, "--format", "zarr", "--save", "daily", "--max-memory", str(default.bytes - 1)])
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.err == (
         f"facility-impact: note: chunks of {fitted.chunk_draws} draws (about "

@@ -16,13 +16,14 @@ from facility_impact.cli import main
 from facility_impact.results.day_sums import day_by_day, sum_over_days
 from facility_impact.results.saved import (
     BAND_QUANTILES,
+    daily_bands,
     daily_quantiles,
     has_bands,
     saved_summary,
     stored_per_run,
 )
 from facility_impact.results.summary import _last_day, summarize
-from facility_impact.run import io
+from facility_impact.run import io, summarising, summary_store
 
 UNCERTAIN_TOML = ENSEMBLE_TOML.replace(
     "closure_days = 10", 'closure_days = { dist = "uniform", low = 0, high = 30 }'
@@ -148,6 +149,24 @@ def test_a_summary_file_gives_back_the_summary_of_the_daily_results(uncertain_re
     np.testing.assert_array_equal(stored["closed_share"].values, closed.values)
 
 
+def test_summaries_and_bands_on_two_threads_are_those_computed_one_after_the_other(
+    uncertain_results, monkeypatch
+):
+    monkeypatch.setattr(summarising, "local_cores", lambda: 2)
+    per_draw, bands = summarising.per_draw_and_bands(uncertain_results, bands=True)
+    xr.testing.assert_identical(per_draw, summarize(uncertain_results, quantiles=None))
+    assert bands is not None
+    alone = daily_bands(uncertain_results)
+    assert sorted(bands) == sorted(alone) and "closed_share" in bands
+    for name, band in alone.items():
+        xr.testing.assert_identical(bands[name], band)
+    xr.testing.assert_identical(
+        saved_summary(uncertain_results, per_draw, bands),
+        saved_summary(uncertain_results, per_draw),
+    )
+    assert summarising.per_draw_and_bands(uncertain_results, bands=False)[1] is None
+
+
 def test_a_file_of_daily_results_holds_no_stored_summary(uncertain_results):
     assert stored_per_run(uncertain_results) is None
 
@@ -221,11 +240,55 @@ def test_the_command_line_refuses_a_bad_save(tmp_path, capsys):
     assert "--save" in capsys.readouterr().err
 
 
-def test_a_zarr_store_keeps_the_draws_days_and_refuses_save_summary(tmp_path):
-    with pytest.raises(facility_impact.ConfigError, match='--save = "summary" needs --format'):
-        commands.run_to_files(_uncertain(), tmp_path, output_format="zarr", save="summary")
-    assert commands.check_save(None, "zarr") == "daily"
+def test_a_run_keeps_summaries_by_default_in_either_format():
+    assert commands.check_save(None, "zarr") == "summary"
     assert commands.check_save(None, "netcdf") == "summary"
+    with pytest.raises(facility_impact.ConfigError, match='--save = "weekly": must be one of'):
+        commands.check_save("weekly", "zarr")
+
+
+def _stored_rows(store: Path) -> xr.Dataset:
+    with xr.open_zarr(store, group="per_run") as rows:
+        return rows.load()
+
+
+@pytest.mark.parametrize("part_bytes", [None, 1])
+def test_a_summary_store_holds_each_draws_summaries_of_the_in_memory_run(
+    tmp_path, monkeypatch, part_bytes
+):
+    """In parts of 12 draws (all at once) or of one draw each (``PART_BYTES`` of 1 B):
+    the same per-draw rows, bit for bit, and the same summary table; the bands are
+    those of the first part's draws."""
+    if part_bytes is not None:
+        monkeypatch.setattr(summary_store, "PART_BYTES", part_bytes)
+    config = _uncertain(12)
+    outcome = commands.run_to_files(config, tmp_path / "zarr", output_format="zarr")
+    assert outcome.data_path.suffix == ".zarr"
+    results = facility_impact.simulate(config)
+    per_draw = summarize(results, quantiles=None)
+    rows = _stored_rows(outcome.data_path)
+    for name, values in per_draw.data_vars.items():
+        np.testing.assert_array_equal(rows[name].transpose(*values.dims).values, values.values)
+    in_memory = commands.run_to_files(config, tmp_path / "nc")
+    assert outcome.table_path.read_bytes() == in_memory.table_path.read_bytes()
+    with xr.open_zarr(outcome.data_path) as stored:
+        stored = stored.load()
+    band_draws = 12 if part_bytes is None else 1
+    assert stored.attrs["saved"] == "summary" and stored.attrs["band_draws"] == band_draws
+    assert "draw" not in stored["served"].dims and stored.sizes["draw"] == 12
+    expected = daily_bands(results.isel(draw=slice(0, band_draws)))
+    for name in ("served", "capacity", "forgone", "closed_share"):
+        band = stored[name].transpose(*expected[name].dims)
+        np.testing.assert_array_equal(band.values, expected[name].values)
+
+
+def test_a_summary_store_of_a_run_without_draws_holds_its_days(tmp_path):
+    config = facility_impact.load_config(minimal_config(strikes=[strike(3, closure_days=5)]))
+    outcome = commands.run_to_files(config, tmp_path, output_format="zarr")
+    with xr.open_zarr(outcome.data_path) as stored:
+        expected = facility_impact.simulate(config)
+        served = stored["served"].transpose(*expected["served"].dims).values
+        np.testing.assert_array_equal(served, expected["served"].values)
 
 
 @pytest.mark.slow

@@ -67,7 +67,22 @@ class FakeTerminal(io.StringIO):
 def test_zarr_run_equals_in_memory_run(tmp_path, capsys):
     out = tmp_path / "results"
     args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out)]
-    assert main([*args, "--format", "zarr", "--chunk-draws", "5", "--chunk-days", "25"]) == 0
+    assert (
+        main(
+            [
+                *args,
+                "--format",
+                "zarr",
+                "--save",
+                "daily",
+                "--chunk-draws",
+                "5",
+                "--chunk-days",
+                "25",
+            ]
+        )
+        == 0
+    )
     chunked_printed = capsys.readouterr().out
     assert _files(out) == [f"{STEM}-summary.csv", f"{STEM}.zarr"]
     expected = _in_memory(12, 60)
@@ -112,7 +127,19 @@ def test_python_api_simulates_into_a_store(tmp_path):
 
 def test_failed_run_leaves_nothing_and_keeps_the_old_output(tmp_path, monkeypatch, capsys):
     out = tmp_path / "results"
-    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    args = [
+        "run",
+        str(UNCERTAIN),
+        *SMALL,
+        "--out",
+        str(out),
+        "--format",
+        "zarr",
+        "--save",
+        "daily",
+        "--save",
+        "daily",
+    ]
     assert main([*args, "--chunk-draws", "6"]) == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     # In the worker processes too (the graph names this module's function).
@@ -152,7 +179,10 @@ def test_atomic_directory_replaces_only_when_complete(tmp_path):
         (["--chunk-days", "x"], ["--chunk-days", "'x'", "whole number"]),
         (["--format", "parquet"], ["--format", "'parquet'", "netcdf", "zarr"]),
         (["--workers", "0"], ["--workers", "'0'", "at least 1"]),
-        (["--workers", "2", "--format", "zarr", "--scheduler", "tcp://x:1"], ["give one"]),
+        (
+            ["--workers", "2", "--format", "zarr", "--save", "daily", "--scheduler", "tcp://x:1"],
+            ["give one"],
+        ),
         (["--workers", "2"], ["--workers needs --format zarr", '"netcdf"']),
         (["--chunk-draws", "5"], ["--chunk-draws needs --format zarr"]),
         (["--chunk-days", "5"], ["--chunk-days needs --format zarr"]),
@@ -176,7 +206,19 @@ def test_bad_scale_options_are_one_line_and_status_2(tmp_path, capsys, options, 
 def test_unreachable_scheduler_is_bad_input(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("facility_impact.run.scale.CONNECT_TIMEOUT_SECONDS", 1)
     out = tmp_path / "results"
-    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    args = [
+        "run",
+        str(UNCERTAIN),
+        *SMALL,
+        "--out",
+        str(out),
+        "--format",
+        "zarr",
+        "--save",
+        "daily",
+        "--save",
+        "daily",
+    ]
     assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(ERROR_PREFIX) and "tcp://127.0.0.1:9" in err
@@ -188,7 +230,21 @@ def test_missing_dask_is_one_clear_line(tmp_path, capsys, monkeypatch):
         raise chunked.MissingDaskError("the chunked (out-of-core) path needs dask: pip install")
 
     monkeypatch.setattr(chunked, "require_dask", no_dask)
-    status = main(["run", str(UNCERTAIN), *SMALL, "--out", str(tmp_path), "--format", "zarr"])
+    status = main(
+        [
+            "run",
+            str(UNCERTAIN),
+            *SMALL,
+            "--out",
+            str(tmp_path),
+            "--format",
+            "zarr",
+            "--save",
+            "daily",
+            "--save",
+            "daily",
+        ]
+    )
     assert status == 2
     assert capsys.readouterr().err == (
         ERROR_PREFIX + "the chunked (out-of-core) path needs dask: pip install\n"
@@ -251,7 +307,9 @@ def test_a_block_that_fails_on_a_worker_is_one_line_naming_it(tmp_path, capsys, 
     monkeypatch.setattr(scale, "ZarrBlockWriter", FailingWriter)
     out = tmp_path / "results"
     args = ["run", str(UNCERTAIN), "--draws", "6", "--horizon", "30", "--out", str(out)]
-    status = main([*args, "--format", "zarr", "--chunk-draws", "3", "--chunk-days", "10"])
+    status = main(
+        [*args, "--format", "zarr", "--save", "daily", "--chunk-draws", "3", "--chunk-days", "10"]
+    )
     err = capsys.readouterr().err
     assert status == 1
     assert err == (
@@ -293,7 +351,19 @@ def cluster():
 def test_existing_cluster_gives_the_in_memory_results(tmp_path, cluster, capsys):
     local, client = cluster
     out = tmp_path / "results"
-    args = ["run", str(UNCERTAIN), *SMALL, "--out", str(out), "--format", "zarr"]
+    args = [
+        "run",
+        str(UNCERTAIN),
+        *SMALL,
+        "--out",
+        str(out),
+        "--format",
+        "zarr",
+        "--save",
+        "daily",
+        "--save",
+        "daily",
+    ]
     assert main([*args, "--chunk-draws", "5", "--scheduler", local.scheduler_address]) == 0
     _assert_same_values(out / f"{STEM}.zarr", _in_memory(12, 60))
     assert "wrote" in capsys.readouterr().out
@@ -321,7 +391,7 @@ def test_a_block_that_fails_on_a_cluster_worker_is_one_line_naming_it(
     monkeypatch.setattr(scale, "ZarrBlockWriter", FailingWriter)
     out = tmp_path / "results"
     args = ["run", str(UNCERTAIN), "--draws", "6", "--horizon", "30", "--out", str(out)]
-    args += ["--format", "zarr", "--chunk-draws", "3", "--chunk-days", "10"]
+    args += ["--format", "zarr", "--save", "daily", "--chunk-draws", "3", "--chunk-days", "10"]
     assert main([*args, "--scheduler", local.scheduler_address]) == 1
     assert capsys.readouterr().err == (
         f"{ERROR_PREFIX}the block of draws 3–5, days 10–19 failed: ValueError: "
@@ -351,7 +421,10 @@ def test_workers_option_starts_a_local_cluster(tmp_path, cluster, monkeypatch):
     monkeypatch.setattr(distributed, "LocalCluster", Started)
     out = tmp_path / "results"
     args = ["run", str(UNCERTAIN), "--draws", "4", "--horizon", "20", "--out", str(out)]
-    assert main([*args, "--format", "zarr", "--chunk-draws", "2", "--workers", "2"]) == 0
+    assert (
+        main([*args, "--format", "zarr", "--save", "daily", "--chunk-draws", "2", "--workers", "2"])
+        == 0
+    )
     assert asked["n_workers"] == 2
     assert asked["threads_per_worker"] == 1
     assert asked["processes"] is True
@@ -376,7 +449,18 @@ def test_killed_worker_gives_the_full_result_or_a_clean_failure(tmp_path, cluste
     out = tmp_path / "results"
     draws, horizon = 300, 100
     args = ["run", str(UNCERTAIN), "--draws", str(draws), "--horizon", str(horizon)]
-    args += ["--out", str(out), "--format", "zarr", "--chunk-draws", "100", "--chunk-days", "10"]
+    args += [
+        "--out",
+        str(out),
+        "--format",
+        "zarr",
+        "--save",
+        "daily",
+        "--chunk-draws",
+        "100",
+        "--chunk-days",
+        "10",
+    ]
     args += ["--scheduler", local.scheduler_address]
     total = 3 * 10
     status: list[int] = []

@@ -29,11 +29,12 @@ from facility_impact.present.report import (
 )
 from facility_impact.results.headline_json import headline_document
 from facility_impact.results.saved import SAVE_CHOICES, saved_summary
-from facility_impact.results.summary import reduced, summarize
-from facility_impact.run import budget, chunked, io, progress, scale, staging
+from facility_impact.results.summary import reduced
+from facility_impact.run import budget, chunked, io, progress, scale, staging, summary_store
 from facility_impact.run.intervals import DEFAULT_TOLERANCE
 from facility_impact.run.sensitivity import sensitivity, sobol_draws
 from facility_impact.run.sizes import show_bytes
+from facility_impact.run.summarising import per_draw_and_bands
 from facility_impact.run.workflow import simulate
 
 logger = logging.getLogger(__name__)
@@ -165,16 +166,11 @@ def check_save(save: str | None, output_format: str) -> str:
     which holds the per-draw summaries in its ``per_run`` group as well). Anything
     else, or ``summary`` asked of a store, is bad input."""
     if save is None:
-        return "daily" if output_format == "zarr" else "summary"
+        return "summary"
     if save not in SAVE_CHOICES:
         raise ConfigError(
             f"--save = {json.dumps(save)}: must be one of {', '.join(SAVE_CHOICES)} "
             "(summary: per-draw summaries and daily bands over draws; daily: every draw's days)"
-        )
-    if save == "summary" and output_format == "zarr":
-        raise ConfigError(
-            '--save = "summary" needs --format netcdf: a Zarr store keeps every draw\'s days '
-            "(its summary is computed from them) and the per-draw summaries in its per_run group"
         )
     return save
 
@@ -280,8 +276,9 @@ def run_to_files(
         require_chunked()
         plan = _fit_chunks(config, chunks, local_workers, max_memory)
         remove_leftovers(out, (target, table_path))
-        with no_overflow(), scale.dask_client(workers=workers, address=scheduler) as client:
-            summary = scale.write_chunked(config, target, table_path, plan, client, progress_stream)
+        summary = _run_chunked(
+            config, (target, table_path), plan, save, (workers, scheduler), progress_stream
+        )
         return RunOutcome(summary, target, table_path)
     if chunks is not None or workers is not None or scheduler is not None:
         raise ConfigError(
@@ -290,6 +287,29 @@ def run_to_files(
     budget.check_in_memory(budget.run_shape(config), budget.memory_limit(max_memory), local_workers)
     remove_leftovers(out, (target, table_path))
     return _run_in_memory(config, target, table_path, progress_stream, (report, plots, width), save)
+
+
+def _run_chunked(
+    config: Config,
+    targets: tuple[Path, Path],
+    plan: Mapping[str, int],
+    save: str,
+    cluster: tuple[int | None, str | None],
+    progress_stream: TextIO | None,
+) -> xr.Dataset:
+    """:func:`run_to_files` in chunks into the store and the table of ``targets``:
+    every draw's days (``save`` "daily") or the bands and per-draw summaries alone
+    (:mod:`~facility_impact.run.summary_store`), on the ``cluster`` asked (workers,
+    scheduler). Returns the summary."""
+    workers, scheduler = cluster
+    target, table_path = targets
+    with no_overflow(), scale.dask_client(workers=workers, address=scheduler) as client:
+        if save == "daily":
+            return scale.write_chunked(config, target, table_path, plan, client, progress_stream)
+        draws = plan.get("draw", scale.DEFAULT_CHUNK_DRAWS)
+        return summary_store.write_summary_store(
+            config, target, table_path, draws, client, progress_stream
+        )
 
 
 def _run_in_memory(
@@ -308,12 +328,12 @@ def _run_in_memory(
         with progress.day_progress(progress_stream) as advance:
             results = simulate(config, progress=advance)
         logger.debug("simulated in %.1f s", time.perf_counter() - started)
-        per_draw = summarize(results, quantiles=None)
+        per_draw, bands = per_draw_and_bands(results, bands=save == "summary")
         summary = reduced(per_draw)
         logger.debug("summarised in %.1f s", time.perf_counter() - started)
     others = {out / name: content for name, content in _shown(results, summary, *shown)}
     remove_leftovers(out, tuple(others))
-    written = saved_summary(results, per_draw) if save == "summary" else results
+    written = saved_summary(results, per_draw, bands) if save == "summary" else results
     io.write_with_table(written, target, summary, table_path, others)
     logger.debug("run and files done in %.1f s", time.perf_counter() - started)
     return RunOutcome(summary, target, table_path, tuple(others))

@@ -121,23 +121,38 @@ def _daily_draws(results: xr.Dataset) -> list[str]:
     ]
 
 
-def saved_summary(results: xr.Dataset, per_run: xr.Dataset) -> xr.Dataset:
-    """What ``run --save summary`` writes of ``results`` with draws (module docstring);
-    ``per_run`` is ``summarize(results, quantiles=None)``. Results without draws
-    are returned whole (their daily values are what the bands would be)."""
+def daily_bands(results: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The daily quantile bands of every variable of ``results`` with draws and days
+    (:data:`BAND_QUANTILES`), and :data:`CLOSED_SHARE` where there is ``is_open``;
+    empty for results without draws. Independent of the per-draw summaries, so the
+    two can be computed at the same time."""
     daily = _daily_draws(results)
-    if not daily:
-        return results
-    kept = results.drop_vars(daily)
-    for name in daily:
-        kept[name] = daily_quantiles(results[name], BAND_QUANTILES)
-    kept["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
+    bands = {name: daily_quantiles(results[name], BAND_QUANTILES) for name in daily}
     if "is_open" in daily:
-        kept[CLOSED_SHARE] = (
+        bands[CLOSED_SHARE] = (
             (results["is_open"] < 0.5)
             .mean(DRAW_DIM)
             .assign_attrs(units="1", long_name="share of draws in which the facility is closed")
         )
+    return bands
+
+
+def saved_summary(
+    results: xr.Dataset,
+    per_run: xr.Dataset,
+    bands: dict[str, xr.DataArray] | None = None,
+) -> xr.Dataset:
+    """What ``run --save summary`` writes of ``results`` with draws (module docstring);
+    ``per_run`` is ``summarize(results, quantiles=None)`` and ``bands``
+    :func:`daily_bands` of ``results`` (computed here when not given). Results
+    without draws are returned whole (their daily values are what the bands would be)."""
+    daily = _daily_draws(results)
+    if not daily:
+        return results
+    kept = results.drop_vars(daily)
+    for name, band in (daily_bands(results) if bands is None else bands).items():
+        kept[name] = band
+    kept["quantile"].attrs = {"units": "1", "long_name": "quantile over draws"}
     summaries = per_run.drop_vars([n for n in per_run.coords if n in results.coords])
     kept = kept.merge(_stored_units(summaries), compat="override", combine_attrs="override")
     own = {

@@ -184,7 +184,7 @@ def _dask() -> Any:
     return dask
 
 
-def _compute_locally(pool: Any, *collections: Any) -> tuple[Any, ...]:
+def compute_locally(pool: Any, *collections: Any) -> tuple[Any, ...]:
     # chunksize=1: dask would otherwise send ready tasks to one worker process
     # in batches of six, which runs the first blocks of several chains one
     # after another instead of side by side. optimize_graph=False: the process
@@ -192,7 +192,7 @@ def _compute_locally(pool: Any, *collections: Any) -> tuple[Any, ...]:
     # blocks from the progress line. (dask.compute does not pass either on.)
     if pool is None:
         with local_pool() as own:
-            return _compute_locally(own, *collections)
+            return compute_locally(own, *collections)
     dask = _dask()
     scheduler = partial(dask.multiprocessing.get, pool=pool, chunksize=1, optimize_graph=False)
     try:
@@ -228,12 +228,12 @@ def fill_zarr_store(
     job = consumed_blocks(params, ZarrBlockWriter(path, layout), plan)
     if client is None:
         with progress.local_progress(progress.block_count(job), progress_stream):
-            _compute_locally(pool, job)
+            compute_locally(pool, job)
     else:
-        _compute_on(client, job, progress_stream=progress_stream, with_progress=True)
+        compute_on(client, job, progress_stream=progress_stream, with_progress=True)
 
 
-def _compute_on(
+def compute_on(
     client: Any,
     *collections: Any,
     progress_stream: TextIO | None = None,
@@ -269,7 +269,7 @@ def _store_encoding(
     draws at once (:data:`SUMMARY_BYTES`). Each block writes whole store chunks
     of its own.
     """
-    per_draw = _bytes_per_draw(lazy)
+    per_draw = bytes_per_draw(lazy)
     draws = _store_draws(max(plan["draw"]), per_draw) if "draw" in plan else None
     encoding: dict[Hashable, dict[str, Any]] = {}
     for name, variable in lazy.data_vars.items():
@@ -281,7 +281,7 @@ def _store_encoding(
     return encoding
 
 
-def _bytes_per_draw(results: xr.Dataset) -> int:
+def bytes_per_draw(results: xr.Dataset) -> int:
     """Bytes of the daily outputs of one draw, all scenarios, sweep points and days [B]."""
     lazy = [v for v in results.data_vars.values() if hasattr(v.data, "dask")]
     draws = results.sizes.get("draw", 1)
@@ -297,7 +297,9 @@ def _store_draws(block_draws: int, per_draw: int, budget: int = SUMMARY_BYTES) -
     return block_draws // parts
 
 
-_ORDER_ATTR = "indicators"
+ORDER_ATTRIBUTE = "indicators"
+"""Attribute of the per-run group: its indicators in the summary's order (a store lists
+its arrays by name)."""
 
 PER_RUN_GROUP = "per_run"
 """Group of the results store that holds the per-run indicators (before the
@@ -321,7 +323,7 @@ def _write_per_run_part(path: str, draws: slice, latest_t0: float) -> None:
         )
 
 
-def _per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
+def per_run_layout(piece: xr.Dataset, draw: xr.DataArray, step: int) -> xr.Dataset:
     """An empty per-run Dataset for all draws, shaped and labelled like ``piece``
     (the per-run indicators of the first draws), chunked ``step`` draws at a time."""
     # Optional (the 'scale' extra): only chunked runs write per-run groups.
@@ -372,10 +374,10 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     total = draw.size
     parts = [slice(start, min(start + step, total)) for start in range(0, total, step)]
     first = _per_run_part(str(path), parts[0], latest_t0)
-    layout = _per_run_layout(first, draw, step)
+    layout = per_run_layout(first, draw, step)
     layout.attrs["first_strike_day"] = float(t0.min())
     # A store lists its arrays by name; the summary table keeps this order.
-    layout.attrs[_ORDER_ATTR] = list(first.data_vars)
+    layout.attrs[ORDER_ATTRIBUTE] = list(first.data_vars)
     layout.to_zarr(
         path,
         group=PER_RUN_GROUP,
@@ -387,9 +389,9 @@ def write_per_run(path: Path, client: Any = None, pool: Any = None) -> xr.Datase
     write = _dask().delayed(_write_per_run_part)
     tasks = [write(str(path), part, latest_t0) for part in parts]
     if client is None:
-        _compute_locally(pool, *tasks)
+        compute_locally(pool, *tasks)
     else:
-        _compute_on(client, *tasks)
+        compute_on(client, *tasks)
     return None
 
 
@@ -400,7 +402,7 @@ def reduce_per_run(path: Path) -> xr.Dataset:
     reduced: dict[Hashable, xr.DataArray] = {}
     with xr.open_zarr(path, group=PER_RUN_GROUP, chunks=None) as rows:
         attrs = {**rows.attrs, "draws": rows.sizes["draw"]}
-        for name in attrs.pop(_ORDER_ATTR):
+        for name in attrs.pop(ORDER_ATTRIBUTE):
             if "draw" not in rows[name].dims:
                 reduced[name] = rows[name].load()
                 continue
