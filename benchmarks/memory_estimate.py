@@ -38,6 +38,7 @@ CASES = [
     (UNCERTAIN, 10_000, 365, []),
     (UNCERTAIN, 50_000, 30, []),
     (REGION, None, 3650, []),
+    (UNCERTAIN, 20_000, 365, ["--format", "zarr", "--save", "daily"]),
     (UNCERTAIN, 20_000, 365, ["--format", "zarr"]),
 ]
 

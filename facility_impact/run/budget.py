@@ -237,6 +237,13 @@ def chunk_plan(
     them); a worker holds one block, or in the summary pass one store chunk of
     draws with all their days (at most a block's draws, within
     :data:`~facility_impact.run.scale.SUMMARY_BYTES` unless one draw is more).
+    A run that keeps summaries (``--save summary``,
+    :mod:`~facility_impact.run.summary_store`) holds instead one part of at most
+    :data:`~facility_impact.run.summary_store.PART_BYTES` and its summary per
+    worker, and the first part and its bands in its own process: this estimate
+    covers it with less margin (20,000 draws of the uncertain reference: 1.62 GB
+    estimated, 1.33 GB peak, against 1.06 GB keeping every day;
+    ``benchmarks/memory_estimate.py``).
     """
     draws = max(shape.draws, 1)
     chunk_draws = min(chunk_draws, draws)
